@@ -1,0 +1,85 @@
+// node-wsk: the WSK client API over real OS sockets. Names, argument order and values are
+// those of wsk.h, ntddk.h, ws2def.h and ws2ipdef.h (see DESIGN.md, "The porting rule").
+import './provider';
+
+export * from './ntstatus';
+export * from './ws2def';
+export * from './wsk';
+export * from './kevent';
+export * from './rtl';
+export {
+  IRP,
+  PIRP,
+  IO_STATUS_BLOCK,
+  PIO_COMPLETION_ROUTINE,
+  PDEVICE_OBJECT,
+  IoAllocateIrp,
+  IoSetCompletionRoutine,
+  IoFreeIrp,
+  IoReuseIrp,
+  IoCancelIrp,
+} from './irp';
+export {
+  MDL,
+  PMDL,
+  WSK_BUF,
+  PWSK_BUF,
+  IoAllocateMdl,
+  IoFreeMdl,
+  MmBuildMdlForNonPagedPool,
+  MmProbeAndLockPages,
+  MmUnlockPages,
+  MmGetSystemAddressForMdlSafe,
+  MmGetMdlByteCount,
+  MDL_PAGES_LOCKED,
+  MDL_SOURCE_IS_NONPAGED_POOL,
+  MDL_PARTIAL,
+  LowPagePriority,
+  NormalPagePriority,
+  HighPagePriority,
+  MdlMappingNoExecute,
+  KernelMode,
+  UserMode,
+  IoReadAccess,
+  IoWriteAccess,
+  IoModifyAccess,
+} from './mdl';
+export {
+  IN_ADDR,
+  IN6_ADDR,
+  SOCKADDR,
+  SOCKADDR_IN,
+  SOCKADDR_IN6,
+  SOCKADDR_STORAGE,
+  PSOCKADDR,
+  PSOCKADDR_IN,
+  PSOCKADDR_IN6,
+  IN6_ADDR_FROM_BYTES,
+  in6addr_any,
+  in6addr_loopback,
+  IN6ADDR_SETANY,
+  IN6ADDR_SETLOOPBACK,
+  IN4ADDR_SETANY,
+  IN4ADDR_SETLOOPBACK,
+  SOCKADDR_IN_INIT,
+  SOCKADDR_IN6_INIT,
+  sockaddrFromString,
+  sockaddrToString,
+  sockaddrAddressString,
+  sockaddrPort,
+} from './sockaddr';
+export {
+  WskRegister,
+  WskCaptureProviderNPI,
+  WskReleaseProviderNPI,
+  WskQueryProviderCharacteristics,
+  WskDeregister,
+  WSK_PROVIDER_VERSION,
+} from './registration';
+export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './verifier';
+
+import { native } from './native';
+/** Native sockets open in this process (every one a WSK socket not yet closed): for leak checks. */
+export function openSocketCount(): number {
+  return native.openSockets();
+}

@@ -1,0 +1,206 @@
+// IRPs as WSK uses them (reference §7): caller-allocated, one completion routine, completed
+// exactly once per call, inline (before the call returns) or later from the event loop.
+import type { MDL } from './mdl';
+import {
+  NT_SUCCESS,
+  NTSTATUS,
+  STATUS_CANCELLED,
+  STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+  ntStatusName,
+} from './ntstatus';
+import { badArgument, violation } from './verifier';
+
+/** Device objects do not exist here; completion routines receive `null`. */
+export type PDEVICE_OBJECT = null;
+
+export type PIO_COMPLETION_ROUTINE = (DeviceObject: PDEVICE_OBJECT, Irp: IRP, Context: unknown) => NTSTATUS;
+
+export interface IO_STATUS_BLOCK {
+  Status: NTSTATUS;
+  /** What C casts out of ULONG_PTR: a byte count, a WSK_SOCKET, an address-info list... */
+  Information: unknown;
+}
+
+type IrpState =
+  | 'ready' // allocated or reused: may be passed to one call
+  | 'active' // inside a provider call, not yet completed or pended
+  | 'pending' // STATUS_PENDING returned; waiting for the event loop
+  | 'completed' // needs IoReuseIrp (or IoFreeIrp) before anything else
+  | 'freed';
+
+export class IRP {
+  IoStatus: IO_STATUS_BLOCK = { Status: STATUS_SUCCESS, Information: 0 };
+  /** Set when the call that took this IRP returned STATUS_PENDING. */
+  PendingReturned = false;
+  /** Set by IoCancelIrp. */
+  Cancel = false;
+  MdlAddress: MDL | null = null;
+  readonly StackSize: number;
+
+  /** @internal */ _state: IrpState = 'ready';
+  /** @internal */ _where = '';
+  /** @internal */ _routine: PIO_COMPLETION_ROUTINE | null = null;
+  /** @internal */ _context: unknown = null;
+  /** @internal */ _invoke = 0;
+  /** @internal */ _cancelRoutine: ((irp: IRP) => void) | null = null;
+
+  /** @internal */
+  constructor(StackSize: number) {
+    this.StackSize = StackSize;
+  }
+}
+export type PIRP = IRP;
+
+const INVOKE_ON_SUCCESS = 1;
+const INVOKE_ON_ERROR = 2;
+const INVOKE_ON_CANCEL = 4;
+
+function checkIrp(Irp: unknown, where: string): asserts Irp is IRP {
+  if (!(Irp instanceof IRP)) badArgument(where, `Irp must be an IRP from IoAllocateIrp, got ${describe(Irp)}`);
+  if (Irp._state === 'freed') violation('IRP_USED_AFTER_FREE', where, 'the IRP was already freed with IoFreeIrp');
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+export function IoAllocateIrp(StackSize: number, ChargeQuota: boolean): IRP | null {
+  void ChargeQuota;
+  if (!Number.isInteger(StackSize) || StackSize < 1 || StackSize > 127) {
+    badArgument('IoAllocateIrp', `StackSize must be an integer from 1 to 127, got ${String(StackSize)}`);
+  }
+  return new IRP(StackSize);
+}
+
+export function IoSetCompletionRoutine(
+  Irp: IRP,
+  CompletionRoutine: PIO_COMPLETION_ROUTINE | null,
+  Context: unknown,
+  InvokeOnSuccess: boolean,
+  InvokeOnError: boolean,
+  InvokeOnCancel: boolean,
+): void {
+  checkIrp(Irp, 'IoSetCompletionRoutine');
+  if (Irp._state === 'active' || Irp._state === 'pending') {
+    violation('IRP_REUSED_WHILE_PENDING', 'IoSetCompletionRoutine', `the IRP is still in ${Irp._where}`);
+  }
+  if (CompletionRoutine !== null && typeof CompletionRoutine !== 'function') {
+    badArgument('IoSetCompletionRoutine', 'CompletionRoutine must be a function or null');
+  }
+  Irp._routine = CompletionRoutine;
+  Irp._context = Context;
+  Irp._invoke =
+    (InvokeOnSuccess ? INVOKE_ON_SUCCESS : 0) | (InvokeOnError ? INVOKE_ON_ERROR : 0) | (InvokeOnCancel ? INVOKE_ON_CANCEL : 0);
+}
+
+export function IoFreeIrp(Irp: IRP): void {
+  if (!(Irp instanceof IRP)) badArgument('IoFreeIrp', `Irp must be an IRP, got ${describe(Irp)}`);
+  if (Irp._state === 'freed') violation('IRP_DOUBLE_FREE', 'IoFreeIrp', 'the IRP was already freed');
+  if (Irp._state === 'active' || Irp._state === 'pending') {
+    violation('IRP_FREED_WHILE_PENDING', 'IoFreeIrp', `the IRP is still pending in ${Irp._where}`);
+  }
+  Irp._state = 'freed';
+  Irp._routine = null;
+  Irp._context = null;
+}
+
+export function IoReuseIrp(Irp: IRP, Iostatus: NTSTATUS): void {
+  checkIrp(Irp, 'IoReuseIrp');
+  if (Irp._state === 'active' || Irp._state === 'pending') {
+    violation('IRP_REUSED_WHILE_PENDING', 'IoReuseIrp', `the IRP is still pending in ${Irp._where}`);
+  }
+  Irp._state = 'ready';
+  Irp._routine = null;
+  Irp._context = null;
+  Irp._invoke = 0;
+  Irp.IoStatus = { Status: Iostatus, Information: 0 };
+  Irp.PendingReturned = false;
+  Irp.Cancel = false;
+  Irp.MdlAddress = null;
+}
+
+/** Returns true when a cancel routine ran (the IRP was pending and cancellable). */
+export function IoCancelIrp(Irp: IRP): boolean {
+  checkIrp(Irp, 'IoCancelIrp');
+  Irp.Cancel = true;
+  const cancel = Irp._cancelRoutine;
+  if (!cancel) return false;
+  Irp._cancelRoutine = null;
+  cancel(Irp);
+  return true;
+}
+
+// ---- provider side (not exported from the package root) ----
+
+/**
+ * Claims an IRP for a provider call. A missing IRP is the caller's to report as
+ * STATUS_INVALID_PARAMETER; anything else that is not a ready IRP is a violation.
+ */
+export function irpStart(Irp: IRP, where: string): void {
+  checkIrp(Irp, where);
+  switch (Irp._state) {
+    case 'active':
+    case 'pending':
+      violation('IRP_REUSED_WHILE_PENDING', where, `the IRP is still pending in ${Irp._where}`);
+    // eslint-disable-next-line no-fallthrough
+    case 'completed':
+      violation('IRP_NOT_REUSED', where, `the IRP was completed by ${Irp._where}; call IoReuseIrp before passing it again`);
+  }
+  Irp._state = 'active';
+  Irp._where = where;
+  Irp.PendingReturned = false;
+}
+
+/** Marks the IRP pending with a cancel routine; the caller returns what this returns. */
+export function irpPend(Irp: IRP, cancelRoutine: (irp: IRP) => void): NTSTATUS {
+  Irp._state = 'pending';
+  Irp.PendingReturned = true;
+  if (Irp.Cancel) {
+    // Cancelled before it could pend (IoCancelIrp from inside an earlier callback).
+    cancelRoutine(Irp);
+  } else {
+    Irp._cancelRoutine = cancelRoutine;
+  }
+  return STATUS_PENDING;
+}
+
+/** The default cancel routine's work: complete with STATUS_CANCELLED, no information. */
+export function irpCancelled(Irp: IRP): void {
+  irpComplete(Irp, STATUS_CANCELLED, 0);
+}
+
+export function irpIsPending(Irp: IRP): boolean {
+  return Irp._state === 'pending';
+}
+
+/** IoCompleteRequest for IRPs we were given: runs the completion routine as IoSetCompletionRoutine asked. */
+export function irpComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
+  Irp._cancelRoutine = null;
+  Irp._state = 'completed';
+  Irp.IoStatus.Status = Status;
+  Irp.IoStatus.Information = Information;
+  const routine = Irp._routine;
+  if (routine) {
+    const invoke = Irp._invoke;
+    if (
+      (NT_SUCCESS(Status) && invoke & INVOKE_ON_SUCCESS) ||
+      (!NT_SUCCESS(Status) && invoke & INVOKE_ON_ERROR) ||
+      (Irp.Cancel && invoke & INVOKE_ON_CANCEL)
+    ) {
+      const result = routine(null, Irp, Irp._context);
+      if (result !== STATUS_MORE_PROCESSING_REQUIRED) {
+        violation(
+          'COMPLETION_ROUTINE_BAD_RETURN',
+          `completion of ${Irp._where}`,
+          `the completion routine returned ${typeof result === 'number' ? ntStatusName(result) : String(result)}; ` +
+            'an IRP the client allocated must return STATUS_MORE_PROCESSING_REQUIRED',
+        );
+      }
+    }
+  }
+  return Status;
+}

@@ -1,0 +1,164 @@
+// MDLs over caller memory and the WSK_BUF that points into a chain of them (reference §6).
+// An MDL here describes a range of a Uint8Array; the transport reads and writes that memory
+// directly, so a buffer handed to a pending call stays the caller's responsibility, as in C.
+import type { IRP } from './irp';
+import { badArgument, violation } from './verifier';
+
+export const MDL_PAGES_LOCKED = 0x0002;
+export const MDL_SOURCE_IS_NONPAGED_POOL = 0x0004;
+export const MDL_PARTIAL = 0x0010;
+
+/** Page priorities for MmGetSystemAddressForMdlSafe (only recorded; memory is always mapped). */
+export const LowPagePriority = 0;
+export const NormalPagePriority = 16;
+export const HighPagePriority = 32;
+export const MdlMappingNoExecute = 0x40000000;
+
+/** Access modes and lock operations for MmProbeAndLockPages. */
+export const KernelMode = 0;
+export const UserMode = 1;
+export const IoReadAccess = 0;
+export const IoWriteAccess = 1;
+export const IoModifyAccess = 2;
+
+export class MDL {
+  Next: MDL | null = null;
+  MdlFlags = 0;
+  readonly ByteCount: number;
+  readonly ByteOffset = 0;
+  /** @internal the described bytes; null once freed */
+  _view: Uint8Array | null;
+
+  /** @internal */
+  constructor(view: Uint8Array) {
+    this._view = view;
+    this.ByteCount = view.byteLength;
+  }
+}
+export type PMDL = MDL;
+
+/** WSK_BUF: `Length` bytes starting `Offset` bytes into the first MDL of the `Mdl` chain. */
+export interface WSK_BUF {
+  Mdl: MDL | null;
+  Offset: number;
+  Length: number;
+}
+export type PWSK_BUF = WSK_BUF;
+
+/**
+ * IoAllocateMdl over `Length` bytes at the start of `VirtualAddress`. C's `buf + 16` is
+ * `buf.subarray(16)` here. With an IRP, the MDL becomes Irp.MdlAddress, or is appended to that
+ * chain when SecondaryBuffer is true.
+ */
+export function IoAllocateMdl(
+  VirtualAddress: Uint8Array,
+  Length: number,
+  SecondaryBuffer: boolean,
+  ChargeQuota: boolean,
+  Irp: IRP | null,
+): MDL | null {
+  void ChargeQuota;
+  if (!(VirtualAddress instanceof Uint8Array)) {
+    badArgument('IoAllocateMdl', 'VirtualAddress must be a Uint8Array (or a Buffer)');
+  }
+  if (!Number.isInteger(Length) || Length < 0 || Length > VirtualAddress.byteLength) {
+    violation(
+      'MDL_RANGE',
+      'IoAllocateMdl',
+      `Length ${String(Length)} lies outside the ${VirtualAddress.byteLength}-byte buffer at VirtualAddress`,
+    );
+  }
+  const mdl = new MDL(VirtualAddress.subarray(0, Length));
+  if (Irp) {
+    if (!SecondaryBuffer || Irp.MdlAddress === null) {
+      Irp.MdlAddress = mdl;
+    } else {
+      let tail = Irp.MdlAddress;
+      while (tail.Next) tail = tail.Next;
+      tail.Next = mdl;
+    }
+  }
+  return mdl;
+}
+
+function liveMdl(Mdl: MDL, where: string): Uint8Array {
+  if (!(Mdl instanceof MDL)) badArgument(where, 'Mdl must be an MDL from IoAllocateMdl');
+  if (Mdl._view === null) violation('MDL_FREED', where, 'the MDL was already freed with IoFreeMdl');
+  return Mdl._view;
+}
+
+export function IoFreeMdl(Mdl: MDL): void {
+  liveMdl(Mdl, 'IoFreeMdl');
+  Mdl._view = null;
+  Mdl.MdlFlags = 0;
+}
+
+export function MmBuildMdlForNonPagedPool(MemoryDescriptorList: MDL): void {
+  liveMdl(MemoryDescriptorList, 'MmBuildMdlForNonPagedPool');
+  MemoryDescriptorList.MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+}
+
+export function MmProbeAndLockPages(MemoryDescriptorList: MDL, AccessMode: number, Operation: number): void {
+  void AccessMode;
+  void Operation;
+  liveMdl(MemoryDescriptorList, 'MmProbeAndLockPages');
+  MemoryDescriptorList.MdlFlags |= MDL_PAGES_LOCKED;
+}
+
+export function MmUnlockPages(MemoryDescriptorList: MDL): void {
+  liveMdl(MemoryDescriptorList, 'MmUnlockPages');
+  MemoryDescriptorList.MdlFlags &= ~MDL_PAGES_LOCKED;
+}
+
+/** The memory the MDL describes, as a view the caller can read and write. */
+export function MmGetSystemAddressForMdlSafe(Mdl: MDL, Priority: number): Uint8Array | null {
+  void Priority;
+  return liveMdl(Mdl, 'MmGetSystemAddressForMdlSafe');
+}
+
+export function MmGetMdlByteCount(Mdl: MDL): number {
+  return liveMdl(Mdl, 'MmGetMdlByteCount').byteLength;
+}
+
+// ---- provider side ----
+
+const EMPTY: Uint8Array[] = [];
+
+/**
+ * The views a WSK_BUF covers, in order, checked the way Driver Verifier would check them:
+ * Offset inside the first MDL, Length inside the chain, every MDL live and built or locked.
+ */
+export function wskBufViews(Buffer: WSK_BUF, where: string): Uint8Array[] {
+  if (Buffer === null || typeof Buffer !== 'object') badArgument(where, 'Buffer must be a WSK_BUF { Mdl, Offset, Length }');
+  const { Mdl, Offset, Length } = Buffer;
+  if (!Number.isInteger(Length) || Length < 0) badArgument(where, `WSK_BUF.Length must be a non-negative integer, got ${String(Length)}`);
+  if (!Number.isInteger(Offset) || Offset < 0) badArgument(where, `WSK_BUF.Offset must be a non-negative integer, got ${String(Offset)}`);
+  if (Mdl === null || Mdl === undefined) {
+    if (Length !== 0) violation('MDL_RANGE', where, `WSK_BUF.Mdl is NULL but Length is ${Length}`);
+    return EMPTY;
+  }
+  const views: Uint8Array[] = [];
+  let remaining = Length;
+  let skip = Offset;
+  let first = true;
+  for (let mdl: MDL | null = Mdl; remaining > 0 || first; mdl = mdl.Next) {
+    if (mdl === null) {
+      violation('MDL_RANGE', where, `WSK_BUF.Length ${Length} at Offset ${Offset} runs past the end of the MDL chain`);
+    }
+    const view = liveMdl(mdl, where);
+    if ((mdl.MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PAGES_LOCKED)) === 0) {
+      violation('MDL_NOT_BUILT', where, 'an MDL in the WSK_BUF was neither built (MmBuildMdlForNonPagedPool) nor locked (MmProbeAndLockPages)');
+    }
+    if (first) {
+      if (Offset > view.byteLength || (Offset === view.byteLength && Length > 0)) {
+        violation('MDL_RANGE', where, `WSK_BUF.Offset ${Offset} lies outside the first MDL (${view.byteLength} bytes)`);
+      }
+      first = false;
+    }
+    const take = Math.min(view.byteLength - skip, remaining);
+    if (take > 0) views.push(skip === 0 && take === view.byteLength ? view : view.subarray(skip, skip + take));
+    remaining -= take;
+    skip = 0;
+  }
+  return views;
+}

@@ -1,0 +1,188 @@
+// WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). Windows levels and
+// names are translated here, in one table, to the host's; WSK's own options and IOCTLs are
+// answered by the socket's category first.
+import { IRP, irpStart } from './irp';
+import { OS } from './native';
+import {
+  NTSTATUS,
+  STATUS_BUFFER_TOO_SMALL,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_IMPLEMENTED,
+  STATUS_SUCCESS,
+  ntStatusFromErrno,
+} from './ntstatus';
+import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
+import { badArgument } from './verifier';
+import * as ws from './ws2def';
+import {
+  PSIZE_T,
+  PVOID,
+  PWSK_SOCKET,
+  SIZE_T,
+  SO_WSK_EVENT_CALLBACK,
+  SO_WSK_SECURITY,
+  ULONG,
+  WskGetOption,
+  WskIoctl,
+  WskSetOption,
+} from './wsk';
+
+/** What a category answers for a control request it owns; undefined = not its own. */
+export interface ControlResult {
+  status: NTSTATUS;
+  /** Bytes written to OutputBuffer. */
+  bytes?: number;
+  /** The IRP was pended by the category (it completes it later). */
+  pended?: boolean;
+}
+
+export interface ControlRequest {
+  RequestType: number;
+  ControlCode: ULONG;
+  Level: ULONG;
+  input: Uint8Array | null;
+  /** InputBuffer as passed, for structures (WSK_EVENT_CALLBACK_CONTROL, SOCKADDR). */
+  inputObject: PVOID | null;
+  output: Uint8Array | null;
+  Irp: IRP | null;
+}
+
+/** Options whose value is a ULONG on Windows and an int on the host. */
+const INT_OPTIONS: Array<[level: number, name: number, osLevel: string, osName: string]> = [
+  [ws.SOL_SOCKET, ws.SO_KEEPALIVE, 'SOL_SOCKET', 'SO_KEEPALIVE'],
+  [ws.SOL_SOCKET, ws.SO_BROADCAST, 'SOL_SOCKET', 'SO_BROADCAST'],
+  [ws.SOL_SOCKET, ws.SO_RCVBUF, 'SOL_SOCKET', 'SO_RCVBUF'],
+  [ws.SOL_SOCKET, ws.SO_SNDBUF, 'SOL_SOCKET', 'SO_SNDBUF'],
+  [ws.SOL_SOCKET, ws.SO_OOBINLINE, 'SOL_SOCKET', 'SO_OOBINLINE'],
+  [ws.SOL_SOCKET, ws.SO_ACCEPTCONN, 'SOL_SOCKET', 'SO_ACCEPTCONN'],
+  [ws.SOL_SOCKET, ws.SO_REUSEADDR, 'SOL_SOCKET', 'SO_REUSEADDR'],
+  [ws.IPPROTO_TCP, ws.TCP_NODELAY, 'IPPROTO_TCP', 'TCP_NODELAY'],
+  [ws.IPPROTO_TCP, ws.TCP_KEEPIDLE, 'IPPROTO_TCP', 'TCP_KEEPIDLE'],
+  [ws.IPPROTO_TCP, ws.TCP_KEEPCNT, 'IPPROTO_TCP', 'TCP_KEEPCNT'],
+  [ws.IPPROTO_TCP, ws.TCP_KEEPINTVL, 'IPPROTO_TCP', 'TCP_KEEPINTVL'],
+  [ws.IPPROTO_TCP, ws.TCP_MAXSEG, 'IPPROTO_TCP', 'TCP_MAXSEG'],
+  [ws.IPPROTO_TCP, ws.TCP_FASTOPEN, 'IPPROTO_TCP', 'TCP_FASTOPEN'],
+  [ws.IPPROTO_IP, ws.IP_TTL, 'IPPROTO_IP', 'IP_TTL'],
+  [ws.IPPROTO_IP, ws.IP_TOS, 'IPPROTO_IP', 'IP_TOS'],
+  [ws.IPPROTO_IP, ws.IP_HDRINCL, 'IPPROTO_IP', 'IP_HDRINCL'],
+  [ws.IPPROTO_IP, ws.IP_PKTINFO, 'IPPROTO_IP', 'IP_PKTINFO'],
+  [ws.IPPROTO_IP, ws.IP_RECVTOS, 'IPPROTO_IP', 'IP_RECVTOS'],
+  [ws.IPPROTO_IP, ws.IP_MULTICAST_TTL, 'IPPROTO_IP', 'IP_MULTICAST_TTL'],
+  [ws.IPPROTO_IP, ws.IP_MULTICAST_LOOP, 'IPPROTO_IP', 'IP_MULTICAST_LOOP'],
+  [ws.IPPROTO_IPV6, ws.IPV6_V6ONLY, 'IPPROTO_IPV6', 'IPV6_V6ONLY'],
+  [ws.IPPROTO_IPV6, ws.IPV6_UNICAST_HOPS, 'IPPROTO_IPV6', 'IPV6_UNICAST_HOPS'],
+  [ws.IPPROTO_IPV6, ws.IPV6_MULTICAST_IF, 'IPPROTO_IPV6', 'IPV6_MULTICAST_IF'],
+  [ws.IPPROTO_IPV6, ws.IPV6_MULTICAST_HOPS, 'IPPROTO_IPV6', 'IPV6_MULTICAST_HOPS'],
+  [ws.IPPROTO_IPV6, ws.IPV6_MULTICAST_LOOP, 'IPPROTO_IPV6', 'IPV6_MULTICAST_LOOP'],
+  // Windows' IPV6_PKTINFO turns on delivery of the control message, as the host's RECVPKTINFO does.
+  [ws.IPPROTO_IPV6, ws.IPV6_PKTINFO, 'IPPROTO_IPV6', 'IPV6_RECVPKTINFO'],
+  [ws.IPPROTO_IPV6, ws.IPV6_HOPLIMIT, 'IPPROTO_IPV6', 'IPV6_RECVHOPLIMIT'],
+];
+
+/** Options whose value is a structure laid out the same on Windows and the host. */
+const RAW_OPTIONS: Array<[level: number, name: number, osLevel: string, osName: string]> = [
+  [ws.IPPROTO_IP, ws.IP_MULTICAST_IF, 'IPPROTO_IP', 'IP_MULTICAST_IF'],
+  [ws.IPPROTO_IP, ws.IP_ADD_MEMBERSHIP, 'IPPROTO_IP', 'IP_ADD_MEMBERSHIP'],
+  [ws.IPPROTO_IP, ws.IP_DROP_MEMBERSHIP, 'IPPROTO_IP', 'IP_DROP_MEMBERSHIP'],
+  [ws.IPPROTO_IPV6, ws.IPV6_ADD_MEMBERSHIP, 'IPPROTO_IPV6', 'IPV6_ADD_MEMBERSHIP'],
+  [ws.IPPROTO_IPV6, ws.IPV6_DROP_MEMBERSHIP, 'IPPROTO_IPV6', 'IPV6_DROP_MEMBERSHIP'],
+];
+
+interface HostOption {
+  level: number;
+  name: number;
+  int: boolean;
+}
+
+const hostOptions = new Map<string, HostOption>();
+for (const [table, int] of [[INT_OPTIONS, true], [RAW_OPTIONS, false]] as const) {
+  for (const [level, name, osLevel, osName] of table) {
+    if (OS[osLevel] !== undefined && OS[osName] !== undefined) {
+      hostOptions.set(`${level}:${name >>> 0}`, { level: OS[osLevel], name: OS[osName], int });
+    }
+  }
+}
+
+/** The documented WSK socket-level options, for which WSK requires an IRP (reference §5.8). */
+const IRP_REQUIRED = new Set<number>([
+  ws.SO_REUSEADDR,
+  ws.SO_EXCLUSIVEADDRUSE,
+  ws.SO_KEEPALIVE,
+  ws.SO_BROADCAST,
+  ws.SO_RCVBUF,
+  ws.SO_CONDITIONAL_ACCEPT,
+  SO_WSK_SECURITY,
+]);
+
+/** WSK's own options, answered by later work; until then STATUS_NOT_IMPLEMENTED (see README). */
+const NOT_YET_BUILT = new Set<number>([SO_WSK_EVENT_CALLBACK, SO_WSK_SECURITY, ws.SO_EXCLUSIVEADDRUSE, ws.SO_CONDITIONAL_ACCEPT]);
+
+function bytesOf(buffer: PVOID | null, size: SIZE_T, where: string, what: string): Uint8Array | null {
+  if (buffer === null || buffer === undefined) return null;
+  if (!ArrayBuffer.isView(buffer)) return null;
+  if (!Number.isInteger(size) || size < 0 || size > buffer.byteLength) {
+    badArgument(where, `${what}Size ${String(size)} exceeds the ${buffer.byteLength}-byte ${what}Buffer`);
+  }
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
+}
+
+function hostOption(s: SocketObject, req: ControlRequest): ControlResult {
+  const opt = hostOptions.get(`${req.Level}:${req.ControlCode >>> 0}`);
+  if (!opt) return { status: STATUS_INVALID_PARAMETER };
+  if (req.RequestType === WskSetOption) {
+    if (!req.input || (opt.int && req.input.byteLength < 4)) return { status: STATUS_INVALID_PARAMETER };
+    const rc = s.sock.setsockopt(opt.level, opt.name, opt.int ? req.input.subarray(0, 4) : req.input);
+    return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
+  }
+  if (!req.output) return { status: STATUS_INVALID_PARAMETER };
+  if (opt.int && req.output.byteLength < 4) return { status: STATUS_BUFFER_TOO_SMALL };
+  const rc = s.sock.getsockopt(opt.level, opt.name, req.output);
+  return rc < 0 ? { status: ntStatusFromErrno(rc) } : { status: STATUS_SUCCESS, bytes: rc };
+}
+
+export function WskControlSocket(
+  Socket: PWSK_SOCKET,
+  RequestType: number,
+  ControlCode: ULONG,
+  Level: ULONG,
+  InputSize: SIZE_T,
+  InputBuffer: PVOID | null,
+  OutputSize: SIZE_T,
+  OutputBuffer: PVOID | null,
+  OutputSizeReturned: PSIZE_T | null,
+  Irp: IRP | null,
+): NTSTATUS {
+  const where = 'WskControlSocket';
+  const s = socketArg<SocketObject>(Socket, ANY_CATEGORY, where);
+  const req: ControlRequest = {
+    RequestType,
+    ControlCode: ControlCode >>> 0,
+    Level: Level >>> 0,
+    input: bytesOf(InputBuffer, InputSize, where, 'Input'),
+    inputObject: InputBuffer ?? null,
+    output: bytesOf(OutputBuffer, OutputSize, where, 'Output'),
+    Irp,
+  };
+  if (Irp) irpStart(Irp, where);
+
+  let result: ControlResult | undefined;
+  if (RequestType !== WskSetOption && RequestType !== WskGetOption && RequestType !== WskIoctl) {
+    result = { status: STATUS_INVALID_PARAMETER };
+  } else {
+    result = s.control(req);
+  }
+  if (!result) {
+    if (RequestType === WskIoctl || (req.Level === ws.SOL_SOCKET && NOT_YET_BUILT.has(req.ControlCode))) {
+      result = { status: STATUS_NOT_IMPLEMENTED };
+    } else if (!Irp && req.Level === ws.SOL_SOCKET && IRP_REQUIRED.has(req.ControlCode)) {
+      return STATUS_INVALID_PARAMETER;
+    } else {
+      result = hostOption(s, req);
+    }
+  }
+  if (result.pended) return result.status;
+  const bytes = result.bytes ?? 0;
+  if (Irp) return s.complete(Irp, result.status, bytes);
+  if (OutputSizeReturned) OutputSizeReturned[0] = bytes;
+  return result.status;
+}

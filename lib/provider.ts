@@ -1,0 +1,150 @@
+// WSK_PROVIDER_DISPATCH, the client-level table (reference §2): WskSocket creates a socket of
+// any category over a real OS socket.
+import { BasicSocket } from './basic-socket';
+import { ConnectionSocket } from './connection-socket';
+import { DatagramSocket } from './datagram-socket';
+import { IRP, irpComplete, irpStart } from './irp';
+import { ListenSocket } from './listen-socket';
+import { native, OS } from './native';
+import {
+  NTSTATUS,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_IMPLEMENTED,
+  STATUS_NOT_SUPPORTED,
+  STATUS_SUCCESS,
+  ntStatusFromErrno,
+} from './ntstatus';
+import { ClientState, setProviderDispatch, WSK_PROVIDER_VERSION } from './registration';
+import type { SocketObject } from './socket';
+import { StreamSocket } from './stream-socket';
+import { badArgument } from './verifier';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ws2def';
+import {
+  PEPROCESS,
+  PETHREAD,
+  PFN_WSK_CONTROL_CLIENT,
+  PFN_WSK_FREE_ADDRESS_INFO,
+  PFN_WSK_GET_ADDRESS_INFO,
+  PFN_WSK_GET_NAME_INFO,
+  PFN_WSK_SOCKET_CONNECT,
+  PWSK_CLIENT,
+  WSK_FLAG_BASIC_SOCKET,
+  WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WSK_FLAG_LISTEN_SOCKET,
+  WSK_FLAG_STREAM_SOCKET,
+  WSK_PROVIDER_DISPATCH,
+} from './wsk';
+
+type SocketClass = new (...args: ConstructorParameters<typeof BasicSocket>) => SocketObject;
+
+const CATEGORY_CLASS: Record<number, SocketClass> = {
+  [WSK_FLAG_BASIC_SOCKET]: BasicSocket,
+  [WSK_FLAG_LISTEN_SOCKET]: ListenSocket,
+  [WSK_FLAG_CONNECTION_SOCKET]: ConnectionSocket,
+  [WSK_FLAG_DATAGRAM_SOCKET]: DatagramSocket,
+  [WSK_FLAG_STREAM_SOCKET]: StreamSocket,
+};
+
+/** The (type, protocol) pairs each category accepts for AF_INET and AF_INET6 (reference §3.1). */
+function tripleAllowed(category: number, type: number, protocol: number): boolean {
+  const tcp = type === SOCK_STREAM && protocol === IPPROTO_TCP;
+  const udp = type === SOCK_DGRAM && protocol === IPPROTO_UDP;
+  const raw = type === SOCK_RAW && Number.isInteger(protocol) && protocol >= 0 && protocol <= 255;
+  switch (category) {
+    case WSK_FLAG_BASIC_SOCKET:
+      return tcp || udp || raw;
+    case WSK_FLAG_DATAGRAM_SOCKET:
+      return udp || raw;
+    default:
+      return tcp;
+  }
+}
+
+export function hostFamily(family: number): number | undefined {
+  return family === AF_INET ? OS.AF_INET : family === AF_INET6 ? OS.AF_INET6 : undefined;
+}
+
+const HOST_TYPE: Record<number, number> = { [SOCK_STREAM]: OS.SOCK_STREAM, [SOCK_DGRAM]: OS.SOCK_DGRAM, [SOCK_RAW]: OS.SOCK_RAW };
+const ONE = new Uint8Array(new Int32Array([1]).buffer);
+
+export function clientArg(Client: PWSK_CLIENT, where: string): ClientState {
+  if (!(Client instanceof ClientState)) badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
+  Client.checkCaptured(where);
+  return Client;
+}
+
+/**
+ * Creates the socket object over a new OS socket, or returns the failure status. Unsupported
+ * families and (type, protocol) pairs give STATUS_NOT_SUPPORTED (Winsock's EAFNOSUPPORT /
+ * EPROTONOSUPPORT); a Flags value naming no single category gives STATUS_INVALID_PARAMETER.
+ */
+export function createSocket(
+  client: ClientState,
+  AddressFamily: number,
+  SocketType: number,
+  Protocol: number,
+  Flags: number,
+  SocketContext: unknown,
+  Dispatch: unknown,
+): SocketObject | NTSTATUS {
+  const Class = CATEGORY_CLASS[Flags];
+  if (!Class) return STATUS_INVALID_PARAMETER;
+  const family = hostFamily(AddressFamily);
+  if (family === undefined) return STATUS_NOT_SUPPORTED;
+  if (!tripleAllowed(Flags, SocketType, Protocol)) return STATUS_NOT_SUPPORTED;
+  const sock = native.socket(family, HOST_TYPE[SocketType], Protocol);
+  if (typeof sock === 'number') return ntStatusFromErrno(sock);
+  // Windows sockets start IPv6-only; Linux's default follows a sysctl. Make it Windows'.
+  if (AddressFamily === AF_INET6) sock.setsockopt(OS.IPPROTO_IPV6, OS.IPV6_V6ONLY, ONE);
+  return new Class(client, AddressFamily, SocketType, Protocol, SocketContext, Dispatch ?? null, sock);
+}
+
+export function WskSocket(
+  Client: PWSK_CLIENT,
+  AddressFamily: number,
+  SocketType: number,
+  Protocol: number,
+  Flags: number,
+  SocketContext: unknown,
+  Dispatch: unknown,
+  OwningProcess: PEPROCESS,
+  OwningThread: PETHREAD,
+  SecurityDescriptor: unknown,
+  Irp: IRP | null,
+): NTSTATUS {
+  void OwningProcess;
+  void OwningThread;
+  void SecurityDescriptor;
+  const client = clientArg(Client, 'WskSocket');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskSocket');
+  const result = createSocket(client, AddressFamily, SocketType, Protocol, Flags, SocketContext, Dispatch);
+  if (typeof result === 'number') return irpComplete(Irp, result, 0);
+  return irpComplete(Irp, STATUS_SUCCESS, result);
+}
+
+function clientNotImplemented<F extends (...args: never[]) => NTSTATUS>(name: string, irpIndex: number): F {
+  const fn = (...args: unknown[]): NTSTATUS => {
+    clientArg(args[0] as PWSK_CLIENT, name);
+    const Irp = args[irpIndex] as IRP | null | undefined;
+    if (!Irp) return STATUS_NOT_IMPLEMENTED;
+    irpStart(Irp, name);
+    return irpComplete(Irp, STATUS_NOT_IMPLEMENTED, 0);
+  };
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn as unknown as F;
+}
+
+export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze({
+  Version: WSK_PROVIDER_VERSION,
+  Reserved: 0,
+  WskSocket,
+  WskSocketConnect: clientNotImplemented<PFN_WSK_SOCKET_CONNECT>('WskSocketConnect', 11),
+  WskControlClient: clientNotImplemented<PFN_WSK_CONTROL_CLIENT>('WskControlClient', 7),
+  WskGetAddressInfo: clientNotImplemented<PFN_WSK_GET_ADDRESS_INFO>('WskGetAddressInfo', 9),
+  WskFreeAddressInfo: ((Client: PWSK_CLIENT) => void clientArg(Client, 'WskFreeAddressInfo')) as PFN_WSK_FREE_ADDRESS_INFO,
+  WskGetNameInfo: clientNotImplemented<PFN_WSK_GET_NAME_INFO>('WskGetNameInfo', 8),
+});
+
+setProviderDispatch(WSK_PROVIDER_DISPATCH_TABLE);

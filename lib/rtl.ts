@@ -1,0 +1,40 @@
+// Run-time library helpers that ported code calls (ntddk.h / wdm.h).
+
+export function RtlUshortByteSwap(Source: number): number {
+  return ((Source & 0xff) << 8) | ((Source >>> 8) & 0xff);
+}
+
+export function RtlUlongByteSwap(Source: number): number {
+  return (
+    (((Source & 0xff) << 24) | ((Source & 0xff00) << 8) | ((Source >>> 8) & 0xff00) | ((Source >>> 24) & 0xff)) >>> 0
+  );
+}
+
+/** UNICODE_STRING: Length and MaximumLength count bytes, as in C; Buffer holds UTF-16 code units. */
+export interface UNICODE_STRING {
+  Length: number;
+  MaximumLength: number;
+  Buffer: Uint16Array | null;
+}
+export type PUNICODE_STRING = UNICODE_STRING;
+
+/** Fills `DestinationString` from text (C passes a wide literal; here a JS string). */
+export function RtlInitUnicodeString(DestinationString: Partial<UNICODE_STRING>, SourceString: string | null): void {
+  if (SourceString === null) {
+    DestinationString.Length = 0;
+    DestinationString.MaximumLength = 0;
+    DestinationString.Buffer = null;
+    return;
+  }
+  const units = new Uint16Array(SourceString.length + 1);
+  for (let i = 0; i < SourceString.length; i++) units[i] = SourceString.charCodeAt(i);
+  DestinationString.Length = SourceString.length * 2;
+  DestinationString.MaximumLength = units.byteLength;
+  DestinationString.Buffer = units;
+}
+
+/** The text of a UNICODE_STRING (up to Length bytes). */
+export function unicodeStringToString(s: UNICODE_STRING): string {
+  if (!s.Buffer) return '';
+  return String.fromCharCode(...s.Buffer.subarray(0, s.Length >>> 1));
+}

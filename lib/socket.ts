@@ -1,0 +1,224 @@
+// What every WSK socket shares, whatever its category: the link to its client and transport
+// handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
+import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from './irp';
+import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from './native';
+import {
+  NTSTATUS,
+  STATUS_ADDRESS_ALREADY_EXISTS,
+  STATUS_CANCELLED,
+  STATUS_INVALID_DEVICE_STATE,
+  STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS, ntStatusFromErrno } from './ntstatus';
+import type { ControlRequest, ControlResult } from './options';
+import type { ClientState } from './registration';
+import { netaddrToSockaddr, PSOCKADDR, sockaddrToNetaddr } from './sockaddr';
+import { badArgument, violation } from './verifier';
+import {
+  PWSK_SOCKET,
+  WSK_FLAG_BASIC_SOCKET,
+  WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WSK_FLAG_LISTEN_SOCKET,
+  WSK_FLAG_STREAM_SOCKET,
+  WSK_PROVIDER_BASIC_DISPATCH,
+} from './wsk';
+
+export const CATEGORY_NAMES: Record<number, string> = {
+  [WSK_FLAG_BASIC_SOCKET]: 'basic',
+  [WSK_FLAG_LISTEN_SOCKET]: 'listening',
+  [WSK_FLAG_CONNECTION_SOCKET]: 'connection-oriented',
+  [WSK_FLAG_DATAGRAM_SOCKET]: 'datagram',
+  [WSK_FLAG_STREAM_SOCKET]: 'stream',
+};
+
+/** Scratch NETADDR for address queries; every use is synchronous. */
+const scratchAddr = new Uint8Array(NETADDR_SIZE);
+
+export abstract class SocketObject implements PWSK_SOCKET {
+  abstract readonly Dispatch: WSK_PROVIDER_BASIC_DISPATCH;
+  /** WSK_FLAG_*_SOCKET */
+  abstract readonly category: number;
+
+  /** Set once WskCloseSocket starts: every later call is a use-after-free. */
+  closed = false;
+  readonly pending = new Set<IRP>();
+  private interest = 0;
+
+  constructor(
+    readonly client: ClientState,
+    /** Windows address family (AF_INET / AF_INET6). */
+    readonly family: number,
+    readonly type: number,
+    readonly protocol: number,
+    public context: unknown,
+    public clientDispatch: unknown,
+    public sock: NativeSocket,
+  ) {
+    sock.owner = this;
+    client.socketOpened(this);
+  }
+
+  // ---- IRP bookkeeping ----
+
+  /** Pends `Irp` on this socket; `onCancel` undoes whatever queued it before it completes cancelled. */
+  pend(Irp: IRP, onCancel?: (irp: IRP) => void): NTSTATUS {
+    this.pending.add(Irp);
+    return irpPend(Irp, (irp) => {
+      onCancel?.(irp);
+      this.pending.delete(irp);
+      irpCancelled(irp);
+    });
+  }
+
+  /** Completes an IRP of this socket (inline or pended). */
+  complete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
+    this.pending.delete(Irp);
+    return irpComplete(Irp, Status, Information);
+  }
+
+  // ---- readiness ----
+
+  /** Arms or disarms readiness; the transport is told only when the mask changes. */
+  setInterest(read: boolean, write: boolean): void {
+    const mask = (read ? POLL_READABLE : 0) | (write ? POLL_WRITABLE : 0);
+    if (mask === this.interest || this.closed) return;
+    this.interest = mask;
+    this.sock.poll(mask);
+  }
+
+  get wantsRead(): boolean {
+    return (this.interest & POLL_READABLE) !== 0;
+  }
+  get wantsWrite(): boolean {
+    return (this.interest & POLL_WRITABLE) !== 0;
+  }
+
+  /** Readiness from the transport. */
+  onPoll(events: number, status: number): void {
+    void events;
+    void status;
+  }
+
+  /** The category's own options and IOCTLs; undefined passes the request to the host table. */
+  control(req: ControlRequest): ControlResult | undefined {
+    void req;
+    return undefined;
+  }
+
+  // ---- addresses ----
+
+  /** Fills `out` from getsockname/getpeername; returns the status. */
+  queryAddress(remote: boolean, out: PSOCKADDR): NTSTATUS {
+    const rc = remote ? this.sock.peerAddress(scratchAddr) : this.sock.localAddress(scratchAddr);
+    if (rc < 0) return ntStatusFromErrno(rc);
+    netaddrToSockaddr(scratchAddr, out);
+    return STATUS_SUCCESS;
+  }
+
+  /** Whether the socket has a local (false) or remote (true) address to report yet. */
+  hasAddress(remote: boolean): boolean {
+    void remote;
+    return true;
+  }
+
+  /** WskBind's work for every bindable category: Windows SOCKADDR -> OS bind. */
+  bindTo(LocalAddress: PSOCKADDR, Flags: number): NTSTATUS {
+    if (Flags !== 0) return STATUS_INVALID_PARAMETER;
+    const net = sockaddrToNetaddr(LocalAddress, this.family, scratchAddr);
+    if (!net) return STATUS_INVALID_PARAMETER;
+    const rc = this.sock.bind(net);
+    if (rc === 0) return STATUS_SUCCESS;
+    // WSK reports a taken address as INUSE in its sharing table (reference §9), not as AFD's SHARING_VIOLATION.
+    return rc === -native.errno.EADDRINUSE ? STATUS_ADDRESS_ALREADY_EXISTS : ntStatusFromErrno(rc);
+  }
+
+  // ---- close ----
+
+  /** Category teardown before the transport handle closes (an abortive reset, for instance). */
+  protected beforeClose(): void {}
+
+  /** WskCloseSocket: pending IRPs complete STATUS_CANCELLED first, then the close IRP. */
+  close(Irp: IRP): NTSTATUS {
+    irpStart(Irp, 'WskCloseSocket');
+    for (const irp of [...this.pending]) {
+      const cancel = irp._cancelRoutine;
+      irp._cancelRoutine = null;
+      if (cancel) cancel(irp);
+      else this.complete(irp, STATUS_CANCELLED, 0);
+    }
+    this.beforeClose();
+    this.closed = true;
+    this.interest = 0;
+    this.sock.close();
+    this.client.socketClosed(this);
+    return irpComplete(Irp, STATUS_SUCCESS, 0);
+  }
+}
+
+native.setEventHandler((sock, events, status) => {
+  const owner = sock.owner as SocketObject | undefined;
+  if (owner && !owner.closed) owner.onPoll(events, status);
+  else sock.poll(0);
+});
+
+/**
+ * The socket argument of a provider call: a live socket of one of the given categories
+ * (a bit set of 1 << WSK_FLAG_*). Anything else is what would bugcheck in the kernel.
+ */
+export function socketArg<T extends SocketObject>(Socket: unknown, categories: number, where: string): T {
+  if (!(Socket instanceof SocketObject)) badArgument(where, 'Socket must be a WSK_SOCKET returned by WSK');
+  if (Socket.closed) violation('SOCKET_CLOSED', where, 'the socket was already closed with WskCloseSocket');
+  if ((categories & (1 << Socket.category)) === 0) {
+    violation('WRONG_SOCKET_CATEGORY', where, `${where} does not belong to a ${CATEGORY_NAMES[Socket.category]} socket`);
+  }
+  return Socket as T;
+}
+
+export const ANY_CATEGORY =
+  (1 << WSK_FLAG_BASIC_SOCKET) |
+  (1 << WSK_FLAG_LISTEN_SOCKET) |
+  (1 << WSK_FLAG_CONNECTION_SOCKET) |
+  (1 << WSK_FLAG_DATAGRAM_SOCKET) |
+  (1 << WSK_FLAG_STREAM_SOCKET);
+
+/** WskCloseSocket, the same for every category. */
+export function WskCloseSocket(Socket: PWSK_SOCKET, Irp: IRP | null): NTSTATUS {
+  const s = socketArg<SocketObject>(Socket, ANY_CATEGORY, 'WskCloseSocket');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  return s.close(Irp);
+}
+
+/** WskGetLocalAddress / WskGetRemoteAddress: STATUS_INVALID_DEVICE_STATE until there is one. */
+export function getAddressCall(
+  Socket: PWSK_SOCKET,
+  categories: number,
+  remote: boolean,
+  Address: PSOCKADDR,
+  Irp: IRP | null,
+  where: string,
+): NTSTATUS {
+  const s = socketArg<SocketObject>(Socket, categories, where);
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, where);
+  if (Address === null || typeof Address !== 'object') return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (!s.hasAddress(remote)) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+  return s.complete(Irp, s.queryAddress(remote, Address), 0);
+}
+
+/**
+ * A table slot whose category work is not built yet: completes its IRP (argument `irpIndex`,
+ * or none when -1) with STATUS_NOT_IMPLEMENTED, as every unbuilt function must. Listed in the
+ * README.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function notImplemented<F extends (...args: any[]) => NTSTATUS>(name: string, categories: number, irpIndex: number): F {
+  const fn = (...args: unknown[]): NTSTATUS => {
+    socketArg(args[0], categories, name);
+    if (irpIndex < 0) return STATUS_NOT_IMPLEMENTED;
+    const Irp = args[irpIndex] as IRP | null | undefined;
+    if (!Irp) return STATUS_INVALID_PARAMETER;
+    irpStart(Irp, name);
+    return irpComplete(Irp, STATUS_NOT_IMPLEMENTED, 0);
+  };
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn as unknown as F;
+}

@@ -1,0 +1,168 @@
+// Winsock numbers (ws2def.h, ws2ipdef.h) with Windows values: ported code passes these, never
+// the host's. lib/options.ts and lib/sockaddr.ts translate them for the transport.
+
+export const AF_UNSPEC = 0;
+export const AF_INET = 2;
+export const AF_INET6 = 23;
+export type ADDRESS_FAMILY = number;
+
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_RDM = 4;
+export const SOCK_SEQPACKET = 5;
+
+export const IPPROTO_IP = 0;
+export const IPPROTO_HOPOPTS = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_IGMP = 2;
+export const IPPROTO_GGP = 3;
+export const IPPROTO_IPV4 = 4;
+export const IPPROTO_ST = 5;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_CBT = 7;
+export const IPPROTO_EGP = 8;
+export const IPPROTO_IGP = 9;
+export const IPPROTO_PUP = 12;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IDP = 22;
+export const IPPROTO_RDP = 27;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ROUTING = 43;
+export const IPPROTO_FRAGMENT = 44;
+export const IPPROTO_ESP = 50;
+export const IPPROTO_AH = 51;
+export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_NONE = 59;
+export const IPPROTO_DSTOPTS = 60;
+export const IPPROTO_ND = 77;
+export const IPPROTO_ICLFXBM = 78;
+export const IPPROTO_PIM = 103;
+export const IPPROTO_PGM = 113;
+export const IPPROTO_L2TP = 115;
+export const IPPROTO_SCTP = 132;
+export const IPPROTO_RAW = 255;
+
+export const SOL_SOCKET = 0xffff;
+
+export const SO_DEBUG = 0x0001;
+export const SO_ACCEPTCONN = 0x0002;
+export const SO_REUSEADDR = 0x0004;
+export const SO_KEEPALIVE = 0x0008;
+export const SO_DONTROUTE = 0x0010;
+export const SO_BROADCAST = 0x0020;
+export const SO_USELOOPBACK = 0x0040;
+export const SO_LINGER = 0x0080;
+export const SO_OOBINLINE = 0x0100;
+export const SO_DONTLINGER = 0xffffff7f;
+/** (int)(~SO_REUSEADDR), kept unsigned like every option name here. */
+export const SO_EXCLUSIVEADDRUSE = 0xfffffffb;
+export const SO_SNDBUF = 0x1001;
+export const SO_RCVBUF = 0x1002;
+export const SO_SNDLOWAT = 0x1003;
+export const SO_RCVLOWAT = 0x1004;
+export const SO_SNDTIMEO = 0x1005;
+export const SO_RCVTIMEO = 0x1006;
+export const SO_ERROR = 0x1007;
+export const SO_TYPE = 0x1008;
+export const SO_CONDITIONAL_ACCEPT = 0x3002;
+export const SO_RANDOMIZE_PORT = 0x3005;
+export const SO_PORT_SCALABILITY = 0x3006;
+export const SO_REUSE_UNICASTPORT = 0x3007;
+
+export const TCP_NODELAY = 0x0001;
+export const TCP_EXPEDITED_1122 = 0x0002;
+export const TCP_KEEPALIVE = 3;
+export const TCP_KEEPIDLE = 3;
+export const TCP_MAXSEG = 4;
+export const TCP_MAXRT = 5;
+export const TCP_TIMESTAMPS = 10;
+export const TCP_FASTOPEN = 15;
+export const TCP_KEEPCNT = 16;
+export const TCP_KEEPINTVL = 17;
+export const TCP_FAIL_CONNECT_ON_ICMP_ERROR = 18;
+
+export const IP_OPTIONS = 1;
+export const IP_HDRINCL = 2;
+export const IP_TOS = 3;
+export const IP_TTL = 4;
+export const IP_MULTICAST_IF = 9;
+export const IP_MULTICAST_TTL = 10;
+export const IP_MULTICAST_LOOP = 11;
+export const IP_ADD_MEMBERSHIP = 12;
+export const IP_DROP_MEMBERSHIP = 13;
+export const IP_DONTFRAGMENT = 14;
+export const IP_PKTINFO = 19;
+export const IP_UNICAST_IF = 31;
+export const IP_RECVTOS = 40;
+
+export const IPV6_HOPOPTS = 1;
+export const IPV6_HDRINCL = 2;
+export const IPV6_UNICAST_HOPS = 4;
+export const IPV6_MULTICAST_IF = 9;
+export const IPV6_MULTICAST_HOPS = 10;
+export const IPV6_MULTICAST_LOOP = 11;
+export const IPV6_ADD_MEMBERSHIP = 12;
+export const IPV6_JOIN_GROUP = 12;
+export const IPV6_DROP_MEMBERSHIP = 13;
+export const IPV6_LEAVE_GROUP = 13;
+export const IPV6_PKTINFO = 19;
+export const IPV6_HOPLIMIT = 21;
+export const IPV6_V6ONLY = 27;
+export const IPV6_UNICAST_IF = 31;
+
+export const UDP_NOCHECKSUM = 1;
+export const UDP_SEND_MSG_SIZE = 2;
+export const UDP_RECV_MAX_COALESCED_SIZE = 3;
+
+export const MSG_OOB = 0x1;
+export const MSG_PEEK = 0x2;
+export const MSG_DONTROUTE = 0x4;
+export const MSG_WAITALL = 0x8;
+export const MSG_TRUNC = 0x0100;
+export const MSG_CTRUNC = 0x0200;
+export const MSG_BCAST = 0x0400;
+export const MSG_MCAST = 0x0800;
+export const MSG_ERRQUEUE = 0x1000;
+
+export const AI_PASSIVE = 0x01;
+export const AI_CANONNAME = 0x02;
+export const AI_NUMERICHOST = 0x04;
+export const AI_NUMERICSERV = 0x08;
+export const AI_ALL = 0x0100;
+export const AI_ADDRCONFIG = 0x0400;
+export const AI_V4MAPPED = 0x0800;
+export const AI_FQDN = 0x00020000;
+
+export const NS_ALL = 0;
+export const NS_DNS = 12;
+export const NS_NETBT = 13;
+export const NS_WINS = 14;
+export const NS_NLA = 15;
+
+export const NI_NOFQDN = 0x01;
+export const NI_NUMERICHOST = 0x02;
+export const NI_NAMEREQD = 0x04;
+export const NI_NUMERICSERV = 0x08;
+export const NI_DGRAM = 0x10;
+export const NI_MAXHOST = 1025;
+export const NI_MAXSERV = 32;
+
+export const INADDR_ANY = 0x00000000;
+export const INADDR_LOOPBACK = 0x7f000001;
+export const INADDR_BROADCAST = 0xffffffff;
+export const INADDR_NONE = 0xffffffff;
+
+export const IOC_VOID = 0x20000000;
+export const IOC_OUT = 0x40000000;
+export const IOC_IN = 0x80000000;
+export const IOC_INOUT = 0xc0000000;
+export const IOC_WS2 = 0x08000000;
+export const IOC_VENDOR = 0x18000000;
+
+export const SIO_ADDRESS_LIST_QUERY = 0x48000016;
+export const SIO_ADDRESS_LIST_CHANGE = 0x28000017;
+export const SIO_ADDRESS_LIST_SORT = 0xc8000019;
+export const SIO_KEEPALIVE_VALS = 0x98000004;
+export const SIO_UDP_CONNRESET = 0x9800000c;
+export const SIO_LOOPBACK_FAST_PATH = 0x98000010;
