@@ -1,0 +1,125 @@
+// The module object behind lib/native.ts: socket(), setEventHandler(), openSockets(),
+// constants and errno. The contract (types, NETADDR, POLL_* bits) is documented there.
+#include <netinet/ip.h>
+
+#include "socket_handle.h"
+
+namespace wsk {
+namespace {
+
+EnvData* Data(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<EnvData>(); }
+
+Napi::Value Socket(const Napi::CallbackInfo& info) {
+  int32_t domain = Int32Arg(info, 0, "domain");
+  int32_t type = Int32Arg(info, 1, "type");
+  int32_t protocol = Int32Arg(info, 2, "protocol");
+  long fd = os::Socket(domain, type, protocol);
+  if (fd < 0) return Napi::Number::New(info.Env(), static_cast<double>(fd));
+  return SocketHandle::Adopt(info.Env(), Data(info), static_cast<os::Fd>(fd));
+}
+
+void SetEventHandler(const Napi::CallbackInfo& info) {
+  EnvData* data = Data(info);
+  if (info[0].IsFunction()) {
+    data->handler = Napi::Persistent(info[0].As<Napi::Function>());
+  } else if (info[0].IsNull() || info[0].IsUndefined()) {
+    data->handler.Reset();  // sockets stop polling at their next event
+  } else {
+    throw Napi::TypeError::New(info.Env(), "handler must be a function");
+  }
+}
+
+Napi::Value OpenSockets(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Data(info)->open_count));
+}
+
+#define SET(name) table.Set(#name, Napi::Number::New(env, name))
+
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object table = Napi::Object::New(env);
+  SET(AF_UNSPEC); SET(AF_INET); SET(AF_INET6);
+  SET(SOCK_STREAM); SET(SOCK_DGRAM); SET(SOCK_RAW);
+  SET(SOL_SOCKET); SET(SO_REUSEADDR); SET(SO_REUSEPORT); SET(SO_KEEPALIVE); SET(SO_BROADCAST);
+  SET(SO_RCVBUF); SET(SO_SNDBUF); SET(SO_LINGER); SET(SO_ERROR); SET(SO_TYPE);
+  SET(SO_ACCEPTCONN); SET(SO_OOBINLINE);
+  SET(IPPROTO_IP); SET(IPPROTO_IPV6); SET(IPPROTO_TCP); SET(IPPROTO_UDP); SET(IPPROTO_ICMP);
+  SET(IPPROTO_ICMPV6); SET(IPPROTO_RAW);
+  SET(TCP_NODELAY); SET(TCP_KEEPIDLE); SET(TCP_KEEPINTVL); SET(TCP_KEEPCNT); SET(TCP_MAXSEG);
+  SET(TCP_FASTOPEN);
+  SET(IP_TOS); SET(IP_TTL); SET(IP_HDRINCL); SET(IP_PKTINFO); SET(IP_RECVTOS);
+  SET(IP_MULTICAST_IF); SET(IP_MULTICAST_TTL); SET(IP_MULTICAST_LOOP); SET(IP_ADD_MEMBERSHIP);
+  SET(IP_DROP_MEMBERSHIP); SET(IP_MTU_DISCOVER);
+  SET(IPV6_V6ONLY); SET(IPV6_UNICAST_HOPS); SET(IPV6_MULTICAST_IF); SET(IPV6_MULTICAST_HOPS);
+  SET(IPV6_MULTICAST_LOOP); SET(IPV6_ADD_MEMBERSHIP); SET(IPV6_DROP_MEMBERSHIP);
+  SET(IPV6_PKTINFO); SET(IPV6_RECVPKTINFO); SET(IPV6_HOPLIMIT); SET(IPV6_RECVHOPLIMIT);
+  SET(SHUT_RD); SET(SHUT_WR); SET(SHUT_RDWR);
+  SET(MSG_OOB); SET(MSG_PEEK); SET(MSG_WAITALL); SET(MSG_TRUNC); SET(MSG_CTRUNC);
+  SET(MSG_DONTWAIT);
+  SET(SOMAXCONN); SET(IOV_MAX);
+  return table;
+}
+
+// Aliases come before their usual name (EWOULDBLOCK before EAGAIN), because lib/ builds
+// its number -> name map from this order and the last name wins.
+Napi::Object Errnos(Napi::Env env) {
+  Napi::Object table = Napi::Object::New(env);
+  SET(EPERM); SET(ENOENT); SET(EINTR); SET(EIO); SET(EBADF); SET(EWOULDBLOCK); SET(EAGAIN);
+  SET(ENOMEM); SET(EACCES); SET(EFAULT); SET(EBUSY); SET(EEXIST); SET(ENODEV); SET(EINVAL);
+  SET(ENFILE); SET(EMFILE); SET(ENOSPC); SET(EPIPE); SET(ERANGE); SET(ENOSYS); SET(ENOTSOCK);
+  SET(EDESTADDRREQ); SET(EMSGSIZE); SET(EPROTOTYPE); SET(ENOPROTOOPT); SET(EPROTONOSUPPORT);
+  SET(ESOCKTNOSUPPORT); SET(EOPNOTSUPP); SET(EPFNOSUPPORT); SET(EAFNOSUPPORT);
+  SET(EADDRINUSE); SET(EADDRNOTAVAIL); SET(ENETDOWN); SET(ENETUNREACH); SET(ENETRESET);
+  SET(ECONNABORTED); SET(ECONNRESET); SET(ENOBUFS); SET(EISCONN); SET(ENOTCONN);
+  SET(ESHUTDOWN); SET(ETIMEDOUT); SET(ECONNREFUSED); SET(EHOSTDOWN); SET(EHOSTUNREACH);
+  SET(EALREADY); SET(EINPROGRESS);
+  return table;
+}
+
+#undef SET
+
+// Env teardown (process or worker exit): close what JS left open. The hook is async so
+// that Node keeps turning the loop until every uv_close has called back; only then is it
+// released, and Node may free the env (and EnvData) and close the loop.
+void Teardown(napi_async_cleanup_hook_handle, void* arg) {
+  auto* data = static_cast<EnvData*>(arg);
+  data->tearing_down = true;
+  SocketHandle::CloseAll(data);
+  data->handler.Reset();
+  data->constructor.Reset();
+  data->token.Reset();
+  if (data->async_context != nullptr) napi_async_destroy(data->env, data->async_context);
+  data->async_context = nullptr;
+  data->MaybeFinishTeardown();
+}
+
+void Check(Napi::Env env, napi_status status) {
+  if (status != napi_ok) throw Napi::Error::New(env);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new EnvData;
+  env.SetInstanceData(data);
+  data->env = env;
+  Check(env, napi_get_uv_event_loop(env, &data->loop));
+  // One async context for every readiness callback in this env, like a single resource.
+  Check(env, napi_async_init(env, nullptr, Napi::String::New(env, "node-wsk:socket"),
+                             &data->async_context));
+  data->constructor = Napi::Persistent(SocketHandle::MakeClass(env));
+  Check(env, napi_add_async_cleanup_hook(env, Teardown, data, &data->cleanup_hook));
+
+  exports.Set("socket", Napi::Function::New(env, Socket, "socket"));
+  exports.Set("setEventHandler", Napi::Function::New(env, SetEventHandler, "setEventHandler"));
+  exports.Set("openSockets", Napi::Function::New(env, OpenSockets, "openSockets"));
+  exports.Set("constants", Constants(env));
+  exports.Set("errno", Errnos(env));
+  return exports;
+}
+
+}  // namespace
+}  // namespace wsk
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return wsk::Init(env, exports);
+}
+
+NODE_API_MODULE(node_wsk, InitModule)
