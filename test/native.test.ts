@@ -1,0 +1,710 @@
+// The C++ transport on its own: real sockets on 127.0.0.1 / ::1, port 0, through the
+// contract in lib/native.ts. Anything that may end a process runs in a child process.
+import { afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import {
+  native,
+  NativeSocket,
+  NETADDR_SIZE,
+  POLL_DISCONNECT,
+  POLL_READABLE,
+  POLL_WRITABLE,
+} from '../lib/native';
+
+const C = native.constants;
+const E = native.errno;
+
+// ---- plumbing ----
+
+const opened: NativeSocket[] = [];
+
+function track(s: NativeSocket | number): NativeSocket {
+  if (typeof s === 'number') throw new Error(`expected a socket, got ${s}`);
+  opened.push(s);
+  return s;
+}
+
+function open(family: 4 | 6 = 4, type = C.SOCK_STREAM): NativeSocket {
+  return track(native.socket(family === 4 ? C.AF_INET : C.AF_INET6, type, 0));
+}
+
+function v4(port = 0, ip = [127, 0, 0, 1]): Uint8Array {
+  const a = new Uint8Array(NETADDR_SIZE);
+  a[0] = 4;
+  a[2] = port >> 8;
+  a[3] = port & 0xff;
+  a.set(ip, 8);
+  return a;
+}
+
+function v6(port = 0): Uint8Array {
+  const a = new Uint8Array(NETADDR_SIZE);
+  a[0] = 6;
+  a[2] = port >> 8;
+  a[3] = port & 0xff;
+  a[23] = 1; // ::1
+  return a;
+}
+
+const portOf = (a: Uint8Array): number => (a[2] << 8) | a[3];
+
+function localAddress(s: NativeSocket): Uint8Array {
+  const a = new Uint8Array(NETADDR_SIZE);
+  expect(s.localAddress(a)).toBe(0);
+  return a;
+}
+
+type Listener = (events: number, status: number) => void;
+
+interface Readiness {
+  events: number;
+  status: number;
+}
+
+/** Arms `interest`, resolves with the first event and disarms. */
+function next(s: NativeSocket, interest: number): Promise<Readiness> {
+  return new Promise((resolve) => {
+    s.owner = ((events, status) => {
+      s.poll(0);
+      s.owner = undefined;
+      resolve({ events, status });
+    }) as Listener;
+    expect(s.poll(interest)).toBe(0);
+  });
+}
+
+function listener(family: 4 | 6 = 4): [NativeSocket, Uint8Array] {
+  const l = open(family);
+  expect(l.bind(family === 4 ? v4() : v6())).toBe(0);
+  expect(l.listen(16)).toBe(0);
+  return [l, localAddress(l)];
+}
+
+async function connectTo(addr: Uint8Array, family: 4 | 6 = 4): Promise<NativeSocket> {
+  const c = open(family);
+  const rc = c.connect(addr);
+  if (rc === -E.EINPROGRESS) {
+    const { events } = await next(c, POLL_WRITABLE);
+    expect(events & POLL_WRITABLE).toBe(POLL_WRITABLE);
+    expect(c.takeError()).toBe(0);
+  } else {
+    expect(rc).toBe(0);
+  }
+  return c;
+}
+
+async function acceptOne(l: NativeSocket, addrOut: Uint8Array | null = null): Promise<NativeSocket> {
+  let a = l.accept(addrOut);
+  if (a === -E.EAGAIN) {
+    await next(l, POLL_READABLE);
+    a = l.accept(addrOut);
+  }
+  return track(a);
+}
+
+/** A connected TCP pair: [client, server side, listener]. */
+async function pair(family: 4 | 6 = 4): Promise<[NativeSocket, NativeSocket, NativeSocket]> {
+  const [l, addr] = listener(family);
+  const c = await connectTo(addr, family);
+  const a = await acceptOne(l);
+  return [c, a, l];
+}
+
+/** Try-first receive of exactly n bytes, waiting for readiness only on EAGAIN. */
+async function recvExactly(s: NativeSocket, n: number): Promise<Buffer> {
+  const buf = Buffer.alloc(n);
+  let got = 0;
+  while (got < n) {
+    const r = s.recv(buf, got, n - got, 0);
+    if (r === -E.EAGAIN) await next(s, POLL_READABLE);
+    else if (r <= 0) throw new Error(`recv returned ${r}`);
+    else got += r;
+  }
+  return buf;
+}
+
+/**
+ * What `fn` throws, by name: errors made by the addon belong to Node's own realm, not to
+ * jest's sandbox, so `toThrow(TypeError)` (an instanceof check) cannot see them.
+ */
+function thrownName(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).name;
+  }
+  return 'nothing thrown';
+}
+
+const closeAll = (...socks: NativeSocket[]): void => socks.forEach((s) => s.close());
+const turn = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+
+beforeAll(() => {
+  native.setEventHandler((sock, events, status) => {
+    const fn = sock.owner as Listener | undefined;
+    if (fn) fn(events, status);
+    else sock.poll(0);
+  });
+});
+
+afterEach(() => {
+  const left = native.openSockets();
+  for (const s of opened.splice(0)) s.close();
+  expect(left).toBe(0);
+});
+
+// ---- children: exit, GC and worker behaviour ----
+
+const ROOT = path.resolve(__dirname, '..');
+const LOAD =
+  `const native = require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)});` +
+  `const C = native.constants;` +
+  `const v4 = () => { const a = new Uint8Array(28); a[0] = 4; a.set([127, 0, 0, 1], 8); return a; };`;
+
+function child(code: string, nodeArgs: string[] = []): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...nodeArgs, '-e', LOAD + code], { encoding: 'utf8', timeout: 20000 });
+  return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
+}
+
+// ---- tests ----
+
+describe('module', () => {
+  test('constants and errno carry the host values', () => {
+    expect(C.AF_INET).toBe(2);
+    expect(C.AF_INET6).toBe(10);
+    expect(C.SOL_SOCKET).toBe(1);
+    expect(C.IPPROTO_TCP).toBe(6);
+    expect(C.IOV_MAX).toBeGreaterThanOrEqual(16);
+    for (const name of ['SO_REUSEPORT', 'TCP_FASTOPEN', 'IPV6_RECVHOPLIMIT', 'MSG_DONTWAIT', 'SOMAXCONN']) {
+      expect(typeof C[name]).toBe('number');
+    }
+    expect(E.EAGAIN).toBe(11);
+    expect(E.EWOULDBLOCK).toBe(E.EAGAIN);
+    expect(E.ECONNREFUSED).toBe(111);
+    expect(Object.keys(E)).toHaveLength(47);
+  });
+
+  test('socket() returns a non-blocking handle, or -errno for an unknown family', () => {
+    const before = native.openSockets();
+    const s = open();
+    expect(s.fd).toBeGreaterThanOrEqual(0);
+    expect(native.openSockets()).toBe(before + 1);
+    expect(s.accept(null)).toBe(-E.EINVAL); // not listening, yet it does not block
+    expect(native.socket(9999, C.SOCK_STREAM, 0)).toBe(-E.EAFNOSUPPORT);
+    s.close();
+    expect(native.openSockets()).toBe(before);
+  });
+});
+
+describe('addresses', () => {
+  test('IPv4 bind, listen and local address', () => {
+    const [l, addr] = listener(4);
+    expect(addr[0]).toBe(4);
+    expect(portOf(addr)).toBeGreaterThan(0);
+    expect([...addr.subarray(8, 12)]).toEqual([127, 0, 0, 1]);
+    const acceptconn = new Uint8Array(4);
+    expect(l.getsockopt(C.SOL_SOCKET, C.SO_ACCEPTCONN, acceptconn)).toBe(4);
+    expect(new DataView(acceptconn.buffer).getInt32(0, true)).toBe(1);
+    l.close();
+  });
+
+  test('IPv6 bind, listen and local address', () => {
+    const [l, addr] = listener(6);
+    expect(addr[0]).toBe(6);
+    expect(portOf(addr)).toBeGreaterThan(0);
+    expect([...addr.subarray(8, 24)]).toEqual([...v6().subarray(8, 24)]);
+    expect([...addr.subarray(24, 28)]).toEqual([0, 0, 0, 0]);
+    l.close();
+  });
+
+  test('an IPv4 NETADDR on an AF_INET6 socket gets what the OS says', () => {
+    const s = open(6);
+    expect(s.bind(v4())).toBeLessThan(0);
+    s.close();
+  });
+});
+
+describe('TCP', () => {
+  test('connect in progress completes with POLL_WRITABLE and takeError() 0', async () => {
+    const [l, addr] = listener();
+    const c = open();
+    const rc = c.connect(addr);
+    expect([0, -E.EINPROGRESS]).toContain(rc);
+    const { events, status } = await next(c, POLL_WRITABLE);
+    expect(status).toBe(0);
+    expect(events & POLL_WRITABLE).toBe(POLL_WRITABLE);
+    expect(c.takeError()).toBe(0);
+    const peer = new Uint8Array(NETADDR_SIZE);
+    expect(c.peerAddress(peer)).toBe(0);
+    expect(peer).toEqual(addr);
+    closeAll(c, l);
+  });
+
+  test('one readable event drains several waiting connections', async () => {
+    const [l, addr] = listener();
+    const clients: NativeSocket[] = [];
+    for (let i = 0; i < 5; i++) clients.push(await connectTo(addr));
+    const { events } = await next(l, POLL_READABLE);
+    expect(events & POLL_READABLE).toBe(POLL_READABLE);
+    const accepted: NativeSocket[] = [];
+    const from = new Uint8Array(NETADDR_SIZE);
+    for (;;) {
+      const a = l.accept(from);
+      if (typeof a === 'number') {
+        expect(a).toBe(-E.EAGAIN);
+        break;
+      }
+      accepted.push(track(a));
+      expect(from[0]).toBe(4);
+      expect(clients.map((c) => portOf(localAddress(c)))).toContain(portOf(from));
+    }
+    expect(accepted).toHaveLength(5);
+    closeAll(...accepted, ...clients, l);
+  });
+
+  test('try-first send and recv move real bytes both ways', async () => {
+    const [c, a, l] = await pair();
+    expect(c.send(Buffer.from('xxhello'), 2, 5, 0)).toBe(5);
+    expect((await recvExactly(a, 5)).toString()).toBe('hello');
+    const reply = new Uint8Array(64 * 1024).map((_, i) => i & 0xff);
+    let sent = 0;
+    while (sent < reply.length) {
+      const r = a.send(reply, sent, reply.length - sent, 0);
+      if (r === -E.EAGAIN) await next(a, POLL_WRITABLE);
+      else sent += r;
+    }
+    expect((await recvExactly(c, reply.length)).equals(Buffer.from(reply))).toBe(true);
+    expect(c.recv(Buffer.alloc(1), 0, 1, 0)).toBe(-E.EAGAIN);
+    closeAll(c, a, l);
+  });
+
+  test('available() reports the queued bytes', async () => {
+    const [c, a, l] = await pair();
+    expect(c.send(Buffer.from('12345'), 0, 5, 0)).toBe(5);
+    await next(a, POLL_READABLE);
+    expect(a.available()).toBe(5);
+    closeAll(c, a, l);
+  });
+
+  test('sendv and recvv gather and scatter through views with a byteOffset', async () => {
+    const [c, a, l] = await pair();
+    const out = new Uint8Array(32).fill(0xee);
+    out.set(Buffer.from('abc'), 4);
+    out.set(Buffer.from('defgh'), 20);
+    expect(c.sendv([out.subarray(4, 7), new Uint8Array(0), Buffer.from('-'), out.subarray(20, 25)], 0)).toBe(9);
+    await next(a, POLL_READABLE);
+    const back = new Uint8Array(40).fill(0x55);
+    const parts = [back.subarray(3, 5), back.subarray(10, 14), back.subarray(30, 40)];
+    expect(a.recvv(parts, 0)).toBe(9);
+    expect(Buffer.from(back.subarray(3, 5)).toString()).toBe('ab');
+    expect(Buffer.from(back.subarray(10, 14)).toString()).toBe('c-de');
+    expect(Buffer.from(back.subarray(30, 33)).toString()).toBe('fgh');
+    // Nothing outside the views was written.
+    expect([back[2], back[5], back[9], back[14], back[29], back[33]]).toEqual([0x55, 0x55, 0x55, 0x55, 0x55, 0x55]);
+    closeAll(c, a, l);
+  });
+
+  test("recv returns 0 at the peer's orderly shutdown, reported with POLL_DISCONNECT", async () => {
+    const [c, a, l] = await pair();
+    expect(c.shutdown(C.SHUT_WR)).toBe(0);
+    const { events, status } = await next(a, POLL_READABLE);
+    expect(status).toBe(0);
+    expect(events & (POLL_READABLE | POLL_DISCONNECT)).toBe(POLL_READABLE | POLL_DISCONNECT);
+    expect(a.recv(Buffer.alloc(8), 0, 8, 0)).toBe(0);
+    // The other direction still works after a half close.
+    expect(a.send(Buffer.from('late'), 0, 4, 0)).toBe(4);
+    expect((await recvExactly(c, 4)).toString()).toBe('late');
+    closeAll(c, a, l);
+  });
+
+  test('a refused connect reports -ECONNREFUSED through takeError()', async () => {
+    const bound = open(); // bound, not listening: the kernel answers SYN with RST
+    expect(bound.bind(v4())).toBe(0);
+    const c = open();
+    const rc = c.connect(localAddress(bound));
+    if (rc === -E.EINPROGRESS) {
+      // libuv signals POLLERR as status -EBADF; the armed interest is reported with it.
+      const { events, status } = await next(c, POLL_WRITABLE);
+      expect(status === 0 || status === -E.EBADF).toBe(true);
+      expect(events & POLL_WRITABLE).toBe(POLL_WRITABLE);
+      expect(c.takeError()).toBe(-E.ECONNREFUSED);
+      expect(c.takeError()).toBe(0); // reading SO_ERROR clears it
+    } else {
+      expect(rc).toBe(-E.ECONNREFUSED);
+    }
+    closeAll(c, bound);
+  });
+
+  test('a reset shows up as an error event and then as -ECONNRESET from recv', async () => {
+    const [c, a, l] = await pair();
+    const linger = new Uint8Array(8);
+    new DataView(linger.buffer).setInt32(0, 1, true); // l_onoff = 1, l_linger = 0: close sends RST
+    expect(c.setsockopt(C.SOL_SOCKET, C.SO_LINGER, linger)).toBe(0);
+    c.close();
+    const { events, status } = await next(a, POLL_READABLE);
+    expect(events & POLL_READABLE).toBe(POLL_READABLE);
+    expect([0, -E.EBADF]).toContain(status);
+    expect(a.recv(Buffer.alloc(8), 0, 8, 0)).toBe(-E.ECONNRESET);
+    closeAll(a, l);
+  });
+});
+
+describe('UDP', () => {
+  test.each([4, 6] as const)('IPv%s sendto and recvfrom report the sender', async (family) => {
+    const rx = open(family, C.SOCK_DGRAM);
+    const tx = open(family, C.SOCK_DGRAM);
+    const any = family === 4 ? v4() : v6();
+    expect(rx.bind(any)).toBe(0);
+    expect(tx.bind(any)).toBe(0);
+    expect(tx.sendto(Buffer.from('--datagram'), 2, 8, 0, localAddress(rx))).toBe(8);
+    await next(rx, POLL_READABLE);
+    const buf = new Uint8Array(64);
+    const from = new Uint8Array(NETADDR_SIZE);
+    expect(rx.recvfrom(buf, 10, 54, 0, from)).toBe(8);
+    expect(Buffer.from(buf.subarray(10, 18)).toString()).toBe('datagram');
+    expect(from).toEqual(localAddress(tx));
+    expect(rx.recvfrom(buf, 0, 64, 0, null)).toBe(-E.EAGAIN);
+    closeAll(rx, tx);
+  });
+
+  test('sendto without an address uses the connected peer', async () => {
+    const rx = open(4, C.SOCK_DGRAM);
+    const tx = open(4, C.SOCK_DGRAM);
+    expect(rx.bind(v4())).toBe(0);
+    expect(tx.connect(localAddress(rx))).toBe(0);
+    expect(tx.sendto(Buffer.from('hi'), 0, 2, 0, null)).toBe(2);
+    await next(rx, POLL_READABLE);
+    expect(rx.recv(Buffer.alloc(8), 0, 8, 0)).toBe(2);
+    closeAll(rx, tx);
+  });
+});
+
+describe('options', () => {
+  test('setsockopt and getsockopt pass raw bytes (SO_RCVBUF, TCP_NODELAY)', () => {
+    const s = open();
+    const value = new Uint8Array(4);
+    const view = new DataView(value.buffer);
+    view.setInt32(0, 65536, true);
+    expect(s.setsockopt(C.SOL_SOCKET, C.SO_RCVBUF, value)).toBe(0);
+    const out = new Uint8Array(8);
+    expect(s.getsockopt(C.SOL_SOCKET, C.SO_RCVBUF, out)).toBe(4);
+    expect(new DataView(out.buffer).getInt32(0, true)).toBeGreaterThanOrEqual(65536);
+
+    view.setInt32(0, 1, true);
+    expect(s.setsockopt(C.IPPROTO_TCP, C.TCP_NODELAY, value)).toBe(0);
+    out.fill(0);
+    expect(s.getsockopt(C.IPPROTO_TCP, C.TCP_NODELAY, out)).toBe(4);
+    expect(new DataView(out.buffer).getInt32(0, true)).toBe(1);
+    expect(s.getsockopt(C.SOL_SOCKET, 9999, out)).toBe(-E.ENOPROTOOPT);
+    s.close();
+  });
+});
+
+describe('readiness', () => {
+  test('process.nextTick callbacks queued by the handler run before the next phase', async () => {
+    const [c, a, l] = await pair();
+    const order: string[] = [];
+    await new Promise<void>((resolve) => {
+      c.owner = (() => {
+        c.poll(0);
+        setImmediate(() => {
+          order.push('immediate');
+          resolve();
+        });
+        process.nextTick(() => order.push('tick'));
+        void Promise.resolve().then(() => order.push('microtask'));
+      }) as Listener;
+      c.poll(POLL_WRITABLE);
+    });
+    expect(order).toEqual(['tick', 'microtask', 'immediate']);
+    closeAll(c, a, l);
+  });
+
+  test('poll() rejects bits other than READABLE | WRITABLE', () => {
+    const s = open();
+    expect(s.poll(POLL_DISCONNECT)).toBe(-E.EINVAL);
+    expect(s.poll(0)).toBe(0);
+    s.close();
+  });
+});
+
+describe('close', () => {
+  test('close is idempotent and the fd reads -1 afterwards', () => {
+    const before = native.openSockets();
+    const s = open();
+    s.close();
+    s.close();
+    expect(s.fd).toBe(-1);
+    expect(native.openSockets()).toBe(before);
+  });
+
+  test('every method on a closed socket returns -EBADF', () => {
+    const s = open();
+    s.close();
+    const b = new Uint8Array(NETADDR_SIZE);
+    const addr = v4();
+    expect([
+      s.setsockopt(C.SOL_SOCKET, C.SO_RCVBUF, new Uint8Array(4)),
+      s.getsockopt(C.SOL_SOCKET, C.SO_RCVBUF, new Uint8Array(4)),
+      s.bind(addr),
+      s.listen(1),
+      s.accept(null),
+      s.connect(addr),
+      s.takeError(),
+      s.send(b, 0, 1, 0),
+      s.sendv([b], 0),
+      s.recv(b, 0, 1, 0),
+      s.recvv([b], 0),
+      s.sendto(b, 0, 1, 0, addr),
+      s.recvfrom(b, 0, 1, 0, null),
+      s.shutdown(C.SHUT_RDWR),
+      s.localAddress(b),
+      s.peerAddress(b),
+      s.available(),
+      s.poll(POLL_READABLE),
+    ]).toEqual(new Array(18).fill(-E.EBADF));
+  });
+
+  test('closing from inside the handler with readiness armed stops further events', async () => {
+    const [l, addr] = listener();
+    let calls = 0;
+    const closed = new Promise<void>((resolve) => {
+      l.owner = (() => {
+        calls++;
+        l.close();
+        l.close();
+        resolve();
+      }) as Listener;
+    });
+    expect(l.poll(POLL_READABLE | POLL_WRITABLE)).toBe(0);
+    const c = open();
+    c.connect(addr);
+    await closed;
+    await turn();
+    expect(calls).toBe(1);
+    expect(l.fd).toBe(-1);
+    c.close();
+  });
+
+  test('closing an armed socket outside the handler', async () => {
+    const [l] = listener();
+    let calls = 0;
+    l.owner = (() => calls++) as Listener;
+    expect(l.poll(POLL_READABLE)).toBe(0);
+    l.close();
+    await turn();
+    expect(calls).toBe(0);
+  });
+});
+
+describe('bad input never crashes', () => {
+  test('wrong argument types throw TypeError', () => {
+    const s = open();
+    const b = new Uint8Array(NETADDR_SIZE);
+    const anyS = s as unknown as Record<string, (...args: unknown[]) => unknown>;
+    expect(thrownName(() => anyS.send('abc', 0, 3, 0))).toBe('TypeError');
+    expect(thrownName(() => anyS.send(b))).toBe('TypeError');
+    expect(thrownName(() => anyS.send(b, '0', 1, 0))).toBe('TypeError');
+    expect(thrownName(() => anyS.recv(new Uint16Array(4), 0, 1, 0))).toBe('TypeError');
+    expect(thrownName(() => anyS.recv(new DataView(b.buffer), 0, 1, 0))).toBe('TypeError');
+    expect(thrownName(() => anyS.bind({}))).toBe('TypeError');
+    expect(thrownName(() => anyS.listen())).toBe('TypeError');
+    expect(thrownName(() => anyS.poll('1'))).toBe('TypeError');
+    expect(thrownName(() => anyS.accept(5))).toBe('TypeError');
+    expect(thrownName(() => anyS.setsockopt(C.SOL_SOCKET, C.SO_RCVBUF, 4))).toBe('TypeError');
+    expect(thrownName(() => (native.socket as (...a: unknown[]) => unknown)('2', 1, 0))).toBe('TypeError');
+    expect(thrownName(() => (native.setEventHandler as (...a: unknown[]) => unknown)(5))).toBe('TypeError');
+    s.close();
+  });
+
+  test('offsets and lengths outside the view throw RangeError', () => {
+    const s = open();
+    const b = new Uint8Array(16);
+    const view = new Uint8Array(new ArrayBuffer(64), 32, 8);
+    expect(thrownName(() => s.send(b, 17, 0, 0))).toBe('RangeError');
+    expect(thrownName(() => s.send(b, 8, 9, 0))).toBe('RangeError');
+    expect(thrownName(() => s.recv(b, 0, 2 ** 53, 0))).toBe('RangeError');
+    expect(thrownName(() => s.recv(b, 0, Infinity, 0))).toBe('RangeError');
+    expect(thrownName(() => s.recv(b, -1, 1, 0))).toBe('RangeError');
+    expect(thrownName(() => s.recv(b, 0, -1, 0))).toBe('RangeError');
+    expect(thrownName(() => s.recv(b, 0.5, 1, 0))).toBe('RangeError');
+    expect(thrownName(() => s.recv(b, NaN, 1, 0))).toBe('RangeError');
+    expect(thrownName(() => s.recv(view, 0, 9, 0))).toBe('RangeError'); // byteLength, not the buffer's
+    expect(thrownName(() => s.recvfrom(b, 0, 1, 2 ** 40, null))).toBe('RangeError');
+    expect(thrownName(() => s.listen(-(2 ** 31) - 1))).toBe('RangeError');
+    expect(s.recv(view, 0, 8, 0)).toBe(-E.ENOTCONN);
+    s.close();
+  });
+
+  test('sendv and recvv accept only arrays of at most IOV_MAX views', () => {
+    const s = open();
+    const b = new Uint8Array(4);
+    const anyS = s as unknown as Record<string, (...args: unknown[]) => unknown>;
+    expect(thrownName(() => anyS.sendv(b, 0))).toBe('TypeError');
+    expect(thrownName(() => anyS.sendv([b, 'x'], 0))).toBe('TypeError');
+    expect(thrownName(() => anyS.recvv([b, new Float64Array(1)], 0))).toBe('TypeError');
+    expect(thrownName(() => anyS.recvv([b, null], 0))).toBe('TypeError');
+    expect(thrownName(() => s.sendv(new Array(C.IOV_MAX + 1).fill(b), 0))).toBe('RangeError');
+    expect(s.sendv(new Array(C.IOV_MAX).fill(b), 0)).toBe(-E.EPIPE);
+    expect(s.sendv([], 0)).toBe(-E.EPIPE);
+    s.close();
+  });
+
+  test('JS run by an array getter cannot pull memory or the socket away', async () => {
+    const [c, a, l] = await pair();
+    const victim = new Uint8Array(new ArrayBuffer(16));
+    const detaching = [victim, new Uint8Array(4)];
+    Object.defineProperty(detaching, 1, {
+      get: () => {
+        structuredClone(victim.buffer, { transfer: [victim.buffer] }); // detaches victim
+        return new Uint8Array(4);
+      },
+    });
+    expect(victim.byteLength).toBe(16);
+    expect(c.sendv(detaching, 0)).toBe(4);
+    expect(victim.byteLength).toBe(0);
+    const closing = [new Uint8Array(4), new Uint8Array(4)];
+    Object.defineProperty(closing, 1, {
+      get: () => {
+        a.close();
+        return new Uint8Array(4);
+      },
+    });
+    expect(a.recvv(closing, 0)).toBe(-E.EBADF);
+    closeAll(c, l);
+  });
+
+  test('short or unknown NETADDRs return -EINVAL / -EAFNOSUPPORT', () => {
+    const s = open(4, C.SOCK_DGRAM);
+    const short = new Uint8Array(NETADDR_SIZE - 1);
+    short[0] = 4;
+    expect(s.bind(short)).toBe(-E.EINVAL);
+    expect(s.connect(short)).toBe(-E.EINVAL);
+    expect(s.sendto(new Uint8Array(1), 0, 1, 0, short)).toBe(-E.EINVAL);
+    expect(s.localAddress(short)).toBe(-E.EINVAL);
+    expect(s.recvfrom(new Uint8Array(1), 0, 1, 0, short)).toBe(-E.EINVAL);
+    const bad = v4();
+    bad[0] = 5;
+    expect(s.bind(bad)).toBe(-E.EAFNOSUPPORT);
+    bad[0] = 0;
+    expect(s.connect(bad)).toBe(-E.EAFNOSUPPORT);
+    s.close();
+  });
+
+  test('methods refuse a `this` that is not a native socket', () => {
+    const s = open();
+    const proto = Object.getPrototypeOf(s);
+    expect(thrownName(() => proto.close.call({}))).toBe('TypeError');
+    expect(thrownName(() => proto.poll.call(Object.create(s), 1))).toBe('TypeError');
+    expect(thrownName(() => proto.available.call(new Uint8Array(8)))).toBe('TypeError');
+    expect(thrownName(() => Object.getOwnPropertyDescriptor(proto, 'fd')!.get!.call({}))).toBe('TypeError');
+    const Ctor = s.constructor as new (...args: unknown[]) => unknown;
+    expect(thrownName(() => new Ctor())).toBe('TypeError');
+    expect(thrownName(() => new Ctor(5))).toBe('TypeError');
+    expect(thrownName(() => (Ctor as unknown as () => unknown)())).toBe('TypeError');
+    s.close();
+  });
+});
+
+describe('lifetime across GC, exit and workers', () => {
+  test('a forgotten unarmed socket is closed by the garbage collector', () => {
+    const r = child(
+      `(() => { for (let i = 0; i < 10; i++) native.socket(C.AF_INET, C.SOCK_STREAM, 0); })();
+       const before = native.openSockets();
+       gc();
+       setTimeout(() => { gc(); setTimeout(() => console.log(before, native.openSockets()), 20); }, 20);`,
+      ['--expose-gc'],
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('10 0');
+    expect(r.status).toBe(0);
+  });
+
+  test('an armed socket survives GC and keeps the loop alive until closed', () => {
+    const r = child(
+      `native.setEventHandler((sock, events) => {
+         console.log('event', events, native.openSockets());
+         sock.close();
+       });
+       let port;
+       (() => {
+         const l = native.socket(C.AF_INET, C.SOCK_STREAM, 0);
+         l.bind(v4()); l.listen(4); l.poll(1);
+         const a = new Uint8Array(28); l.localAddress(a); port = a;
+       })();
+       gc();
+       setTimeout(() => {
+         gc();
+         console.log('after gc', native.openSockets());
+         const c = native.socket(C.AF_INET, C.SOCK_STREAM, 0);
+         c.connect(port);
+         setTimeout(() => c.close(), 50);
+       }, 20);
+       process.on('exit', () => console.log('exit', native.openSockets()));`,
+      ['--expose-gc'],
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual(['after gc 1', 'event 1 2', 'exit 0']);
+    expect(r.status).toBe(0);
+  });
+
+  test('a process that exits with sockets open, armed or not, exits cleanly', () => {
+    const unarmed = child(`native.socket(C.AF_INET, C.SOCK_STREAM, 0); globalThis.keep = native.socket(C.AF_INET6, C.SOCK_DGRAM, 0);`);
+    expect(unarmed).toEqual({ status: 0, stdout: '', stderr: '' });
+    const armed = child(
+      `native.setEventHandler(() => {});
+       const l = native.socket(C.AF_INET, C.SOCK_STREAM, 0);
+       l.bind(v4()); l.listen(4); l.poll(1);
+       setTimeout(() => process.exit(0), 20);`,
+    );
+    expect(armed).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  test('worker threads have their own sockets and close them when they end', () => {
+    const r = child(
+      `const { Worker } = require('worker_threads');
+       const body = ${JSON.stringify(LOAD)} + \`
+         const { parentPort } = require('worker_threads');
+         native.setEventHandler(() => {});
+         const l = native.socket(C.AF_INET, C.SOCK_STREAM, 0);
+         l.bind(v4()); l.listen(4); l.poll(1);
+         native.socket(C.AF_INET, C.SOCK_DGRAM, 0);
+         parentPort.postMessage(native.openSockets());\`;
+       const mine = native.socket(C.AF_INET, C.SOCK_STREAM, 0);
+       const w = new Worker(body, { eval: true });
+       w.on('message', async (n) => {
+         console.log('worker', n, 'main', native.openSockets());
+         const code = await w.terminate();
+         console.log('terminated', code);
+         const quiet = new Worker(body.replace('l.poll(1)', ''), { eval: true });
+         quiet.on('exit', (c) => { console.log('quiet exit', c); mine.close(); });
+       });`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')).toEqual(['worker 2 main 1', 'terminated 1', 'quiet exit 0']);
+    expect(r.status).toBe(0);
+  });
+
+  test('an exception in the handler becomes an uncaughtException, not an abort', () => {
+    const r = child(
+      `process.on('uncaughtException', (e) => { console.log('caught', e.message); s.close(); });
+       native.setEventHandler(() => { throw new Error('boom'); });
+       const s = native.socket(C.AF_INET, C.SOCK_DGRAM, 0);
+       s.poll(2);`,
+    );
+    expect(r).toEqual({ status: 0, stdout: 'caught boom', stderr: '' });
+    const uncaught = child(`native.setEventHandler(() => { throw new Error('boom'); }); native.socket(C.AF_INET, C.SOCK_DGRAM, 0).poll(2);`);
+    expect(uncaught.status).toBe(1);
+    expect(uncaught.stderr).toContain('boom');
+  });
+
+  test('without a handler, an event stops the polling', () => {
+    const r = child(
+      `const s = native.socket(C.AF_INET, C.SOCK_DGRAM, 0);
+       s.poll(2);
+       process.on('exit', () => console.log('exit', native.openSockets()));`,
+    );
+    expect(r).toEqual({ status: 0, stdout: 'exit 1', stderr: '' });
+  });
+});
