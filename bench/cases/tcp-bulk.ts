@@ -3,8 +3,6 @@
 //   --impl=wsk|net  --mode=one|two  --recv=irp|event  --chunk=65536  --total=1073741824
 import * as net from 'net';
 import {
-  IoAllocateMdl,
-  MmBuildMdlForNonPagedPool,
   NPI_WSK_INTERFACE_ID,
   SIZE_T,
   SOL_SOCKET,
@@ -37,6 +35,7 @@ import {
   wskListen,
   wskOpen,
 } from '../common';
+import { wskBuf } from '../wsk-conn';
 
 const args = parseArgs();
 const impl = args.impl ?? 'net';
@@ -46,11 +45,7 @@ const chunk = num(args, 'chunk', 65536);
 const total = num(args, 'total', 64 * 1024 * 1024);
 const host = '127.0.0.1';
 
-function buf(size: number): WSK_BUF {
-  const mdl = IoAllocateMdl(new Uint8Array(size).fill(0x5a), size, false, false, null)!;
-  MmBuildMdlForNonPagedPool(mdl);
-  return { Mdl: mdl, Offset: 0, Length: size };
-}
+const buf = (size: number): WSK_BUF => wskBuf(new Uint8Array(size).fill(0x5a));
 
 // ---- receivers: resolve with MB/s once `total` bytes arrived ----
 
