@@ -36,7 +36,10 @@ export interface NativeSocket {
   listen(backlog: number): number;
   /** Try-first accept: a new non-blocking socket, or -EAGAIN / -errno. Fills addrOut (NETADDR). */
   accept(addrOut: Uint8Array | null): NativeSocket | number;
-  /** 0 when connected at once, -EINPROGRESS when under way (wait for POLL_WRITABLE), or -errno. */
+  /**
+   * 0 when connected at once, -EINPROGRESS when under way (wait for POLL_WRITABLE), or -errno.
+   * A NETADDR with version 0 is AF_UNSPEC: it dissolves a datagram socket's association.
+   */
   connect(addr: Uint8Array): number;
   /** Reads and clears SO_ERROR: 0 or -errno (the result of a connect under way). */
   takeError(): number;
@@ -51,6 +54,36 @@ export interface NativeSocket {
   sendto(buf: Uint8Array, offset: number, length: number, flags: number, addr: Uint8Array | null): number;
   /** Bytes of the datagram placed in buf, or -errno; fills addrOut with the sender. */
   recvfrom(buf: Uint8Array, offset: number, length: number, flags: number, addrOut: Uint8Array | null): number;
+  /**
+   * One recvmsg: bytes placed in `bufs` (a datagram's excess is dropped and MSG_TRUNC set), or
+   * -errno. Fills addrOut with the sender and `control` with host cmsgs; out[0] = the host's
+   * msg_flags, out[1] = control bytes written.
+   */
+  recvmsg(bufs: Uint8Array[], flags: number, addrOut: Uint8Array | null, control: Uint8Array | null, out: Int32Array): number;
+  /** One sendmsg of whole views to `addr` (null: the connected peer) with host cmsgs: bytes or -errno. */
+  sendmsg(bufs: Uint8Array[], flags: number, addr: Uint8Array | null, control: Uint8Array | null): number;
+  /**
+   * One recvmmsg: up to `count` (<= MAX_BATCH) datagrams, datagram i into
+   * area[i*slotSize, +slotSize), its sender into addrs[i*NETADDR_SIZE, +NETADDR_SIZE), its host
+   * cmsgs into control[i*controlSlot, +controlSlot); meta[3i], [3i+1], [3i+2] = bytes, host
+   * msg_flags, control bytes. Returns how many arrived (>= 1), or -errno (-EAGAIN: none).
+   */
+  recvmmsg(
+    area: Uint8Array,
+    slotSize: number,
+    count: number,
+    meta: Int32Array,
+    addrs: Uint8Array | null,
+    control: Uint8Array | null,
+    controlSlot: number,
+    flags: number,
+  ): number;
+  /**
+   * One sendmmsg: datagram i is the next counts[i] views of `bufs`, every one to `addr` (null:
+   * the connected peer) with the same host cmsgs. Returns how many datagrams went (>= 1; the
+   * rest may be retried), or -errno when none did.
+   */
+  sendmmsg(bufs: Uint8Array[], counts: Int32Array | Uint32Array, addr: Uint8Array | null, control: Uint8Array | null, flags: number): number;
   shutdown(how: number): number;
   localAddress(out: Uint8Array): number;
   peerAddress(out: Uint8Array): number;
@@ -67,6 +100,10 @@ export interface NativeSocket {
 
 export type NativeEventHandler = (sock: NativeSocket, events: number, status: number) => void;
 
+/** getaddrinfo's answer: `count` addresses as NETADDRs and [ip version, host socktype, protocol] triples. */
+export type AddrInfoCallback = (status: number, count: number, addrs: Uint8Array, meta: Int32Array, canonname: string | null) => void;
+export type NameInfoCallback = (status: number, host: string | null, service: string | null) => void;
+
 export interface NativeBinding {
   /** A non-blocking, close-on-exec OS socket, or -errno. */
   socket(domain: number, type: number, protocol: number): NativeSocket | number;
@@ -74,6 +111,28 @@ export interface NativeBinding {
   setEventHandler(fn: NativeEventHandler): void;
   /** Number of native sockets currently open (for leak checks). */
   openSockets(): number;
+  /**
+   * getaddrinfo on libuv's thread pool (host flag and family values). Returns a request id
+   * (> 0), or a negative libuv error; the callback runs once from the event loop, with status
+   * 0 or a libuv error (resolverErrors), EAI_CANCELED after a successful cancel.
+   */
+  getaddrinfo(
+    node: string | null,
+    service: string | null,
+    flags: number,
+    family: number,
+    socktype: number,
+    protocol: number,
+    callback: AddrInfoCallback,
+  ): number;
+  /** getnameinfo of a NETADDR on the thread pool (host NI_* flags): id or negative libuv error. */
+  getnameinfo(addr: Uint8Array, flags: number, callback: NameInfoCallback): number;
+  /** 0 when the request was still queued (its callback reports EAI_CANCELED), else a negative libuv error. */
+  cancelResolution(id: number): number;
+  /** Resolutions whose callback has not run yet. */
+  pendingResolutions(): number;
+  /** libuv's error numbers for resolution (EAI_NONAME, EAI_CANCELED, ...). */
+  resolverErrors: Record<string, number>;
   /** The host's values for socket-level names (AF_INET6, SOL_SOCKET, TCP_NODELAY, ...). */
   constants: Record<string, number>;
   /** errno name -> number on this host. */

@@ -1,5 +1,6 @@
 // The module object behind lib/native.ts: socket(), setEventHandler(), openSockets(),
 // constants and errno. The contract (types, NETADDR, POLL_* bits) is documented there.
+#include <netdb.h>
 #include <netinet/ip.h>
 
 #include "socket_handle.h"
@@ -7,7 +8,9 @@
 namespace wsk {
 namespace {
 
-EnvData* Data(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<EnvData>(); }
+// Each module function carries the EnvData of the load that made it (Function::New's data):
+// jest loads the addon again per test file, and each load must keep its own.
+EnvData* Data(const Napi::CallbackInfo& info) { return static_cast<EnvData*>(info.Data()); }
 
 Napi::Value Socket(const Napi::CallbackInfo& info) {
   int32_t domain = Int32Arg(info, 0, "domain");
@@ -56,6 +59,18 @@ Napi::Object Constants(Napi::Env env) {
   SET(MSG_OOB); SET(MSG_PEEK); SET(MSG_WAITALL); SET(MSG_TRUNC); SET(MSG_CTRUNC);
   SET(MSG_DONTWAIT);
   SET(SOMAXCONN); SET(IOV_MAX);
+  SET(IP_RECVTTL); SET(IPV6_TCLASS); SET(IPV6_RECVTCLASS);
+  SET(AI_PASSIVE); SET(AI_CANONNAME); SET(AI_NUMERICHOST); SET(AI_NUMERICSERV); SET(AI_ALL);
+  SET(AI_ADDRCONFIG); SET(AI_V4MAPPED);
+  SET(NI_NOFQDN); SET(NI_NUMERICHOST); SET(NI_NAMEREQD); SET(NI_NUMERICSERV); SET(NI_DGRAM);
+  SET(NI_MAXHOST); SET(NI_MAXSERV);
+  // Control-message layout on this host, for building and reading cmsgs in lib/.
+  table.Set("CMSG_HDRLEN", Napi::Number::New(env, CMSG_LEN(0)));
+  table.Set("CMSG_ALIGNTO", Napi::Number::New(env, CMSG_ALIGN(1)));
+  table.Set("CMSG_LENSIZE", Napi::Number::New(env, sizeof(static_cast<cmsghdr*>(nullptr)->cmsg_len)));
+  table.Set("SIZEOF_IN_PKTINFO", Napi::Number::New(env, sizeof(in_pktinfo)));
+  table.Set("SIZEOF_IN6_PKTINFO", Napi::Number::New(env, sizeof(in6_pktinfo)));
+  table.Set("MAX_BATCH", Napi::Number::New(env, 1024));
   return table;
 }
 
@@ -84,6 +99,7 @@ void Teardown(napi_async_cleanup_hook_handle, void* arg) {
   auto* data = static_cast<EnvData*>(arg);
   data->tearing_down = true;
   SocketHandle::CloseAll(data);
+  CancelAllResolutions(data);
   data->handler.Reset();
   data->constructor.Reset();
   data->token.Reset();
@@ -104,12 +120,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // One async context for every readiness callback in this env, like a single resource.
   Check(env, napi_async_init(env, nullptr, Napi::String::New(env, "node-wsk:socket"),
                              &data->async_context));
-  data->constructor = Napi::Persistent(SocketHandle::MakeClass(env));
+  data->constructor = Napi::Persistent(SocketHandle::MakeClass(env, data));
   Check(env, napi_add_async_cleanup_hook(env, Teardown, data, &data->cleanup_hook));
 
-  exports.Set("socket", Napi::Function::New(env, Socket, "socket"));
-  exports.Set("setEventHandler", Napi::Function::New(env, SetEventHandler, "setEventHandler"));
-  exports.Set("openSockets", Napi::Function::New(env, OpenSockets, "openSockets"));
+  exports.Set("socket", Napi::Function::New<Socket>(env, "socket", data));
+  exports.Set("setEventHandler", Napi::Function::New<SetEventHandler>(env, "setEventHandler", data));
+  exports.Set("openSockets", Napi::Function::New<OpenSockets>(env, "openSockets", data));
+  ResolverExports(env, exports, data);
   exports.Set("constants", Constants(env));
   exports.Set("errno", Errnos(env));
   return exports;

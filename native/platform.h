@@ -82,6 +82,51 @@ inline long RecvV(Fd fd, IoVec* iov, size_t n, int flags) {
   return Retry([&] { return ::recvmsg(fd, &m, flags | kRecvFlags); });
 }
 
+// One datagram (or one stream read) with its sender and control data.
+inline long RecvMsg(Fd fd, msghdr* m, int flags) {
+  return Retry([&] { return ::recvmsg(fd, m, flags | kRecvFlags); });
+}
+
+inline long SendMsg(Fd fd, const msghdr* m, int flags) {
+  return Retry([&] { return ::sendmsg(fd, m, flags | kSendFlags); });
+}
+
+#ifdef __linux__
+using MMsgHdr = mmsghdr;
+// A batch of datagrams in one system call: the number received (>= 1) or -errno.
+inline long RecvMMsg(Fd fd, MMsgHdr* v, unsigned n, int flags) {
+  return Retry([&] { return ::recvmmsg(fd, v, n, flags | kRecvFlags, nullptr); });
+}
+inline long SendMMsg(Fd fd, MMsgHdr* v, unsigned n, int flags) {
+  return Retry([&] { return ::sendmmsg(fd, v, n, flags | kSendFlags); });
+}
+#else
+struct MMsgHdr {
+  msghdr msg_hdr;
+  unsigned msg_len;
+};
+// Without recvmmsg/sendmmsg: one call per datagram, same contract (stops at the first
+// failure; reports it only when nothing was done).
+inline long RecvMMsg(Fd fd, MMsgHdr* v, unsigned n, int flags) {
+  unsigned i = 0;
+  for (; i < n; i++) {
+    long r = RecvMsg(fd, &v[i].msg_hdr, flags);
+    if (r < 0) return i > 0 ? static_cast<long>(i) : r;
+    v[i].msg_len = static_cast<unsigned>(r);
+  }
+  return static_cast<long>(i);
+}
+inline long SendMMsg(Fd fd, MMsgHdr* v, unsigned n, int flags) {
+  unsigned i = 0;
+  for (; i < n; i++) {
+    long r = SendMsg(fd, &v[i].msg_hdr, flags);
+    if (r < 0) return i > 0 ? static_cast<long>(i) : r;
+    v[i].msg_len = static_cast<unsigned>(r);
+  }
+  return static_cast<long>(i);
+}
+#endif
+
 inline long SetSockOpt(Fd fd, int level, int name, const void* val, socklen_t len) {
   return Retry([&] { return ::setsockopt(fd, level, name, val, len); });
 }

@@ -8,12 +8,57 @@
 #include <string>
 
 namespace wsk {
+
+// NETADDR -> sockaddr: the sockaddr length, or -errno.
+long ToSockaddr(const uint8_t* p, size_t length, sockaddr_storage* ss) {
+  if (length < kNetaddrSize) return -EINVAL;
+  std::memset(ss, 0, sizeof *ss);
+  if (p[0] == 4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(ss);
+    sin->sin_family = AF_INET;
+    std::memcpy(&sin->sin_port, p + 2, 2);
+    std::memcpy(&sin->sin_addr, p + 8, 4);
+    return sizeof *sin;
+  }
+  if (p[0] == 6) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(ss);
+    sin6->sin6_family = AF_INET6;
+    std::memcpy(&sin6->sin6_port, p + 2, 2);
+    std::memcpy(&sin6->sin6_flowinfo, p + 4, 4);
+    std::memcpy(&sin6->sin6_addr, p + 8, 16);
+    std::memcpy(&sin6->sin6_scope_id, p + 24, 4);
+    return sizeof *sin6;
+  }
+  return -EAFNOSUPPORT;
+}
+
+// sockaddr -> NETADDR; anything that is not IPv4/IPv6 (an unnamed socket, a TCP
+// recvfrom) becomes the all-zero "none" address.
+void FromSockaddr(const sockaddr_storage& ss, socklen_t len, uint8_t* out) {
+  std::memset(out, 0, kNetaddrSize);
+  if (ss.ss_family == AF_INET && len >= sizeof(sockaddr_in)) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+    out[0] = 4;
+    std::memcpy(out + 2, &sin->sin_port, 2);
+    std::memcpy(out + 8, &sin->sin_addr, 4);
+  } else if (ss.ss_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    out[0] = 6;
+    std::memcpy(out + 2, &sin6->sin6_port, 2);
+    std::memcpy(out + 4, &sin6->sin6_flowinfo, 4);
+    std::memcpy(out + 8, &sin6->sin6_addr, 16);
+    std::memcpy(out + 24, &sin6->sin6_scope_id, 4);
+  }
+}
+
 namespace {
 
-constexpr size_t kNetaddrSize = 28;
 constexpr int kPollReadable = 1;
 constexpr int kPollWritable = 2;
 constexpr int kPollDisconnect = 4;
+constexpr uint32_t kMaxViews = IOV_MAX;
+// Most datagrams one recvmmsg/sendmmsg call takes (Linux's UIO_MAXIOV).
+constexpr uint32_t kMaxBatch = 1024;
 
 // Marks objects built by this class, so that a method borrowed onto any other object
 // (even one wrapped by another addon) throws instead of reinterpreting foreign memory.
@@ -84,48 +129,22 @@ View SliceArgs(const Napi::CallbackInfo& info, size_t i) {
   return {view.data + offset, length};
 }
 
-// NETADDR -> sockaddr: the sockaddr length, or -errno.
-long ToSockaddr(const View& addr, sockaddr_storage* ss) {
-  if (addr.length < kNetaddrSize) return -EINVAL;
-  const uint8_t* p = addr.data;
-  std::memset(ss, 0, sizeof *ss);
-  if (p[0] == 4) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(ss);
-    sin->sin_family = AF_INET;
-    std::memcpy(&sin->sin_port, p + 2, 2);
-    std::memcpy(&sin->sin_addr, p + 8, 4);
-    return sizeof *sin;
+// An Int32Array or Uint32Array of at least `min` elements (out-parameters of the batch calls).
+int32_t* Int32ViewArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t min) {
+  bool is_typed_array = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_is_typedarray(info.Env(), info[i], &is_typed_array) != napi_ok || !is_typed_array ||
+      napi_get_typedarray_info(info.Env(), info[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      (type != napi_int32_array && type != napi_uint32_array)) {
+    ThrowType(info.Env(), std::string(name) + " must be an Int32Array or Uint32Array");
   }
-  if (p[0] == 6) {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(ss);
-    sin6->sin6_family = AF_INET6;
-    std::memcpy(&sin6->sin6_port, p + 2, 2);
-    std::memcpy(&sin6->sin6_flowinfo, p + 4, 4);
-    std::memcpy(&sin6->sin6_addr, p + 8, 16);
-    std::memcpy(&sin6->sin6_scope_id, p + 24, 4);
-    return sizeof *sin6;
-  }
-  return -EAFNOSUPPORT;
+  if (length < min) ThrowRange(info.Env(), std::string(name) + " is too short");
+  return static_cast<int32_t*>(data);
 }
 
-// sockaddr -> NETADDR; anything that is not IPv4/IPv6 (an unnamed socket, a TCP
-// recvfrom) becomes the all-zero "none" address.
-void FromSockaddr(const sockaddr_storage& ss, socklen_t len, uint8_t* out) {
-  std::memset(out, 0, kNetaddrSize);
-  if (ss.ss_family == AF_INET && len >= sizeof(sockaddr_in)) {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
-    out[0] = 4;
-    std::memcpy(out + 2, &sin->sin_port, 2);
-    std::memcpy(out + 8, &sin->sin_addr, 4);
-  } else if (ss.ss_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
-    out[0] = 6;
-    std::memcpy(out + 2, &sin6->sin6_port, 2);
-    std::memcpy(out + 4, &sin6->sin6_flowinfo, 4);
-    std::memcpy(out + 8, &sin6->sin6_addr, 16);
-    std::memcpy(out + 24, &sin6->sin6_scope_id, 4);
-  }
-}
+long ToSockaddr(const View& addr, sockaddr_storage* ss) { return wsk::ToSockaddr(addr.data, addr.length, ss); }
 
 // Stack storage for the common small case, heap beyond it.
 template <typename T, size_t N = 16>
@@ -170,7 +189,7 @@ class IoVecs {
   static uint32_t Count(const Napi::CallbackInfo& info, size_t i) {
     if (!info[i].IsArray()) ThrowType(info.Env(), "bufs must be an array of Uint8Array views");
     uint32_t count = info[i].As<Napi::Array>().Length();
-    if (count > IOV_MAX) ThrowRange(info.Env(), "bufs holds more than IOV_MAX views");
+    if (count > kMaxViews) ThrowRange(info.Env(), "bufs holds more than IOV_MAX views");
     return count;
   }
 
@@ -190,7 +209,7 @@ int32_t Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
 
 // --- construction and lifetime -------------------------------------------------------
 
-Napi::Function SocketHandle::MakeClass(Napi::Env env) {
+Napi::Function SocketHandle::MakeClass(Napi::Env env, EnvData* data) {
   using Descriptor = Napi::ClassPropertyDescriptor<SocketHandle>;
   auto method = [](const char* name, napi_callback cb) {
     return Descriptor({name, nullptr, cb, nullptr, nullptr, nullptr, napi_default_method, nullptr});
@@ -216,13 +235,18 @@ Napi::Function SocketHandle::MakeClass(Napi::Env env) {
           method("recvv", Thunk<&SocketHandle::RecvV>),
           method("sendto", Thunk<&SocketHandle::SendTo>),
           method("recvfrom", Thunk<&SocketHandle::RecvFrom>),
+          method("recvmsg", Thunk<&SocketHandle::RecvMsgMethod>),
+          method("sendmsg", Thunk<&SocketHandle::SendMsgMethod>),
+          method("recvmmsg", Thunk<&SocketHandle::RecvMMsg>),
+          method("sendmmsg", Thunk<&SocketHandle::SendMMsg>),
           method("shutdown", Thunk<&SocketHandle::Shutdown>),
           method("localAddress", Thunk<&SocketHandle::LocalAddress>),
           method("peerAddress", Thunk<&SocketHandle::PeerAddress>),
           method("available", Thunk<&SocketHandle::Available>),
           method("poll", Thunk<&SocketHandle::Poll>),
           method("close", Thunk<&SocketHandle::CloseMethod>),
-      });
+      },
+      data);
 }
 
 template <SocketHandle::Method M>
@@ -261,7 +285,9 @@ Napi::Object SocketHandle::Adopt(Napi::Env env, EnvData* data, os::Fd fd) {
 
 SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : ObjectWrap(info) {
   Napi::Env env = info.Env();
-  auto* data = env.GetInstanceData<EnvData>();
+  // The env data this class was made for (not the env's current instance data: jest loads
+  // the addon again per test file, and each load has its own).
+  auto* data = static_cast<EnvData*>(info.Data());
   // Only Adopt() constructs: it passes an External of this env's data, which JS never
   // sees and cannot forge, so `new sock.constructor()` from JS is refused.
   if (data == nullptr || info.Length() != 1 || !info[0].IsExternal() ||
@@ -472,6 +498,12 @@ Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
 Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   View addr = ViewArg(info, 0, "addr");
   RETURN_IF_CLOSED();
+  if (addr.length >= kNetaddrSize && addr.data[0] == 0) {
+    // Version 0: AF_UNSPEC, which dissolves a datagram socket's association.
+    sockaddr sa{};
+    sa.sa_family = AF_UNSPEC;
+    return RESULT(os::Connect(fd_, &sa, sizeof sa));
+  }
   sockaddr_storage ss;
   long len = ToSockaddr(addr, &ss);
   if (len < 0) return RESULT(len);
@@ -537,6 +569,180 @@ Napi::Value SocketHandle::RecvFrom(const Napi::CallbackInfo& info) {
   long r = os::RecvFrom(fd_, buf.data, buf.length, flags, reinterpret_cast<sockaddr*>(&ss), &len);
   if (r >= 0 && want_addr) FromSockaddr(ss, len, out.data);
   return RESULT(r);
+}
+
+// recvmsg(bufs, flags, addrOut, control, out): bytes placed in bufs, or -errno;
+// out[0] = the host's msg_flags (MSG_TRUNC, MSG_CTRUNC...), out[1] = control bytes written.
+Napi::Value SocketHandle::RecvMsgMethod(const Napi::CallbackInfo& info) {
+  IoVecs bufs(info, 0);
+  int32_t flags = Int32Arg(info, 1, "flags");
+  View addr_out, control;
+  bool want_addr = OptionalViewArg(info, 2, "addrOut", &addr_out);
+  bool want_control = OptionalViewArg(info, 3, "control", &control);
+  int32_t* out = Int32ViewArg(info, 4, "out", 2);
+  RETURN_IF_CLOSED();
+  if (want_addr && addr_out.length < kNetaddrSize) return RESULT(-EINVAL);
+  if (want_control && control.length > INT32_MAX) return RESULT(-EINVAL);
+  sockaddr_storage ss;
+  msghdr m{};
+  m.msg_name = &ss;
+  m.msg_namelen = sizeof ss;
+  m.msg_iov = bufs.data();
+  m.msg_iovlen = bufs.size();
+  if (want_control && control.length > 0) {
+    m.msg_control = control.data;
+    m.msg_controllen = control.length;
+  }
+  long r = os::RecvMsg(fd_, &m, flags);
+  if (r < 0) return RESULT(r);
+  if (want_addr) FromSockaddr(ss, m.msg_namelen, addr_out.data);
+  out[0] = m.msg_flags;
+  out[1] = static_cast<int32_t>(m.msg_control != nullptr ? m.msg_controllen : 0);
+  return RESULT(r);
+}
+
+// sendmsg(bufs, flags, addr, control): bytes sent, or -errno. `control` holds host cmsgs.
+Napi::Value SocketHandle::SendMsgMethod(const Napi::CallbackInfo& info) {
+  IoVecs bufs(info, 0);
+  int32_t flags = Int32Arg(info, 1, "flags");
+  View addr, control;
+  bool has_addr = OptionalViewArg(info, 2, "addr", &addr);
+  bool has_control = OptionalViewArg(info, 3, "control", &control);
+  RETURN_IF_CLOSED();
+  if (has_control && control.length > INT32_MAX) return RESULT(-EINVAL);
+  sockaddr_storage ss;
+  msghdr m{};
+  if (has_addr) {
+    long len = ToSockaddr(addr, &ss);
+    if (len < 0) return RESULT(len);
+    m.msg_name = &ss;
+    m.msg_namelen = static_cast<socklen_t>(len);
+  }
+  m.msg_iov = bufs.data();
+  m.msg_iovlen = bufs.size();
+  if (has_control && control.length > 0) {
+    m.msg_control = control.data;
+    m.msg_controllen = control.length;
+  }
+  return RESULT(os::SendMsg(fd_, &m, flags));
+}
+
+// recvmmsg(area, slotSize, count, meta, addrs, control, controlSlot, flags): up to `count`
+// datagrams, datagram i into area[i*slotSize, +slotSize), its sender into addrs[i*28, +28)
+// and its control data into control[i*controlSlot, +controlSlot). meta[3i..3i+2] = bytes,
+// host msg_flags, control bytes. Returns the number received (one system call), or -errno.
+Napi::Value SocketHandle::RecvMMsg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View area = ViewArg(info, 0, "area");
+  double slot_d = NumberArg(info, 1, "slotSize");
+  double count_d = NumberArg(info, 2, "count");
+  if (!(slot_d >= 1 && slot_d <= static_cast<double>(area.length)) || slot_d != std::trunc(slot_d)) {
+    ThrowRange(env, "slotSize must be an integer from 1 to the area's length");
+  }
+  if (!(count_d >= 1 && count_d <= kMaxBatch) || count_d != std::trunc(count_d)) {
+    ThrowRange(env, "count must be an integer from 1 to 1024");
+  }
+  size_t slot = static_cast<size_t>(slot_d);
+  uint32_t count = static_cast<uint32_t>(count_d);
+  if (slot * count > area.length) ThrowRange(env, "slotSize * count exceeds the area");
+  int32_t* meta = Int32ViewArg(info, 3, "meta", 3 * static_cast<size_t>(count));
+  View addrs, control;
+  bool want_addrs = OptionalViewArg(info, 4, "addrs", &addrs);
+  bool want_control = OptionalViewArg(info, 5, "control", &control);
+  size_t control_slot = 0;
+  if (want_control) {
+    double c = NumberArg(info, 6, "controlSlot");
+    if (!(c >= 0 && c <= 65536) || c != std::trunc(c)) ThrowRange(env, "controlSlot must be an integer from 0 to 65536");
+    control_slot = static_cast<size_t>(c);
+    if (control_slot * count > control.length) ThrowRange(env, "controlSlot * count exceeds control");
+  }
+  int32_t flags = Int32Arg(info, 7, "flags");
+  if (want_addrs && addrs.length < kNetaddrSize * count) ThrowRange(env, "addrs is shorter than count NETADDRs");
+  RETURN_IF_CLOSED();
+  Scratch<os::MMsgHdr, 64> msgs(count);
+  Scratch<os::IoVec, 64> iov(count);
+  Scratch<sockaddr_storage, 64> names(count);
+  for (uint32_t i = 0; i < count; i++) {
+    iov[i].iov_base = area.data + i * slot;
+    iov[i].iov_len = slot;
+    msghdr& m = msgs[i].msg_hdr;
+    m = msghdr{};
+    m.msg_iov = &iov[i];
+    m.msg_iovlen = 1;
+    m.msg_name = &names[i];
+    m.msg_namelen = sizeof(sockaddr_storage);
+    if (control_slot > 0) {
+      m.msg_control = control.data + i * control_slot;
+      m.msg_controllen = control_slot;
+    }
+    msgs[i].msg_len = 0;
+  }
+  long n = os::RecvMMsg(fd_, msgs.get(), count, flags);
+  if (n < 0) return RESULT(n);
+  for (long i = 0; i < n; i++) {
+    const msghdr& m = msgs[i].msg_hdr;
+    meta[3 * i] = static_cast<int32_t>(msgs[i].msg_len);
+    meta[3 * i + 1] = m.msg_flags;
+    meta[3 * i + 2] = static_cast<int32_t>(m.msg_control != nullptr ? m.msg_controllen : 0);
+    if (want_addrs) FromSockaddr(names[i], m.msg_namelen, addrs.data + i * kNetaddrSize);
+  }
+  return RESULT(n);
+}
+
+// sendmmsg(bufs, counts, addr, control, flags): datagram i is the next counts[i] views of
+// bufs; all go to `addr` (null: the connected peer) with the same host control data.
+// Returns the number of datagrams sent (one system call), or -errno when none was.
+Napi::Value SocketHandle::SendMMsg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  IoVecs bufs(info, 0);
+  bool is_typed_array = false;
+  napi_typedarray_type type;
+  size_t count = 0;
+  void* counts_data = nullptr;
+  if (napi_is_typedarray(env, info[1], &is_typed_array) != napi_ok || !is_typed_array ||
+      napi_get_typedarray_info(env, info[1], &type, &count, &counts_data, nullptr, nullptr) != napi_ok ||
+      (type != napi_int32_array && type != napi_uint32_array)) {
+    ThrowType(env, "counts must be an Int32Array or Uint32Array");
+  }
+  if (count < 1 || count > kMaxBatch) ThrowRange(env, "counts must hold 1 to 1024 datagrams");
+  const int32_t* counts = static_cast<const int32_t*>(counts_data);
+  size_t total = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (counts[i] < 0 || static_cast<uint32_t>(counts[i]) > kMaxViews) ThrowRange(env, "counts holds a bad view count");
+    total += static_cast<size_t>(counts[i]);
+  }
+  if (total != bufs.size()) ThrowRange(env, "counts does not add up to the number of views");
+  View addr, control;
+  bool has_addr = OptionalViewArg(info, 2, "addr", &addr);
+  bool has_control = OptionalViewArg(info, 3, "control", &control);
+  int32_t flags = Int32Arg(info, 4, "flags");
+  RETURN_IF_CLOSED();
+  if (has_control && control.length > INT32_MAX) return RESULT(-EINVAL);
+  sockaddr_storage ss;
+  long salen = 0;
+  if (has_addr) {
+    salen = ToSockaddr(addr, &ss);
+    if (salen < 0) return RESULT(salen);
+  }
+  Scratch<os::MMsgHdr, 64> msgs(count);
+  size_t next = 0;
+  for (size_t i = 0; i < count; i++) {
+    msghdr& m = msgs[i].msg_hdr;
+    m = msghdr{};
+    if (has_addr) {
+      m.msg_name = &ss;
+      m.msg_namelen = static_cast<socklen_t>(salen);
+    }
+    m.msg_iov = bufs.data() + next;
+    m.msg_iovlen = static_cast<size_t>(counts[i]);
+    next += static_cast<size_t>(counts[i]);
+    if (has_control && control.length > 0) {
+      m.msg_control = control.data;
+      m.msg_controllen = control.length;
+    }
+    msgs[i].msg_len = 0;
+  }
+  return RESULT(os::SendMMsg(fd_, msgs.get(), static_cast<unsigned>(count), flags));
 }
 
 Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {

@@ -4,11 +4,14 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <unordered_map>
+
 #include "platform.h"
 
 namespace wsk {
 
 class SocketHandle;
+struct Resolution;
 
 // Everything one Node environment (main thread or worker) needs; kept as Node-API
 // instance data so that every worker has its own handler, sockets and teardown.
@@ -31,11 +34,14 @@ struct EnvData {
   napi_async_cleanup_hook_handle cleanup_hook = nullptr;
   // Hand-over slot for SocketHandle::Adopt; see the constructor.
   os::Fd adopt_fd = os::kNoFd;
+  // Name resolutions on the thread pool (resolver.cc), by id; teardown waits for them.
+  std::unordered_map<uint32_t, struct Resolution*> resolutions;
+  uint32_t next_resolution = 1;
 
   // Releasing the hook lets Node finish tearing the environment down (and later free
   // this struct), so it happens only once the last close callback has run.
   void MaybeFinishTeardown() {
-    if (!tearing_down || closing != 0 || cleanup_hook == nullptr) return;
+    if (!tearing_down || closing != 0 || !resolutions.empty() || cleanup_hook == nullptr) return;
     napi_async_cleanup_hook_handle hook = cleanup_hook;
     cleanup_hook = nullptr;
     napi_remove_async_cleanup_hook(hook);
@@ -46,9 +52,18 @@ struct EnvData {
 // wrong type throws TypeError, a number that is not an integer in range throws RangeError.
 int32_t Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
 
+// NETADDR (see lib/native.ts) <-> sockaddr.
+constexpr size_t kNetaddrSize = 28;
+long ToSockaddr(const uint8_t* p, size_t length, sockaddr_storage* ss);
+void FromSockaddr(const sockaddr_storage& ss, socklen_t len, uint8_t* out);
+
+// Name resolution on libuv's thread pool (resolver.cc).
+void ResolverExports(Napi::Env env, Napi::Object exports, EnvData* data);
+void CancelAllResolutions(EnvData* data);
+
 class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
  public:
-  static Napi::Function MakeClass(Napi::Env env);
+  static Napi::Function MakeClass(Napi::Env env, EnvData* data);
   // Wraps a freshly created descriptor; the descriptor is closed if wrapping fails.
   static Napi::Object Adopt(Napi::Env env, EnvData* data, os::Fd fd);
   // Env teardown: closes every socket JS left open.
@@ -84,6 +99,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   Napi::Value RecvV(const Napi::CallbackInfo& info);
   Napi::Value SendTo(const Napi::CallbackInfo& info);
   Napi::Value RecvFrom(const Napi::CallbackInfo& info);
+  Napi::Value RecvMsgMethod(const Napi::CallbackInfo& info);
+  Napi::Value SendMsgMethod(const Napi::CallbackInfo& info);
+  Napi::Value RecvMMsg(const Napi::CallbackInfo& info);
+  Napi::Value SendMMsg(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
   Napi::Value LocalAddress(const Napi::CallbackInfo& info);
   Napi::Value PeerAddress(const Napi::CallbackInfo& info);

@@ -380,6 +380,129 @@ describe('UDP', () => {
   });
 });
 
+describe('datagram batches and control data', () => {
+  test.each([4, 6] as const)('IPv%s recvmmsg takes a whole batch in one call, with senders and lengths', async (family) => {
+    const rx = open(family, C.SOCK_DGRAM);
+    const tx = open(family, C.SOCK_DGRAM);
+    const any = family === 4 ? v4() : v6();
+    expect(rx.bind(any)).toBe(0);
+    expect(tx.bind(any)).toBe(0);
+    const to = localAddress(rx);
+    for (let i = 0; i < 5; i++) expect(tx.sendto(Buffer.alloc(i * 10, i + 1), 0, i * 10, 0, to)).toBe(i * 10);
+    await next(rx, POLL_READABLE);
+    const slot = 64;
+    const area = new Uint8Array(slot * 8);
+    const meta = new Int32Array(3 * 8);
+    const addrs = new Uint8Array(NETADDR_SIZE * 8);
+    expect(rx.recvmmsg(area, slot, 8, meta, addrs, null, 0, 0)).toBe(5);
+    for (let i = 0; i < 5; i++) {
+      expect(meta[3 * i]).toBe(i * 10);
+      expect(area.subarray(i * slot, i * slot + i * 10).every((b) => b === i + 1)).toBe(true);
+      expect(addrs.subarray(i * NETADDR_SIZE, (i + 1) * NETADDR_SIZE)).toEqual(localAddress(tx));
+    }
+    expect(rx.recvmmsg(area, slot, 8, meta, addrs, null, 0, 0)).toBe(-E.EAGAIN);
+    closeAll(rx, tx);
+  });
+
+  test('sendmmsg sends each group of views as one datagram', async () => {
+    const rx = open(4, C.SOCK_DGRAM);
+    const tx = open(4, C.SOCK_DGRAM);
+    expect(rx.bind(v4())).toBe(0);
+    const bufs = [Buffer.from('ab'), Buffer.from('cd'), Buffer.from('e'), Buffer.from('fgh')];
+    expect(tx.sendmmsg(bufs, new Int32Array([2, 0, 2]), localAddress(rx), null, 0)).toBe(3);
+    await next(rx, POLL_READABLE);
+    const area = new Uint8Array(16 * 4);
+    const meta = new Int32Array(12);
+    expect(rx.recvmmsg(area, 16, 4, meta, null, null, 0, 0)).toBe(3);
+    expect([meta[0], meta[3], meta[6]]).toEqual([4, 0, 4]);
+    expect(Buffer.from(area.subarray(0, 4)).toString()).toBe('abcd');
+    expect(Buffer.from(area.subarray(32, 36)).toString()).toBe('efgh');
+    closeAll(rx, tx);
+  });
+
+  test('recvmsg reports MSG_TRUNC for a datagram larger than the views, and IP_PKTINFO as a host cmsg', async () => {
+    const rx = open(4, C.SOCK_DGRAM);
+    const tx = open(4, C.SOCK_DGRAM);
+    expect(rx.bind(v4())).toBe(0);
+    expect(tx.bind(v4())).toBe(0);
+    expect(rx.setsockopt(C.IPPROTO_IP, C.IP_PKTINFO, new Uint8Array(new Int32Array([1]).buffer))).toBe(0);
+    expect(tx.sendmsg([Buffer.from('0123456789')], 0, localAddress(rx), null)).toBe(10);
+    await next(rx, POLL_READABLE);
+    const a = new Uint8Array(3);
+    const b = new Uint8Array(4);
+    const control = new Uint8Array(128);
+    const out = new Int32Array(2);
+    const from = new Uint8Array(NETADDR_SIZE);
+    expect(rx.recvmsg([a, b], 0, from, control, out)).toBe(7);
+    expect(Buffer.from([...a, ...b]).toString()).toBe('0123456');
+    expect(out[0] & C.MSG_TRUNC).toBe(C.MSG_TRUNC);
+    expect(out[1]).toBeGreaterThanOrEqual(C.CMSG_HDRLEN + C.SIZEOF_IN_PKTINFO);
+    const dv = new DataView(control.buffer);
+    expect(dv.getInt32(C.CMSG_LENSIZE, true)).toBe(C.IPPROTO_IP);
+    expect(dv.getInt32(C.CMSG_LENSIZE + 4, true)).toBe(C.IP_PKTINFO);
+    expect(from).toEqual(localAddress(tx));
+    closeAll(rx, tx);
+  });
+
+  test('connect with a version-0 NETADDR dissolves the association', async () => {
+    const rx = open(4, C.SOCK_DGRAM);
+    const tx = open(4, C.SOCK_DGRAM);
+    expect(rx.bind(v4())).toBe(0);
+    expect(tx.connect(localAddress(rx))).toBe(0);
+    expect(tx.peerAddress(new Uint8Array(NETADDR_SIZE))).toBe(0);
+    expect(tx.connect(new Uint8Array(NETADDR_SIZE))).toBe(0);
+    expect(tx.peerAddress(new Uint8Array(NETADDR_SIZE))).toBe(-E.ENOTCONN);
+    expect(tx.sendto(Buffer.from('x'), 0, 1, 0, null)).toBe(-E.EDESTADDRREQ);
+    closeAll(rx, tx);
+  });
+});
+
+describe('name resolution', () => {
+  const resolve = (node: string | null, service: string | null, flags = 0, family = C.AF_UNSPEC, socktype = C.SOCK_DGRAM) =>
+    new Promise<{ status: number; count: number; addrs: Uint8Array; meta: Int32Array; canon: string | null }>((done, fail) => {
+      const id = native.getaddrinfo(node, service, flags, family, socktype, 0, (status, count, addrs, meta, canon) =>
+        done({ status, count, addrs, meta, canon }),
+      );
+      if (id <= 0) fail(new Error(`getaddrinfo returned ${id}`));
+    });
+
+  test('getaddrinfo resolves numeric hosts and services on the thread pool', async () => {
+    const r = await resolve('::1', '8080', C.AI_NUMERICHOST | C.AI_NUMERICSERV, C.AF_INET6);
+    expect(r.status).toBe(0);
+    expect(r.count).toBe(1);
+    expect(r.meta[0]).toBe(6);
+    expect(r.addrs).toEqual(v6(8080));
+  });
+
+  test('getaddrinfo with AI_NUMERICHOST and a name fails with EAI_NONAME, without a query', async () => {
+    const r = await resolve('not-a-number.invalid', null, C.AI_NUMERICHOST);
+    expect(r.status).toBe(native.resolverErrors.EAI_NONAME);
+    expect(r.count).toBe(0);
+  });
+
+  test('getnameinfo gives numeric host and service', async () => {
+    const r = await new Promise<[number, string | null, string | null]>((done) =>
+      native.getnameinfo(v4(53), C.NI_NUMERICHOST | C.NI_NUMERICSERV, (status, host, service) => done([status, host, service])),
+    );
+    expect(r).toEqual([0, '127.0.0.1', '53']);
+  });
+
+  test('a request cancelled while still queued reports EAI_CANCELED; cancelling a finished one is harmless', async () => {
+    // Fill the thread pool's queue with work so that the last request is still queued.
+    const results: Array<Promise<number>> = [];
+    const ids: number[] = [];
+    for (let i = 0; i < 64; i++) {
+      results.push(new Promise((done) => ids.push(native.getaddrinfo('127.0.0.1', String(i), C.AI_NUMERICHOST, C.AF_INET, 0, 0, (status) => done(status)))));
+    }
+    const rc = native.cancelResolution(ids[63]);
+    const statuses = await Promise.all(results);
+    if (rc === 0) expect(statuses[63]).toBe(native.resolverErrors.EAI_CANCELED);
+    else expect(statuses[63]).toBe(0);
+    expect(native.cancelResolution(ids[0])).toBe(native.resolverErrors.ENOENT);
+    expect(native.pendingResolutions()).toBe(0);
+  });
+});
+
 describe('options', () => {
   test('setsockopt and getsockopt pass raw bytes (SO_RCVBUF, TCP_NODELAY)', () => {
     const s = open();
@@ -463,7 +586,11 @@ describe('close', () => {
       s.peerAddress(b),
       s.available(),
       s.poll(POLL_READABLE),
-    ]).toEqual(new Array(18).fill(-E.EBADF));
+      s.recvmsg([b], 0, null, null, new Int32Array(2)),
+      s.sendmsg([b], 0, addr, null),
+      s.recvmmsg(b, 1, 1, new Int32Array(3), null, null, 0, 0),
+      s.sendmmsg([b], new Int32Array([1]), addr, null, 0),
+    ]).toEqual(new Array(22).fill(-E.EBADF));
   });
 
   test('closing from inside the handler with readiness armed stops further events', async () => {
@@ -575,6 +702,59 @@ describe('bad input never crashes', () => {
     closeAll(c, l);
   });
 
+  test('batch and control-data calls check every argument', () => {
+    const s = open(4, C.SOCK_DGRAM);
+    const b = new Uint8Array(64);
+    const meta = new Int32Array(6);
+    const names = (fn: () => unknown) => thrownName(fn);
+    expect(names(() => s.recvmsg([b], 0, null, null, new Int32Array(1)))).toBe('RangeError');
+    expect(names(() => s.recvmsg([b], 0, null, null, new Float64Array(2) as unknown as Int32Array))).toBe('TypeError');
+    expect(names(() => s.recvmsg(b as unknown as Uint8Array[], 0, null, null, new Int32Array(2)))).toBe('TypeError');
+    expect(names(() => s.sendmsg([b], 0, null, 'x' as unknown as Uint8Array))).toBe('TypeError');
+    expect(names(() => s.recvmmsg(b, 0, 1, meta, null, null, 0, 0))).toBe('RangeError');
+    expect(names(() => s.recvmmsg(b, 65, 1, meta, null, null, 0, 0))).toBe('RangeError');
+    expect(names(() => s.recvmmsg(b, 32, 3, meta, null, null, 0, 0))).toBe('RangeError');
+    expect(names(() => s.recvmmsg(b, 16, 3, meta, null, null, 0, 0))).toBe('RangeError'); // meta too short
+    expect(names(() => s.recvmmsg(b, 16, 2, meta, new Uint8Array(NETADDR_SIZE), null, 0, 0))).toBe('RangeError');
+    expect(names(() => s.recvmmsg(b, 16, 2, meta, null, new Uint8Array(8), 8, 0))).toBe('RangeError');
+    expect(names(() => s.recvmmsg(b, 1, 2000, new Int32Array(6000), null, null, 0, 0))).toBe('RangeError');
+    expect(names(() => s.recvmmsg(b, 1.5, 1, meta, null, null, 0, 0))).toBe('RangeError');
+    expect(names(() => s.sendmmsg([b], new Int32Array([2]), v4(9), null, 0))).toBe('RangeError');
+    expect(names(() => s.sendmmsg([b], new Int32Array([-1, 2]), v4(9), null, 0))).toBe('RangeError');
+    expect(names(() => s.sendmmsg([b], new Int32Array(0), v4(9), null, 0))).toBe('RangeError');
+    expect(names(() => s.sendmmsg([b], [1] as unknown as Int32Array, v4(9), null, 0))).toBe('TypeError');
+    expect(s.sendmmsg([b], new Int32Array([1]), new Uint8Array(4), null, 0)).toBe(-E.EINVAL);
+    expect(s.recvmsg([b], 0, new Uint8Array(4), null, new Int32Array(2))).toBe(-E.EINVAL);
+    expect(s.recvmmsg(b, 8, 8, new Int32Array(24), null, null, 0, 0)).toBe(-E.EAGAIN);
+    s.close();
+  });
+
+  test('resolver calls check their arguments', () => {
+    const cb = () => {};
+    expect(thrownName(() => native.getaddrinfo(1 as unknown as string, null, 0, 0, 0, 0, cb))).toBe('TypeError');
+    expect(thrownName(() => native.getaddrinfo('a\0b', null, 0, 0, 0, 0, cb))).toBe('RangeError');
+    expect(thrownName(() => native.getaddrinfo('x'.repeat(5000), null, 0, 0, 0, 0, cb))).toBe('RangeError');
+    expect(thrownName(() => native.getaddrinfo('x', null, 0, 0, 0, 0, null as unknown as () => void))).toBe('TypeError');
+    expect(native.getaddrinfo(null, null, 0, 0, 0, 0, cb)).toBe(native.resolverErrors.EINVAL);
+    expect(thrownName(() => native.getnameinfo('x' as unknown as Uint8Array, 0, cb))).toBe('TypeError');
+    expect(native.getnameinfo(new Uint8Array(4), 0, cb)).toBe(-E.EINVAL);
+    expect(thrownName(() => native.cancelResolution('x' as unknown as number))).toBe('TypeError');
+    expect(native.cancelResolution(12345678)).toBe(native.resolverErrors.ENOENT);
+  });
+
+  test('module functions of an earlier load keep their own env data', () => {
+    const r = child(
+      `const again = (() => { delete require.cache[require.resolve(${JSON.stringify(path.join(ROOT, 'build/Release/node_wsk.node'))})]; return require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)}); })();
+       const a = native.socket(C.AF_INET, C.SOCK_DGRAM, 0);
+       const b = again.socket(C.AF_INET, C.SOCK_DGRAM, 0);
+       console.log(typeof a, typeof b, native.openSockets(), again.openSockets(), native !== again);
+       a.close(); b.close();
+       console.log(native.openSockets(), again.openSockets());`,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('object object 1 1 true\n0 0');
+  });
+
   test('short or unknown NETADDRs return -EINVAL / -EAFNOSUPPORT', () => {
     const s = open(4, C.SOCK_DGRAM);
     const short = new Uint8Array(NETADDR_SIZE - 1);
@@ -587,8 +767,9 @@ describe('bad input never crashes', () => {
     const bad = v4();
     bad[0] = 5;
     expect(s.bind(bad)).toBe(-E.EAFNOSUPPORT);
-    bad[0] = 0;
     expect(s.connect(bad)).toBe(-E.EAFNOSUPPORT);
+    bad[0] = 0; // version 0 is AF_UNSPEC for connect (see 'dissolves the association'), none for bind
+    expect(s.bind(bad)).toBe(-E.EAFNOSUPPORT);
     s.close();
   });
 
