@@ -1,7 +1,18 @@
-// Event callbacks (reference §4.4): the SO_WSK_EVENT_CALLBACK request every category shares.
-// What each event does lives with its category; this file reads and checks the request.
-import type { ControlRequest } from './options';
-import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED } from './ntstatus';
+// Event callbacks (reference §4.4): the SO_WSK_EVENT_CALLBACK request every category shares,
+// and the per-socket enable/disable bookkeeping (static events, events that cannot be disabled,
+// disabling while a callback is in progress). What each event does lives with its category.
+import { IRP, irpComplete, irpPend } from './irp';
+import type { ControlRequest, ControlResult } from './options';
+import {
+  NTSTATUS,
+  STATUS_CANCELLED,
+  STATUS_EVENT_PENDING,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SUPPORTED,
+  STATUS_PENDING,
+  STATUS_SUCCESS,
+} from './ntstatus';
+import type { SocketObject } from './socket';
 import { GUID, NPI_WSK_INTERFACE_ID, WSK_EVENT_CALLBACK_CONTROL, WSK_EVENT_DISABLE, WskSetOption } from './wsk';
 
 export interface EventControl {
@@ -35,9 +46,82 @@ export function readEventControl(req: ControlRequest, allowed: number): EventCon
   // Extension interfaces are registered through SIO_WSK_REGISTER_EXTENSION; none exists.
   if (!isWskNpiId(ctl.NpiId)) return STATUS_NOT_SUPPORTED;
   const disable = (ctl.EventMask & WSK_EVENT_DISABLE) !== 0;
-  const mask = ctl.EventMask & ~WSK_EVENT_DISABLE;
+  const mask = (ctl.EventMask & ~WSK_EVENT_DISABLE) >>> 0;
   if (mask === 0 || (mask & ~allowed) !== 0) return STATUS_INVALID_PARAMETER;
   if (disable && (mask & (mask - 1)) !== 0) return STATUS_INVALID_PARAMETER;
   if (!disable && req.Irp) return STATUS_INVALID_PARAMETER;
   return { mask, disable };
+}
+
+/**
+ * The events of one socket: which are enabled, which can never be disabled (static events,
+ * connection events enabled on a listener), and which callbacks are running right now.
+ * Disabling an event whose callback is running gives STATUS_EVENT_PENDING without an IRP, or
+ * pends the IRP until the callback returns (reference §4.4).
+ */
+export class EventState {
+  enabled = 0;
+  /** Events that cannot be disabled. */
+  locked = 0;
+  private running = 0;
+  private waiters: Array<{ irp: IRP; bit: number }> | null = null;
+
+  constructor(staticMask: number) {
+    this.enabled = staticMask;
+    this.locked = staticMask;
+  }
+
+  has(bit: number): boolean {
+    return (this.enabled & bit) !== 0;
+  }
+
+  enter(bit: number): void {
+    this.running |= bit;
+  }
+
+  leave(s: SocketObject, bit: number): void {
+    this.running &= ~bit;
+    const waiters = this.waiters;
+    if (!waiters) return;
+    for (let i = 0; i < waiters.length; ) {
+      if (waiters[i].bit !== bit) {
+        i++;
+        continue;
+      }
+      const { irp } = waiters.splice(i, 1)[0];
+      s.complete(irp, STATUS_SUCCESS, 0);
+    }
+    if (waiters.length === 0) this.waiters = null;
+  }
+
+  /**
+   * SO_WSK_EVENT_CALLBACK after the category checked its state. `callbackFor(bit)` says whether
+   * the client's dispatch has the callback (bits without a callback cannot be enabled).
+   */
+  apply(s: SocketObject, req: ControlRequest, ctl: EventControl, callbackFor: (bit: number) => boolean): ControlResult {
+    if (ctl.disable) {
+      if (ctl.mask & this.locked) return { status: STATUS_INVALID_PARAMETER };
+      this.enabled &= ~ctl.mask;
+      if ((this.running & ctl.mask) === 0) return { status: STATUS_SUCCESS };
+      if (!req.Irp) return { status: STATUS_EVENT_PENDING };
+      const irp = req.Irp;
+      (this.waiters ??= []).push({ irp, bit: ctl.mask });
+      s.pending.add(irp);
+      irpPend(irp, (i) => {
+        const w = this.waiters;
+        if (w) {
+          const at = w.findIndex((x) => x.irp === i);
+          if (at >= 0) w.splice(at, 1);
+        }
+        s.pending.delete(i);
+        irpComplete(i, STATUS_CANCELLED, 0);
+      });
+      return { status: STATUS_PENDING, pended: true };
+    }
+    for (let bit = 1; bit !== 0 && bit <= ctl.mask; bit = (bit << 1) >>> 0) {
+      if (ctl.mask & bit && !callbackFor(bit)) return { status: STATUS_INVALID_PARAMETER };
+    }
+    this.enabled |= ctl.mask;
+    return { status: STATUS_SUCCESS };
+  }
 }

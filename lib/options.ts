@@ -44,6 +44,8 @@ export interface ControlRequest {
   /** InputBuffer as passed, for structures (WSK_EVENT_CALLBACK_CONTROL, SOCKADDR). */
   inputObject: PVOID | null;
   output: Uint8Array | null;
+  /** OutputBuffer as passed, for structures and scalars (WSK_INSPECT_ID, a SIZE_T as `{ 0: n }`). */
+  outputObject: PVOID | null;
   Irp: IRP | null;
 }
 
@@ -161,6 +163,7 @@ export function WskControlSocket(
     input: bytesOf(InputBuffer, InputSize, where, 'Input'),
     inputObject: InputBuffer ?? null,
     output: bytesOf(OutputBuffer, OutputSize, where, 'Output'),
+    outputObject: OutputBuffer ?? null,
     Irp,
   };
   if (Irp) irpStart(Irp, where);

@@ -1,7 +1,7 @@
 // WSK_PROVIDER_DISPATCH, the client-level table (reference §2): WskSocket creates a socket of
 // any category over a real OS socket.
 import { BasicSocket } from './basic-socket';
-import { ConnectionSocket } from './connection-socket';
+import { ConnectionSocket, makeWskSocketConnect } from './connection-socket';
 import { DatagramSocket } from './datagram-socket';
 import { IRP, irpComplete, irpStart } from './irp';
 import { ListenSocket } from './listen-socket';
@@ -140,7 +140,7 @@ export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze(
   Version: WSK_PROVIDER_VERSION,
   Reserved: 0,
   WskSocket,
-  WskSocketConnect: clientNotImplemented<PFN_WSK_SOCKET_CONNECT>('WskSocketConnect', 11),
+  WskSocketConnect: makeWskSocketConnect(clientArg, createSocket),
   WskControlClient: clientNotImplemented<PFN_WSK_CONTROL_CLIENT>('WskControlClient', 7),
   WskGetAddressInfo: clientNotImplemented<PFN_WSK_GET_ADDRESS_INFO>('WskGetAddressInfo', 9),
   WskFreeAddressInfo: ((Client: PWSK_CLIENT) => void clientArg(Client, 'WskFreeAddressInfo')) as PFN_WSK_FREE_ADDRESS_INFO,
