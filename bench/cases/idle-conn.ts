@@ -3,9 +3,20 @@
 // WskReceiveEvent enabled) and reports (RSS after - RSS before) / conns, after GC.
 //   --impl=wsk|net --conns=10000
 import * as net from 'net';
-import { WSK_SOCKET } from '../../lib';
-import { forkPeer, gcNow, num, parseArgs, report, wskAccept, wskClose, wskCloseSocket, wskListen, wskOpen } from '../common';
-import { WskConn, wskBuf } from '../wsk-conn';
+import {
+  NPI_WSK_INTERFACE_ID,
+  SOL_SOCKET,
+  SO_WSK_EVENT_CALLBACK,
+  STATUS_PENDING,
+  WSK_EVENT_DISCONNECT,
+  WSK_EVENT_RECEIVE,
+  WSK_PROVIDER_LISTEN_DISPATCH,
+  WSK_CLIENT_CONNECTION_DISPATCH,
+  WSK_SOCKET,
+  WskSetOption,
+  STATUS_SUCCESS,
+} from '../../lib';
+import { ReusableIrp, check, forkPeer, gcNow, num, parseArgs, report, wskClose, wskCloseSocket, wskListen, wskOpen } from '../common';
 
 const args = parseArgs();
 const conns = num(args, 'conns', 10000);
@@ -29,12 +40,17 @@ async function clientRole(port: number): Promise<void> {
   process.disconnect();
 }
 
+let heapBefore = 0;
 async function rss(): Promise<number> {
   gcNow();
   await settle();
   gcNow();
-  return process.memoryUsage().rss;
+  const m = process.memoryUsage();
+  if (!heapBefore) heapBefore = m.heapUsed;
+  heapPerConn = (m.heapUsed - heapBefore) / conns;
+  return m.rss;
 }
+let heapPerConn = 0;
 
 async function netServer(): Promise<void> {
   const before = await rss();
@@ -52,8 +68,15 @@ async function netServer(): Promise<void> {
   await peer.done;
   held.forEach((s) => s.destroy());
   server.close();
-  report({ metric: 'B/conn', value: (after - before) / conns, conns });
+  report({ metric: 'B/conn', value: (after - before) / conns, heapB: heapPerConn });
 }
+
+/** An idle server takes what arrives and forgets it. */
+const IDLE_EVENTS: WSK_CLIENT_CONNECTION_DISPATCH = {
+  WskReceiveEvent: () => STATUS_SUCCESS,
+  WskDisconnectEvent: () => STATUS_SUCCESS,
+  WskSendBacklogEvent: null,
+};
 
 async function wskServer(): Promise<void> {
   const w = wskOpen();
@@ -61,16 +84,28 @@ async function wskServer(): Promise<void> {
   const { socket: listener, port } = await wskListen(w, host);
   const peer = forkPeer(__filename, [...process.argv.slice(2), '--role=client', `--port=${port}`]);
   const held: WSK_SOCKET[] = [];
-  // One shared receive buffer: with WskReceiveEvent the data arrives in WSK's indications.
-  const shared = wskBuf(new Uint8Array(64));
-  const accepting = (async () => {
-    while (held.length < conns) {
-      const conn = new WskConn('event', shared, shared, () => {});
-      const s = await wskAccept(listener, conn, conn.dispatch);
-      conn.start(s);
-      held.push(s);
+  // A lean WSK server: one reused accept IRP, receive events enabled on every connection
+  // (data would arrive in WSK's indications; no per-connection buffer or IRP).
+  const ctl = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT };
+  const d = listener.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
+  let allAccepted!: () => void;
+  const accepting = new Promise<void>((r) => (allAccepted = r));
+  const take = (s: WSK_SOCKET) => {
+    check(s.Dispatch.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 16, ctl, 0, null, null, null), 'enable');
+    held.push(s);
+    if (held.length === conns) allAccepted();
+  };
+  const accept: ReusableIrp = new ReusableIrp(() => loop());
+  const loop = () => {
+    for (;;) {
+      if (accept.information) take(accept.information as unknown as WSK_SOCKET);
+      accept.information = 0;
+      if (held.length === conns) return;
+      if (d.WskAccept(listener, 0, null, IDLE_EVENTS, null, null, accept.irp) === STATUS_PENDING) return;
+      check(accept.status, 'WskAccept');
     }
-  })();
+  };
+  loop();
   await new Promise((r) => peer.onMessage(r));
   await accepting;
   const after = await rss();
@@ -79,7 +114,7 @@ async function wskServer(): Promise<void> {
   for (const s of held) await wskCloseSocket(s);
   await wskCloseSocket(listener);
   await wskClose(w);
-  report({ metric: 'B/conn', value: (after - before) / conns, conns });
+  report({ metric: 'B/conn', value: (after - before) / conns, heapB: heapPerConn });
 }
 
 const main = args.role === 'client' ? () => clientRole(Number(args.port)) : args.impl === 'wsk' ? wskServer : netServer;
