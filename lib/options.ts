@@ -117,7 +117,9 @@ const IRP_REQUIRED = new Set<number>([
 ]);
 
 /** WSK's own options, answered by later work; until then STATUS_NOT_IMPLEMENTED (see README). */
-const NOT_YET_BUILT = new Set<number>([SO_WSK_EVENT_CALLBACK, SO_WSK_SECURITY, ws.SO_EXCLUSIVEADDRUSE, ws.SO_CONDITIONAL_ACCEPT]);
+// (SO_EXCLUSIVEADDRUSE and SO_CONDITIONAL_ACCEPT are answered by the listen, connection and
+// stream categories, as is SO_WSK_EVENT_CALLBACK; other categories get STATUS_INVALID_PARAMETER.)
+const NOT_YET_BUILT = new Set<number>([SO_WSK_EVENT_CALLBACK, SO_WSK_SECURITY]);
 
 function bytesOf(buffer: PVOID | null, size: SIZE_T, where: string, what: string): Uint8Array | null {
   if (buffer === null || buffer === undefined) return null;
