@@ -76,6 +76,18 @@ export {
   WskDeregister,
   WSK_PROVIDER_VERSION,
 } from './registration';
+export {
+  CMSG_LEN,
+  CMSG_SPACE,
+  CMSG_DATA,
+  WSA_CMSG_LEN,
+  WSA_CMSG_SPACE,
+  WSA_CMSG_DATA,
+  IPV6_TCLASS,
+  ControlMessage,
+  cmsgBuild,
+  cmsgParse,
+} from './cmsg';
 export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './verifier';
 
 import { native } from './native';
