@@ -33,6 +33,7 @@ import {
   WskRegister,
   WskReleaseProviderNPI,
   IoAllocateIrp,
+  sockaddrFromString,
 } from '../lib';
 import { call, expectStatus, register, tick, unregister, wskClose, wskSocket } from './helpers';
 
@@ -175,7 +176,7 @@ describe('WskSocket', () => {
     const c = await wskSocket(p, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET);
     const cd = c.Dispatch as WSK_PROVIDER_CONNECTION_DISPATCH;
     const irp2 = IoAllocateIrp(1, false)!;
-    expectStatus(cd.WskSend(c, { Mdl: null, Offset: 0, Length: 0 }, 0, irp2), STATUS_NOT_IMPLEMENTED);
+    expectStatus(cd.WskConnectEx(c, sockaddrFromString('127.0.0.1', 9), null, 0, irp2), STATUS_NOT_IMPLEMENTED);
     expectStatus(irp2.IoStatus.Status, STATUS_NOT_IMPLEMENTED);
     await wskClose(c);
     await unregister(p);
