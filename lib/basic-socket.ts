@@ -1,11 +1,24 @@
 // Basic sockets (WSK_FLAG_BASIC_SOCKET): options and IOCTLs only, never bound, no data.
+import { readEventControl } from './events';
 import { WskControlSocket } from './options';
+import type { ControlRequest, ControlResult } from './options';
 import { SocketObject, WskCloseSocket } from './socket';
-import { WSK_FLAG_BASIC_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from './wsk';
+import { SOL_SOCKET } from './ws2def';
+import { SO_WSK_EVENT_CALLBACK, WSK_FLAG_BASIC_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from './wsk';
 
 export class BasicSocket extends SocketObject {
   readonly category = WSK_FLAG_BASIC_SOCKET;
   readonly Dispatch: WSK_PROVIDER_BASIC_DISPATCH = WSK_PROVIDER_BASIC_DISPATCH_TABLE;
+
+  override control(req: ControlRequest): ControlResult | undefined {
+    // A basic socket has no events of its own (only extension interfaces would, and none
+    // exists): any event mask is invalid for it.
+    if (req.Level === SOL_SOCKET && req.ControlCode === SO_WSK_EVENT_CALLBACK) {
+      const ctl = readEventControl(req, 0);
+      return { status: typeof ctl === 'number' ? ctl : 0 };
+    }
+    return undefined;
+  }
 }
 
 export const WSK_PROVIDER_BASIC_DISPATCH_TABLE: WSK_PROVIDER_BASIC_DISPATCH = Object.freeze({

@@ -88,6 +88,7 @@ export {
   cmsgBuild,
   cmsgParse,
 } from './cmsg';
+export { CachedSecurityDescriptor, SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './control-client';
 export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './verifier';
 
 import { native } from './native';

@@ -1,13 +1,16 @@
 // WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). Windows levels and
 // names are translated here, in one table, to the host's; WSK's own options and IOCTLs are
 // answered by the socket's category first.
+import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from './control-client';
 import { IRP, irpStart } from './irp';
 import { OS } from './native';
 import {
   NTSTATUS,
   STATUS_BUFFER_TOO_SMALL,
+  STATUS_INVALID_DEVICE_REQUEST,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_IMPLEMENTED,
+  STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
   ntStatusFromErrno,
 } from './ntstatus';
@@ -19,9 +22,14 @@ import {
   PVOID,
   PWSK_SOCKET,
   SIZE_T,
+  SIO_WSK_REGISTER_EXTENSION,
+  SIO_WSK_SET_REMOTE_ADDRESS,
+  SIO_WSK_SET_SENDTO_ADDRESS,
   SO_WSK_EVENT_CALLBACK,
   SO_WSK_SECURITY,
   ULONG,
+  WSK_FLAG_BASIC_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
   WskGetOption,
   WskIoctl,
   WskSetOption,
@@ -119,7 +127,39 @@ const IRP_REQUIRED = new Set<number>([
 /** WSK's own options, answered by later work; until then STATUS_NOT_IMPLEMENTED (see README). */
 // (SO_EXCLUSIVEADDRUSE and SO_CONDITIONAL_ACCEPT are answered by the listen, connection and
 // stream categories, as is SO_WSK_EVENT_CALLBACK; other categories get STATUS_INVALID_PARAMETER.)
-const NOT_YET_BUILT = new Set<number>([SO_WSK_EVENT_CALLBACK, SO_WSK_SECURITY]);
+const NOT_YET_BUILT = new Set<number>([SO_WSK_EVENT_CALLBACK]);
+
+/**
+ * SO_WSK_SECURITY (reference §5.7, §9): set takes `[cachedSd]` (C's `&sd`), get fills
+ * `OutputBuffer[0]` with a new reference the client releases with WSK_RELEASE_SD (a socket
+ * with no descriptor gives a cached copy of the default one). Listen, datagram, connection and
+ * stream sockets; a basic socket gets STATUS_INVALID_PARAMETER.
+ */
+function securityOption(s: SocketObject, req: ControlRequest): ControlResult {
+  if (s.category === WSK_FLAG_BASIC_SOCKET) return { status: STATUS_INVALID_PARAMETER };
+  if (req.RequestType === WskSetOption) {
+    const sd = pointee(req.inputObject);
+    if (!isLiveCachedSd(sd)) return { status: STATUS_INVALID_PARAMETER };
+    setSocketSecurity(s, sd);
+    return { status: STATUS_SUCCESS };
+  }
+  const out = req.outputObject as { 0: unknown } | null;
+  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out)) return { status: STATUS_INVALID_PARAMETER };
+  const current = socketSecurity(s);
+  out[0] = current ? addSdReference(current) : cacheDefaultSd();
+  return { status: STATUS_SUCCESS, bytes: 8 };
+}
+
+/** WSK IOCTLs no category answered. */
+function ioctlFallback(s: SocketObject, code: number): NTSTATUS {
+  // No extension interface exists (reference §5.7).
+  if (code === SIO_WSK_REGISTER_EXTENSION) return STATUS_NOT_SUPPORTED;
+  // Datagram-only IOCTLs on another category.
+  if ((code === SIO_WSK_SET_REMOTE_ADDRESS || code === SIO_WSK_SET_SENDTO_ADDRESS) && s.category !== WSK_FLAG_DATAGRAM_SOCKET) {
+    return STATUS_INVALID_DEVICE_REQUEST;
+  }
+  return STATUS_NOT_IMPLEMENTED;
+}
 
 function bytesOf(buffer: PVOID | null, size: SIZE_T, where: string, what: string): Uint8Array | null {
   if (buffer === null || buffer === undefined) return null;
@@ -177,7 +217,12 @@ export function WskControlSocket(
     result = s.control(req);
   }
   if (!result) {
-    if (RequestType === WskIoctl || (req.Level === ws.SOL_SOCKET && NOT_YET_BUILT.has(req.ControlCode))) {
+    if (req.Level === ws.SOL_SOCKET && req.ControlCode === SO_WSK_SECURITY && RequestType !== WskIoctl) {
+      if (!Irp) return STATUS_INVALID_PARAMETER;
+      result = securityOption(s, req);
+    } else if (RequestType === WskIoctl) {
+      result = { status: ioctlFallback(s, req.ControlCode) };
+    } else if (req.Level === ws.SOL_SOCKET && NOT_YET_BUILT.has(req.ControlCode)) {
       result = { status: STATUS_NOT_IMPLEMENTED };
     } else if (!Irp && req.Level === ws.SOL_SOCKET && IRP_REQUIRED.has(req.ControlCode)) {
       return STATUS_INVALID_PARAMETER;

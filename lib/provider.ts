@@ -2,6 +2,7 @@
 // any category over a real OS socket.
 import { BasicSocket } from './basic-socket';
 import { ConnectionSocket, makeWskSocketConnect } from './connection-socket';
+import { WskControlClient, isLiveCachedSd, setSocketSecurity } from './control-client';
 import { DatagramSocket } from './datagram-socket';
 import { IRP, irpComplete, irpStart } from './irp';
 import { ListenSocket } from './listen-socket';
@@ -115,12 +116,15 @@ export function WskSocket(
 ): NTSTATUS {
   void OwningProcess;
   void OwningThread;
-  void SecurityDescriptor;
   const client = clientArg(Client, 'WskSocket');
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskSocket');
+  // A security descriptor must be a cached one (WSK_CACHE_SD), not yet released.
+  const sd = SecurityDescriptor ?? null;
+  if (sd !== null && !isLiveCachedSd(sd)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const result = createSocket(client, AddressFamily, SocketType, Protocol, Flags, SocketContext, Dispatch);
   if (typeof result === 'number') return irpComplete(Irp, result, 0);
+  if (sd !== null) setSocketSecurity(result, sd);
   return irpComplete(Irp, STATUS_SUCCESS, result);
 }
 
@@ -141,7 +145,7 @@ export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze(
   Reserved: 0,
   WskSocket,
   WskSocketConnect: makeWskSocketConnect(clientArg, createSocket),
-  WskControlClient: clientNotImplemented<PFN_WSK_CONTROL_CLIENT>('WskControlClient', 7),
+  WskControlClient,
   WskGetAddressInfo: clientNotImplemented<PFN_WSK_GET_ADDRESS_INFO>('WskGetAddressInfo', 9),
   WskFreeAddressInfo: ((Client: PWSK_CLIENT) => void clientArg(Client, 'WskFreeAddressInfo')) as PFN_WSK_FREE_ADDRESS_INFO,
   WskGetNameInfo: clientNotImplemented<PFN_WSK_GET_NAME_INFO>('WskGetNameInfo', 8),
