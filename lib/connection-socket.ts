@@ -595,6 +595,8 @@ export class ConnectionRole {
     let done = 0;
     if (i >= 0) {
       done = q[i].disconnect ? 0 : q[i].done;
+      // A graceful disconnect cancelled before the FIN went out: the send side stays open.
+      if (q[i].disconnect && !this.shutWr) this.disconnecting = false;
       q.splice(i, 1);
     }
     this.s.pending.delete(irp);
@@ -816,6 +818,13 @@ export class ConnectionRole {
     else if (!again(n)) this.fail(ntStatusFromErrno(n));
   }
 
+  /** SO_SNDBUF changed: the ideal backlog did too; tell WskSendBacklogEvent. */
+  sendBufferChanged(): void {
+    if (this.state !== CONNECTED || !this.events.has(WSK_EVENT_SEND_BACKLOG)) return;
+    this.backlogDue = true;
+    this.schedule();
+  }
+
   /** SO_SNDBUF as the kernel holds it: the bytes that keep the pipe full (see README). */
   idealSendBacklog(): number {
     const rc = this.s.sock.getsockopt(OS.SOL_SOCKET, OS.SO_SNDBUF, intOut);
@@ -948,6 +957,7 @@ export function bufferControl(h: BufferHolder, req: ControlRequest): ControlResu
       const rc = h.s.sock.setsockopt(OS.SOL_SOCKET, which === 'rcvbuf' ? OS.SO_RCVBUF : OS.SO_SNDBUF, req.input.subarray(0, 4));
       if (rc < 0) return { status: ntStatusFromErrno(rc) };
       h[which] = value;
+      if (which === 'sndbuf' && h instanceof ConnectionRole) h.sendBufferChanged();
       return { status: STATUS_SUCCESS };
     }
     return undefined;

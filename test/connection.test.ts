@@ -447,6 +447,28 @@ describe('connection socket: disconnect and close', () => {
     await unregister(p);
   });
 
+  test('IoCancelIrp on a pending graceful disconnect: STATUS_CANCELLED, the connection stays open', async () => {
+    const p = register();
+    const { s, peer, close } = await connectedPair(p);
+    peer.pause();
+    const big = randomBytes(16 << 20, 4);
+    const send = newOp();
+    const disc = newOp();
+    expectStatus(conn(s).WskSend(s, wskBuf(big), 0, send.irp), STATUS_PENDING);
+    expectStatus(conn(s).WskDisconnect(s, null, 0, disc.irp), STATUS_PENDING);
+    expect(IoCancelIrp(disc.irp)).toBe(true);
+    expectStatus((await disc.done).IoStatus.Status, STATUS_CANCELLED);
+    const got = readBytes(peer, big.length + 1);
+    await send.done;
+    await call((i) => conn(s).WskSend(s, wskBuf(new Uint8Array([9])), 0, i));
+    const all = await got;
+    expect(all.length).toBe(big.length + 1);
+    expect(all[big.length]).toBe(9);
+    await wskClose(s);
+    await close();
+    await unregister(p);
+  });
+
   test('WSK_FLAG_ABORTIVE: Buffer must be NULL; the peer sees a reset; later calls STATUS_CONNECTION_ABORTED', async () => {
     const p = register();
     const { s, peer, close } = await connectedPair(p);

@@ -306,6 +306,38 @@ describe('conditional accept', () => {
   });
 });
 
+describe('conditional accept: abort', () => {
+  test('a held connection that the peer resets gives WskAbortEvent with its inspect ID', async () => {
+    const p = register();
+    let held: WSK_INSPECT_ID | null = null;
+    const aborted: WSK_INSPECT_ID[] = [];
+    const { socket, port } = await listener(
+      p,
+      {
+        WskAcceptEvent: () => STATUS_REQUEST_NOT_ACCEPTED,
+        WskInspectEvent: (_c, _l, _r, id) => ((held = { ...id! }), WskInspectPend),
+        WskAbortEvent: (_c, id) => (aborted.push({ ...id }), STATUS_SUCCESS),
+      },
+      null,
+      async (s) => {
+        const one = new Uint8Array(new Uint32Array([1]).buffer);
+        await call((i) => s.Dispatch.WskControlSocket(s, WskSetOption, SO_CONDITIONAL_ACCEPT, SOL_SOCKET, 4, one, 0, null, null, i));
+      },
+    );
+    const client = await netConnect('127.0.0.1', port);
+    await until(() => held !== null, 'the pended inspection');
+    const gone = netClosed(client);
+    client.resetAndDestroy();
+    await gone;
+    await until(() => aborted.length === 1, 'the abort event');
+    expect(aborted[0]).toEqual(held);
+    const late = await call((i) => listenTable(socket).WskInspectComplete(socket, held!, WskInspectAccept, i));
+    expectStatus(late.IoStatus.Status, STATUS_INVALID_PARAMETER);
+    await wskClose(socket);
+    await unregister(p);
+  });
+});
+
 describe('receive events', () => {
   function connDispatch(onReceive: WSK_CLIENT_CONNECTION_DISPATCH['WskReceiveEvent'], onDisconnect: WSK_CLIENT_CONNECTION_DISPATCH['WskDisconnectEvent'] = null, onBacklog: WSK_CLIENT_CONNECTION_DISPATCH['WskSendBacklogEvent'] = null): WSK_CLIENT_CONNECTION_DISPATCH {
     return { WskReceiveEvent: onReceive, WskDisconnectEvent: onDisconnect, WskSendBacklogEvent: onBacklog };
@@ -533,6 +565,13 @@ describe('receive events', () => {
     expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
     expect(out[0]).toBeGreaterThan(0);
     expect(out[0]).toBe(sizes[0]);
+    // A new SO_SNDBUF is a new ideal backlog: the event fires again with the value the IOCTL reads.
+    const set = await call((i) => s.Dispatch.WskControlSocket(s, WskSetOption, 0x1001, SOL_SOCKET, 4, new Uint32Array([out[0] * 2]), 0, null, null, i));
+    expectStatus(set.IoStatus.Status, STATUS_SUCCESS);
+    await until(() => sizes.length === 2, 'the second send backlog event');
+    await call((i) => s.Dispatch.WskControlSocket(s, WskIoctl, SIO_WSK_QUERY_IDEAL_SEND_BACKLOG, 0, 0, null, 8, out, null, i));
+    expect(sizes[1]).toBe(out[0]);
+    expect(sizes[1]).not.toBe(sizes[0]);
     await wskClose(s);
     await close();
     await unregister(p);
