@@ -4,6 +4,7 @@ import { BasicSocket } from './basic-socket';
 import { ConnectionSocket, makeWskSocketConnect } from './connection-socket';
 import { WskControlClient, isLiveCachedSd, setSocketSecurity } from './control-client';
 import { DatagramSocket } from './datagram-socket';
+import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve';
 import { IRP, irpComplete, irpStart } from './irp';
 import { ListenSocket } from './listen-socket';
 import { native, OS } from './native';
@@ -146,9 +147,9 @@ export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze(
   WskSocket,
   WskSocketConnect: makeWskSocketConnect(clientArg, createSocket),
   WskControlClient,
-  WskGetAddressInfo: clientNotImplemented<PFN_WSK_GET_ADDRESS_INFO>('WskGetAddressInfo', 9),
-  WskFreeAddressInfo: ((Client: PWSK_CLIENT) => void clientArg(Client, 'WskFreeAddressInfo')) as PFN_WSK_FREE_ADDRESS_INFO,
-  WskGetNameInfo: clientNotImplemented<PFN_WSK_GET_NAME_INFO>('WskGetNameInfo', 8),
+  WskGetAddressInfo,
+  WskFreeAddressInfo,
+  WskGetNameInfo,
 });
 
 setProviderDispatch(WSK_PROVIDER_DISPATCH_TABLE);
