@@ -16,7 +16,7 @@ import {
 import { EventState, readEventControl } from './events';
 import { IRP, IoAllocateIrp, irpComplete, irpPend, irpStart } from './irp';
 import { MDL, MDL_PAGES_LOCKED, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from './mdl';
-import { native, NETADDR_SIZE, OS } from './native';
+import { native, NETADDR_SIZE, OS, POLL_READABLE } from './native';
 import {
   NTSTATUS,
   STATUS_BUFFER_TOO_SMALL,
@@ -255,6 +255,12 @@ export class ConnectionRole {
   private backlogDue = false;
   /** DISCONNECT enabled, nobody reading, data waiting: stop polling until someone reads. */
   private parked = false;
+  /**
+   * False once a read came back short or empty, until readiness says otherwise: a WskReceive
+   * then skips its try-first recv, which would only cost a syscall returning EAGAIN (libuv
+   * reasons the same way after a short read).
+   */
+  private mayHaveData = true;
 
   private readonly runScheduled = (): void => {
     this.scheduled = false;
@@ -468,13 +474,14 @@ export class ConnectionRole {
     if (this.state !== CONNECTED) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
     const length = Buffer.Length;
     this.parked = false;
-    if (this.recvQueue.length === 0 && !drain && this.leftover === null && !this.recvEof && this.failure === STATUS_SUCCESS) {
+    if (this.recvQueue.length === 0 && !drain && this.leftover === null && !this.recvEof && this.failure === STATUS_SUCCESS && this.mayHaveData) {
       // Try first, straight into the caller's memory.
       const mdl = Buffer.Mdl;
       const view = mdl instanceof MDL ? mdl._view : null;
       const off = Buffer.Offset;
       if (view !== null && (mdl!.MdlFlags & BUILT) !== 0 && length > 0 && Number.isInteger(off) && Number.isInteger(length) && off >= 0 && off + length <= view.byteLength) {
         const n = s.sock.recv(view, off, length, 0);
+        if (n < length) this.mayHaveData = false;
         if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return this.completeRecv(Irp, STATUS_SUCCESS, n);
         if (n > 0 || again(n)) {
           const t = new Transfer(Irp, [view.subarray(off, off + length)], length, Flags, false);
@@ -537,6 +544,7 @@ export class ConnectionRole {
         return true;
       }
       if (this.recvEof) return true;
+      if (!this.mayHaveData) return false;
       let n: number;
       if (drain) n = sock.recv(discard, 0, discard.byteLength, 0);
       else if (t.total === 0) {
@@ -545,14 +553,20 @@ export class ConnectionRole {
       } else if (t.views.length - t.vi === 1) n = sock.recv(t.views[t.vi], t.vo, t.views[t.vi].byteLength - t.vo, 0);
       else n = sock.recvv(t.rest(), 0);
       if (n > 0) {
-        if (!drain) t.advance(n);
+        if (!drain) {
+          if (n < t.total - t.done) this.mayHaveData = false;
+          t.advance(n);
+        }
         continue;
       }
       if (n === 0) {
         this.onEof();
         continue;
       }
-      if (again(n)) return false;
+      if (again(n)) {
+        this.mayHaveData = false;
+        return false;
+      }
       this.fail(ntStatusFromErrno(n));
     }
   }
@@ -844,7 +858,7 @@ export class ConnectionRole {
   }
 
   onPoll(events: number): void {
-    void events;
+    if (events & POLL_READABLE) this.mayHaveData = true;
     if (this.state === CONNECTING) {
       this.finishConnect();
       return;
