@@ -97,7 +97,9 @@ async function wskReceiver(listening: (port: number) => void): Promise<number> {
     const ctl = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE };
     check(d.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 16, ctl, 0, null, null, null), 'SO_WSK_EVENT_CALLBACK');
   } else {
-    const rbuf = buf(chunk);
+    // The receiver's buffer is its own choice, whatever the sender's chunk: 64 KiB, the size
+    // libuv reads with for node:net.
+    const rbuf = buf(65536);
     const r = new ReusableIrp(() => step());
     const step = () => {
       for (;;) {
