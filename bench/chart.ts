@@ -19,7 +19,7 @@ export function renderChart(rows: Row[], meta: { date: string; quick: boolean; n
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   out.push(`<text x="16" y="26" font-size="17" font-weight="bold">node-wsk vs Node built-ins: times better (median)</text>`);
-  out.push(`<text x="16" y="46" fill="#555">${esc(`${meta.date.slice(0, 19)}Z, Node ${meta.node}${meta.quick ? ', quick run' : ''}. Bar = node-wsk/built-in (memory: built-in/node-wsk). | = target.`)}</text>`);
+  out.push(`<text x="16" y="46" fill="#555">${esc(`${meta.date.slice(0, 19)}Z, Node ${meta.node}${meta.quick ? ', quick run' : ''}. Bar = node-wsk/built-in (memory: built-in/node-wsk); green = meets the target (or 1x where none). | = target.`)}</text>`);
   for (let t = 0; t <= maxX; t += maxX > 6 ? 2 : 0.5) {
     out.push(`<line x1="${x(t)}" y1="${top - 6}" x2="${x(t)}" y2="${height - 40}" stroke="${t === 1 ? '#333' : '#ddd'}" stroke-width="${t === 1 ? 1.5 : 1}"/>`);
     out.push(`<text x="${x(t)}" y="${height - 24}" text-anchor="middle" fill="#555">${t}x</text>`);
@@ -34,10 +34,10 @@ export function renderChart(rows: Row[], meta: { date: string; quick: boolean; n
       out.push(`<text x="${left + 4}" y="${y + 15}" fill="#b00">${esc(r.error ?? 'no result')}</text>`);
       return;
     }
-    const ok = g === null ? a >= 1 : r.mode !== 'one' || a >= g;
+    const ok = g !== null && r.targetApplies ? a >= g : a >= 1;
     out.push(`<rect x="${left}" y="${y + 3}" width="${Math.max(1, x(a) - left)}" height="${rowH - 8}" fill="${ok ? '#3a8d4f' : '#c0504d'}"/>`);
     out.push(`<text x="${x(a) + 6}" y="${y + 15}">${a.toFixed(2)}x</text>`);
-    if (g !== null && r.mode === 'one') {
+    if (g !== null && r.targetApplies) {
       out.push(`<line x1="${x(g)}" y1="${y}" x2="${x(g)}" y2="${y + rowH - 2}" stroke="#000" stroke-width="2"/>`);
     }
   });
