@@ -100,7 +100,11 @@ function again(n: number): boolean {
   return n === -EAGAIN || n === -EWOULDBLOCK;
 }
 
-/** A pending receive, send or disconnect: the caller's views and how far the OS got. */
+/**
+ * A pending receive, send or disconnect: the caller's views and how far the OS got. `total`
+ * bounds every transfer: a single view may be a whole MDL buffer with the WSK_BUF's range
+ * given by a starting `vo` and `total` (no subarray made per pending call).
+ */
 class Transfer {
   done = 0;
   vi = 0;
@@ -145,6 +149,7 @@ class Transfer {
 
 const CHUNK = 16 * 1024;
 const CHUNKS = 4;
+const SET_BYTES = CHUNK * CHUNKS;
 
 /**
  * WSK-owned buffers for one WskReceiveEvent: a chain of WSK_DATA_INDICATIONs over CHUNKS MDLs.
@@ -193,7 +198,7 @@ class IndicationSet {
       const co = this.start - ci * CHUNK;
       const avail = Math.min(this.filled, (ci + 1) * CHUNK) - this.start;
       const dest = t.views[t.vi];
-      const n = Math.min(avail, dest.byteLength - t.vo);
+      const n = Math.min(avail, dest.byteLength - t.vo, t.total - t.done);
       dest.set(this.chunks[ci].subarray(co, co + n), t.vo);
       this.start += n;
       copied += n;
@@ -383,7 +388,8 @@ export class ConnectionRole {
           return s.complete(Irp, STATUS_SUCCESS, length);
         }
         if (n < 0 && !again(n)) return this.sendFailed(Irp, n, 0);
-        const t = new Transfer(Irp, [view.subarray(off, off + length)], length, Flags, false);
+        const t = new Transfer(Irp, [view], length, Flags, false);
+        t.vo = off;
         if (n > 0) t.advance(n);
         return this.queueSend(t);
       }
@@ -443,7 +449,7 @@ export class ConnectionRole {
         const rest = t.total - t.done;
         let n: number;
         if (t.views.length - t.vi === 1) {
-          n = s.sock.send(t.views[t.vi], t.vo, t.views[t.vi].byteLength - t.vo, 0);
+          n = s.sock.send(t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, rest), 0);
         } else {
           n = s.sock.sendv(t.rest(), 0);
         }
@@ -484,7 +490,8 @@ export class ConnectionRole {
         if (n < length) this.mayHaveData = false;
         if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return this.completeRecv(Irp, STATUS_SUCCESS, n);
         if (n > 0 || again(n)) {
-          const t = new Transfer(Irp, [view.subarray(off, off + length)], length, Flags, false);
+          const t = new Transfer(Irp, [view], length, Flags, false);
+          t.vo = off;
           if (n > 0) t.advance(n);
           return this.queueRecv(t);
         }
@@ -550,7 +557,7 @@ export class ConnectionRole {
       else if (t.total === 0) {
         n = sock.recv(discard, 0, 1, OS.MSG_PEEK);
         if (n > 0) return true;
-      } else if (t.views.length - t.vi === 1) n = sock.recv(t.views[t.vi], t.vo, t.views[t.vi].byteLength - t.vo, 0);
+      } else if (t.views.length - t.vi === 1) n = sock.recv(t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done), 0);
       else n = sock.recvv(t.rest(), 0);
       if (n > 0) {
         if (!drain) {
@@ -746,15 +753,18 @@ export class ConnectionRole {
     for (let rounds = 0; rounds < 16 && !s.closed && this.wantsIndications(); rounds++) {
       let set = this.leftover;
       if (set === null) {
-        if (this.recvEof || this.failure !== STATUS_SUCCESS) return;
+        if (this.recvEof || this.failure !== STATUS_SUCCESS || !this.mayHaveData) return;
         set = takeSet();
         const n = s.sock.recvv(set.chunks, 0);
         if (n <= 0) {
           putSet(set);
           if (n === 0) this.onEof();
-          else if (!again(n)) this.fail(ntStatusFromErrno(n));
+          else if (again(n)) this.mayHaveData = false;
+          else this.fail(ntStatusFromErrno(n));
           return;
         }
+        // A short read emptied the socket: the next round waits for readiness, not EAGAIN.
+        if (n < SET_BYTES) this.mayHaveData = false;
         set.filled = n;
       }
       this.leftover = null;

@@ -45,6 +45,10 @@ export class IRP {
   /** @internal */ _context: unknown = null;
   /** @internal */ _invoke = 0;
   /** @internal */ _cancelRoutine: ((irp: IRP) => void) | null = null;
+  /** @internal The socket's pending list this IRP is on, and its neighbours there. */
+  _list: PendingIrps | null = null;
+  /** @internal */ _prev: IRP | null = null;
+  /** @internal */ _next: IRP | null = null;
 
   /** @internal */
   constructor(StackSize: number) {
@@ -117,7 +121,9 @@ export function IoReuseIrp(Irp: IRP, Iostatus: NTSTATUS): void {
   Irp._routine = null;
   Irp._context = null;
   Irp._invoke = 0;
-  Irp.IoStatus = { Status: Iostatus, Information: 0 };
+  // In place, as in C, where IoStatus is part of the IRP: no allocation per reuse.
+  Irp.IoStatus.Status = Iostatus;
+  Irp.IoStatus.Information = 0;
   Irp.PendingReturned = false;
   Irp.Cancel = false;
   Irp.MdlAddress = null;
@@ -135,6 +141,51 @@ export function IoCancelIrp(Irp: IRP): boolean {
 }
 
 // ---- provider side (not exported from the package root) ----
+
+/**
+ * The IRPs a socket holds pending, in the order they pended (WskCloseSocket cancels them in
+ * that order). The links live in the IRPs themselves: adding and removing cost no hashing and
+ * no allocation, which a Set did on every completion of the data path.
+ */
+export class PendingIrps {
+  private head: IRP | null = null;
+  private tail: IRP | null = null;
+  size = 0;
+
+  add(Irp: IRP): void {
+    if (Irp._list === this) return;
+    Irp._list?.delete(Irp);
+    Irp._list = this;
+    Irp._prev = this.tail;
+    Irp._next = null;
+    if (this.tail !== null) this.tail._next = Irp;
+    else this.head = Irp;
+    this.tail = Irp;
+    this.size++;
+  }
+
+  delete(Irp: IRP): boolean {
+    if (Irp._list !== this) return false;
+    if (Irp._prev !== null) Irp._prev._next = Irp._next;
+    else this.head = Irp._next;
+    if (Irp._next !== null) Irp._next._prev = Irp._prev;
+    else this.tail = Irp._prev;
+    Irp._list = Irp._prev = Irp._next = null;
+    this.size--;
+    return true;
+  }
+
+  has(Irp: IRP): boolean {
+    return Irp._list === this;
+  }
+
+  /** A copy, for walks that complete (and so unlink) as they go. */
+  toArray(): IRP[] {
+    const out: IRP[] = [];
+    for (let irp = this.head; irp !== null; irp = irp._next) out.push(irp);
+    return out;
+  }
+}
 
 /**
  * Claims an IRP for a provider call. A missing IRP is the caller's to report as
@@ -179,6 +230,8 @@ export function irpIsPending(Irp: IRP): boolean {
 
 /** IoCompleteRequest for IRPs we were given: runs the completion routine as IoSetCompletionRoutine asked. */
 export function irpComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
+  // A completed IRP is nobody's pending IRP any more, whichever path completed it.
+  if (Irp._list !== null) Irp._list.delete(Irp);
   Irp._cancelRoutine = null;
   Irp._state = 'completed';
   Irp.IoStatus.Status = Status;

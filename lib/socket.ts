@@ -1,6 +1,6 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from './irp';
+import { IRP, irpCancelled, irpComplete, irpPend, irpStart, PendingIrps } from './irp';
 import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from './native';
 import {
   NTSTATUS,
@@ -40,7 +40,7 @@ export abstract class SocketObject implements PWSK_SOCKET {
 
   /** Set once WskCloseSocket starts: every later call is a use-after-free. */
   closed = false;
-  readonly pending = new Set<IRP>();
+  readonly pending = new PendingIrps();
   private interest = 0;
 
   constructor(
@@ -71,7 +71,7 @@ export abstract class SocketObject implements PWSK_SOCKET {
 
   /** Completes an IRP of this socket (inline or pended). */
   complete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
-    this.pending.delete(Irp);
+    // irpComplete takes it off this.pending.
     return irpComplete(Irp, Status, Information);
   }
 
@@ -139,7 +139,7 @@ export abstract class SocketObject implements PWSK_SOCKET {
   /** WskCloseSocket: pending IRPs complete STATUS_CANCELLED first, then the close IRP. */
   close(Irp: IRP): NTSTATUS {
     irpStart(Irp, 'WskCloseSocket');
-    for (const irp of [...this.pending]) {
+    for (const irp of this.pending.toArray()) {
       const cancel = irp._cancelRoutine;
       irp._cancelRoutine = null;
       if (cancel) cancel(irp);
