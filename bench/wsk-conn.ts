@@ -20,6 +20,8 @@ import {
   WSK_SOCKET,
   WskSetOption,
   NT_SUCCESS,
+  IPPROTO_TCP,
+  TCP_NODELAY,
 } from '../lib';
 import { ReusableIrp, check } from './common';
 
@@ -74,6 +76,9 @@ export class WskConn {
   start(socket: WSK_SOCKET): void {
     this.socket = socket;
     this.d = socket.Dispatch as WSK_PROVIDER_CONNECTION_DISPATCH;
+    // As the node:net side does with setNoDelay(true): the same TCP on both sides.
+    const one = new Uint32Array([1]);
+    check(this.d.WskControlSocket(socket, WskSetOption, TCP_NODELAY, IPPROTO_TCP, 4, one, 0, null, null, null), 'TCP_NODELAY');
     if (this.style === 'event') {
       const ctl = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT };
       check(this.d.WskControlSocket(socket, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 16, ctl, 0, null, null, null), 'SO_WSK_EVENT_CALLBACK');

@@ -208,6 +208,14 @@ class IndicationSet {
   }
 }
 
+/**
+ * WskReceiveEvent's *BytesAccepted: one for all sockets, as it is only valid during the call
+ * (indications never nest: they run from the event loop, never inside a client call).
+ */
+const bytesAccepted = { 0: 0 };
+/** Every connection's queues before their first pending call (never pushed to). */
+const NO_TRANSFERS: Transfer[] = [];
+
 const setPool: IndicationSet[] = [];
 function takeSet(): IndicationSet {
   return setPool.pop() ?? new IndicationSet();
@@ -244,16 +252,18 @@ export class ConnectionRole {
   sndbuf = -1;
 
   private connectIrp: IRP | null = null;
-  private readonly recvQueue: Transfer[] = [];
-  private readonly sendQueue: Transfer[] = [];
+  // Both start as the shared empty queue and get their own array on the first pend: most
+  // idle connections never queue anything (memory per connection, bench C idle).
+  private recvQueue: Transfer[] = NO_TRANSFERS;
+  private sendQueue: Transfer[] = NO_TRANSFERS;
 
   // receive events
   /** Data read from the OS but not yet taken by the client. */
   private leftover: IndicationSet | null = null;
   /** Partial accept or STATUS_DATA_NOT_ACCEPTED: no indications until a WskReceive completes. */
   private blocked = false;
-  private readonly retained = new Map<WSK_DATA_INDICATION, IndicationSet>();
-  private readonly bytesAccepted = { 0: 0 };
+  /** Indications the client retained (STATUS_PENDING) until WskRelease; made on the first. */
+  private retained: Map<WSK_DATA_INDICATION, IndicationSet> | null = null;
   private delivering = false;
   private scheduled = false;
   private disconnectIndicated = false;
@@ -267,11 +277,18 @@ export class ConnectionRole {
    */
   private mayHaveData = true;
 
-  private readonly runScheduled = (): void => {
+  // Callbacks handed to setImmediate and irpPend, made on first use: closures cost memory on
+  // every idle connection.
+  private runScheduledFn: (() => void) | null = null;
+  private cancelConnectFn: ((irp: IRP) => void) | null = null;
+  private cancelRecvFn: ((irp: IRP) => void) | null = null;
+  private cancelSendFn: ((irp: IRP) => void) | null = null;
+
+  private runScheduled(): void {
     this.scheduled = false;
     if (!this.s.closed) this.deliver();
-  };
-  private readonly cancelConnect = (irp: IRP): void => {
+  }
+  private cancelConnect(irp: IRP): void {
     this.connectIrp = null;
     this.state = DEAD;
     if (this.s.closed) {
@@ -281,16 +298,19 @@ export class ConnectionRole {
     }
     this.completeConnect(irp, STATUS_CANCELLED);
     this.updateInterest();
-  };
-  private readonly cancelRecv = (irp: IRP): void => this.cancelIn(this.recvQueue, irp);
-  private readonly cancelSend = (irp: IRP): void => this.cancelIn(this.sendQueue, irp);
+  }
 
   constructor(
     readonly s: SocketObject,
-    readonly dispatch: () => WSK_CLIENT_CONNECTION_DISPATCH | null,
+    /** The client's connection callback table, from the host socket. */
+    private readonly dispatchOf: (s: SocketObject) => WSK_CLIENT_CONNECTION_DISPATCH | null,
     staticMask: number,
   ) {
     this.events = new EventState(staticMask & CONNECTION_EVENTS);
+  }
+
+  dispatch(): WSK_CLIENT_CONNECTION_DISPATCH | null {
+    return this.dispatchOf(this.s);
   }
 
   // ---- bind / connect ----
@@ -318,7 +338,7 @@ export class ConnectionRole {
     this.state = CONNECTING;
     this.connectIrp = Irp;
     s.pending.add(Irp);
-    const status = irpPend(Irp, this.cancelConnect);
+    const status = irpPend(Irp, (this.cancelConnectFn ??= (irp) => this.cancelConnect(irp)));
     this.updateInterest();
     return status;
   }
@@ -333,7 +353,7 @@ export class ConnectionRole {
     } else {
       // Linux lets a TCP socket whose connect failed connect again.
       this.state = BOUND;
-      this.onConnectFailed();
+      this.onConnectFailed?.();
       this.completeConnect(Irp, ntStatusFromErrno(rc));
     }
   }
@@ -352,7 +372,7 @@ export class ConnectionRole {
   }
 
   /** Hook for the stream socket, which goes back to uncommitted. */
-  onConnectFailed: () => void = () => {};
+  onConnectFailed: (() => void) | null = null;
 
   /** The connection is up (connect done, or accepted). */
   connected(): void {
@@ -425,9 +445,10 @@ export class ConnectionRole {
   }
 
   private queueSend(t: Transfer): NTSTATUS {
+    if (this.sendQueue === NO_TRANSFERS) this.sendQueue = [];
     this.sendQueue.push(t);
     this.s.pending.add(t.Irp);
-    const status = irpPend(t.Irp, this.cancelSend);
+    const status = irpPend(t.Irp, (this.cancelSendFn ??= (irp) => this.cancelIn(this.sendQueue, irp)));
     this.updateInterest();
     return status;
   }
@@ -511,9 +532,10 @@ export class ConnectionRole {
   }
 
   private queueRecv(t: Transfer): NTSTATUS {
+    if (this.recvQueue === NO_TRANSFERS) this.recvQueue = [];
     this.recvQueue.push(t);
     this.s.pending.add(t.Irp);
-    const status = irpPend(t.Irp, this.cancelRecv);
+    const status = irpPend(t.Irp, (this.cancelRecvFn ??= (irp) => this.cancelIn(this.recvQueue, irp)));
     this.updateInterest();
     return status;
   }
@@ -687,15 +709,15 @@ export class ConnectionRole {
 
   /** Retained indication lists not yet given back with WskRelease. */
   get retainedCount(): number {
-    return this.retained.size;
+    return this.retained === null ? 0 : this.retained.size;
   }
 
   release(DataIndication: PWSK_DATA_INDICATION): NTSTATUS {
-    const set = this.retained.get(DataIndication);
+    const set = this.retained?.get(DataIndication);
     if (!set) return STATUS_INVALID_PARAMETER;
-    this.retained.delete(DataIndication);
+    this.retained!.delete(DataIndication);
     putSet(set);
-    if (this.retained.size === 0) {
+    if (this.retained!.size === 0) {
       this.updateInterest();
       this.schedule();
     }
@@ -709,7 +731,7 @@ export class ConnectionRole {
       d !== null &&
       typeof d.WskReceiveEvent === 'function' &&
       !this.blocked &&
-      this.retained.size === 0 &&
+      (this.retained === null || this.retained.size === 0) &&
       this.recvQueue.length === 0 &&
       this.state === CONNECTED &&
       !this.aborted
@@ -720,7 +742,7 @@ export class ConnectionRole {
   schedule(): void {
     if (this.scheduled || this.s.closed) return;
     this.scheduled = true;
-    setImmediate(this.runScheduled);
+    setImmediate((this.runScheduledFn ??= () => this.runScheduled()));
   }
 
   /** Indications while the client takes them, then the disconnect and send-backlog events. */
@@ -770,17 +792,17 @@ export class ConnectionRole {
       this.leftover = null;
       const head = set.chain();
       const indicated = set.filled - set.start;
-      this.bytesAccepted[0] = indicated;
+      bytesAccepted[0] = indicated;
       const d = this.dispatch()!;
       this.events.enter(WSK_EVENT_RECEIVE);
       let status: NTSTATUS;
       try {
-        status = d.WskReceiveEvent!(s.context, 0, head, indicated, this.bytesAccepted);
+        status = d.WskReceiveEvent!(s.context, 0, head, indicated, bytesAccepted);
       } finally {
         this.events.leave(s, WSK_EVENT_RECEIVE);
       }
       if (status === STATUS_SUCCESS) {
-        const accepted = this.bytesAccepted[0];
+        const accepted = bytesAccepted[0];
         if (!Number.isInteger(accepted) || accepted < 0 || accepted > indicated) {
           putSet(set);
           badArgument('WskReceiveEvent', `*BytesAccepted ${String(accepted)} is not within 0..BytesIndicated (${indicated})`);
@@ -794,7 +816,7 @@ export class ConnectionRole {
           this.blocked = true;
         }
       } else if (status === STATUS_PENDING) {
-        this.retained.set(head, set);
+        (this.retained ??= new Map()).set(head, set);
       } else if (status === STATUS_DATA_NOT_ACCEPTED) {
         this.leftover = set;
         this.blocked = true;
@@ -993,6 +1015,8 @@ export function bufferControl(h: BufferHolder, req: ControlRequest): ControlResu
 
 // ---- the connection socket ----
 
+const clientDispatchOf = (s: SocketObject): WSK_CLIENT_CONNECTION_DISPATCH | null => s.clientDispatch as WSK_CLIENT_CONNECTION_DISPATCH | null;
+
 export class ConnectionSocket extends SocketObject implements SharingHolder {
   readonly category = WSK_FLAG_CONNECTION_SOCKET;
   readonly Dispatch: WSK_PROVIDER_CONNECTION_DISPATCH = WSK_PROVIDER_CONNECTION_DISPATCH_TABLE;
@@ -1005,7 +1029,7 @@ export class ConnectionSocket extends SocketObject implements SharingHolder {
 
   constructor(...args: ConstructorParameters<typeof SocketObject>) {
     super(...args);
-    this.conn = new ConnectionRole(this, () => this.clientDispatch as WSK_CLIENT_CONNECTION_DISPATCH | null, this.client.staticEventMask);
+    this.conn = new ConnectionRole(this, clientDispatchOf, this.client.staticEventMask);
   }
 
   get isBound(): boolean {
