@@ -26,6 +26,12 @@ export const POLL_DISCONNECT = 4;
 export interface NativeSocket {
   /** The OS descriptor, or -1 once closed. */
   readonly fd: number;
+  /**
+   * This socket's id for `sendById` / `recvById`: an exact integer (below 2^53), fixed at
+   * creation, that names this socket while it is open and nothing afterwards (nor in another
+   * env: worker or other load of the addon). A plain data property, cheap to read.
+   */
+  readonly id: number;
   /** Free slot for the owner above the boundary (the WSK socket object). */
   owner?: unknown;
 
@@ -111,6 +117,14 @@ export interface NativeBinding {
   setEventHandler(fn: NativeEventHandler): void;
   /** Number of native sockets currently open (for leak checks). */
   openSockets(): number;
+  /**
+   * `send` of the socket `id` names (see NativeSocket.id), without going through the object:
+   * the fast path for hot loops. Same checks (TypeError / RangeError, before the socket is
+   * looked at) and results; a number that names no open socket of this env gives -EBADF.
+   */
+  sendById(id: number, buf: Uint8Array, offset: number, length: number, flags: number): number;
+  /** `recv` of the socket `id` names; -EBADF for a number that names no open socket. */
+  recvById(id: number, buf: Uint8Array, offset: number, length: number, flags: number): number;
   /**
    * getaddrinfo on libuv's thread pool (host flag and family values). Returns a request id
    * (> 0), or a negative libuv error; the callback runs once from the event loop, with status

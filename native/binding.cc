@@ -1,5 +1,6 @@
 // The module object behind lib/native.ts: socket(), setEventHandler(), openSockets(),
-// constants and errno. The contract (types, NETADDR, POLL_* bits) is documented there.
+// sendById(), recvById(), constants and errno. The contract (types, NETADDR, POLL_* bits)
+// is documented there.
 #include <netdb.h>
 #include <netinet/ip.h>
 
@@ -112,6 +113,14 @@ void Check(Napi::Env env, napi_status status) {
   if (status != napi_ok) throw Napi::Error::New(env);
 }
 
+// A function made straight from a napi_callback (one that does its own exception handling),
+// carrying this load's EnvData.
+Napi::Function RawFunction(Napi::Env env, const char* name, napi_callback cb, EnvData* data) {
+  napi_value fn;
+  Check(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, data, &fn));
+  return Napi::Function(env, fn);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new EnvData;
   env.SetInstanceData(data);
@@ -126,6 +135,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socket", Napi::Function::New<Socket>(env, "socket", data));
   exports.Set("setEventHandler", Napi::Function::New<SetEventHandler>(env, "setEventHandler", data));
   exports.Set("openSockets", Napi::Function::New<OpenSockets>(env, "openSockets", data));
+  exports.Set("sendById", RawFunction(env, "sendById", SocketHandle::SendById, data));
+  exports.Set("recvById", RawFunction(env, "recvById", SocketHandle::RecvById, data));
   ResolverExports(env, exports, data);
   exports.Set("constants", Constants(env));
   exports.Set("errno", Errnos(env));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 
@@ -77,9 +78,9 @@ struct View {
   throw Napi::RangeError::New(env, msg);
 }
 
+// One call is the check and the read: napi_get_typedarray_info refuses (napi_invalid_arg,
+// no exception) anything that is not a typed array.
 bool ToView(napi_env env, napi_value value, View* out) {
-  bool is_typed_array = false;
-  if (napi_is_typedarray(env, value, &is_typed_array) != napi_ok || !is_typed_array) return false;
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
@@ -107,9 +108,14 @@ bool OptionalViewArg(const Napi::CallbackInfo& info, size_t i, const char* name,
   return true;
 }
 
+// One call is the check and the read: napi_get_value_double refuses (napi_number_expected,
+// no exception) anything that is not a number.
 double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (!info[i].IsNumber()) ThrowType(info.Env(), std::string(name) + " must be a number");
-  return info[i].As<Napi::Number>().DoubleValue();
+  double d;
+  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok) {
+    ThrowType(info.Env(), std::string(name) + " must be a number");
+  }
+  return d;
 }
 
 // A byte count or offset into a view; `max` is what the view has left.
@@ -199,6 +205,74 @@ class IoVecs {
 
 }  // namespace
 
+// --- socket ids ----------------------------------------------------------------------------
+
+namespace {
+
+constexpr uint32_t kEnvTags = 1u << HandleTable::kEnvBits;
+constexpr uint32_t kMaxGeneration = (1u << HandleTable::kGenerationBits) - 1;
+
+// Env tags in use, process-wide (envs live on different threads). A new env takes the next
+// tag no live env holds, round robin, so a tag comes back as late as possible; only with
+// every tag held (256 envs alive at once) is one shared, and then an id carried between
+// two envs that share a tag could name a socket there.
+std::mutex env_tag_mutex;
+uint32_t env_tag_users[kEnvTags];
+uint32_t env_tag_next = 0;
+
+uint32_t AcquireEnvTag() {
+  std::lock_guard<std::mutex> lock(env_tag_mutex);
+  uint32_t tag = env_tag_next;
+  for (uint32_t k = 0; k < kEnvTags; k++) {
+    uint32_t t = (env_tag_next + k) % kEnvTags;
+    if (env_tag_users[t] == 0) {
+      tag = t;
+      break;
+    }
+  }
+  env_tag_users[tag]++;
+  env_tag_next = (tag + 1) % kEnvTags;
+  return tag;
+}
+
+void ReleaseEnvTag(uint32_t tag) {
+  std::lock_guard<std::mutex> lock(env_tag_mutex);
+  env_tag_users[tag]--;
+}
+
+}  // namespace
+
+HandleTable::HandleTable() : env_tag_(AcquireEnvTag()) {}
+
+HandleTable::~HandleTable() { ReleaseEnvTag(env_tag_); }
+
+uint32_t HandleTable::Issue(SocketHandle* socket) {
+  uint32_t slot = free_;
+  if (slot != kNoSlot) {
+    free_ = slots_[slot].next_free;
+  } else {
+    if (slots_.size() == (size_t{1} << kSlotBits)) return kNoSlot;
+    slots_.push_back({-1, nullptr, 1, kNoSlot});  // may throw; nothing changed then
+    slot = static_cast<uint32_t>(slots_.size() - 1);
+  }
+  Slot& s = slots_[slot];
+  s.socket = socket;
+  s.id = static_cast<double>((uint64_t{s.generation} << (kEnvBits + kSlotBits)) |
+                             (uint64_t{env_tag_} << kSlotBits) | slot);
+  return slot;
+}
+
+void HandleTable::Free(uint32_t slot) {
+  Slot& s = slots_[slot];
+  s.id = -1;
+  s.socket = nullptr;
+  if (++s.generation > kMaxGeneration) return;  // retired: every id it could give is spent
+  s.next_free = free_;
+  free_ = slot;
+}
+
+// --- argument checks ---------------------------------------------------------------------
+
 int32_t Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   double d = NumberArg(info, i, name);
   if (!(d >= INT32_MIN && d <= INT32_MAX) || d != std::trunc(d)) {
@@ -269,7 +343,12 @@ napi_value SocketHandle::Thunk(napi_env env, napi_callback_info cbinfo) {
   return nullptr;
 }
 
-Napi::Object SocketHandle::Adopt(Napi::Env env, EnvData* data, os::Fd fd) {
+Napi::Value SocketHandle::Adopt(Napi::Env env, EnvData* data, os::Fd fd) {
+  if (data->handles.Full()) {
+    // 2^24 sockets open in one env: no id to give. The process's descriptor limit.
+    os::Close(fd);
+    return Napi::Number::New(env, -EMFILE);
+  }
   data->adopt_fd = fd;
   try {
     if (data->token.IsEmpty()) {
@@ -295,6 +374,21 @@ SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : ObjectWrap(info) {
     ThrowType(env, "Illegal constructor");
   }
   if (napi_type_tag_object(env, info.This(), &kSocketTag) != napi_ok) throw Napi::Error::New(env);
+  // The id, as a data property (read-only, not configurable): the cheapest read for JS.
+  uint32_t slot;
+  try {
+    slot = data->handles.Issue(this);
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "node-wsk: out of memory");
+  }
+  if (slot == HandleTable::kNoSlot) throw Napi::Error::New(env, "node-wsk: no socket id left");
+  napi_property_descriptor id = {"id", nullptr, nullptr, nullptr, nullptr, nullptr, napi_enumerable, nullptr};
+  if (napi_create_double(env, data->handles.IdOf(slot), &id.value) != napi_ok ||
+      napi_define_properties(env, info.This(), 1, &id) != napi_ok) {
+    data->handles.Free(slot);
+    throw Napi::Error::New(env);
+  }
+  slot_ = slot;
   // Nothing below can throw: once the descriptor is taken, this object owns it.
   fd_ = data->adopt_fd;
   data->adopt_fd = os::kNoFd;
@@ -325,6 +419,8 @@ void SocketHandle::Close() {
   }
   os::Close(fd_);
   fd_ = os::kNoFd;
+  data_->handles.Free(slot_);
+  slot_ = HandleTable::kNoSlot;
   if (prev_ != nullptr) prev_->next_ = next_;
   else data_->open = next_;
   if (next_ != nullptr) next_->prev_ = prev_;
@@ -515,11 +611,60 @@ Napi::Value SocketHandle::TakeError(const Napi::CallbackInfo& info) {
   return RESULT(os::TakeError(fd_));
 }
 
+namespace {
+
+long SendSlice(os::Fd fd, uint8_t* data, size_t length, int flags) {
+  return os::SendTo(fd, data, length, flags, nullptr, 0);
+}
+
+long RecvSlice(os::Fd fd, uint8_t* data, size_t length, int flags) {
+  return os::RecvFrom(fd, data, length, flags, nullptr, nullptr);
+}
+
+// send/recv and sendById/recvById after their first arguments: (buf, offset, length, flags)
+// from argument `first` on are checked, and only then is fd_of() asked for the descriptor
+// (os::kNoFd: closed, -EBADF). Nothing between that and the system call can run JS.
+template <long (*Op)(os::Fd, uint8_t*, size_t, int), typename FdOf>
+Napi::Value SliceCall(const Napi::CallbackInfo& info, size_t first, FdOf fd_of) {
+  View buf = SliceArgs(info, first);
+  int32_t flags = Int32Arg(info, first + 3, "flags");
+  os::Fd fd = fd_of();
+  if (fd == os::kNoFd) return RESULT(-EBADF);
+  return RESULT(Op(fd, buf.data, buf.length, flags));
+}
+
+}  // namespace
+
 Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
-  View buf = SliceArgs(info, 0);
-  int32_t flags = Int32Arg(info, 3, "flags");
-  RETURN_IF_CLOSED();
-  return RESULT(os::SendTo(fd_, buf.data, buf.length, flags, nullptr, 0));
+  return SliceCall<SendSlice>(info, 0, [this] { return fd_; });
+}
+
+// No `this` (no type tag, no unwrap): the id is the capability, looked up in the table of
+// the env the function was made for.
+template <SocketHandle::SliceOp Op>
+napi_value SocketHandle::ById(napi_env env, napi_callback_info cbinfo) {
+  try {
+    Napi::CallbackInfo info(env, cbinfo);
+    double id = NumberArg(info, 0, "id");
+    auto* data = static_cast<EnvData*>(info.Data());
+    return SliceCall<Op>(info, 1, [data, id] {
+      SocketHandle* self = data->handles.Find(id);
+      return self != nullptr ? self->fd_ : os::kNoFd;
+    });
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, "ENOMEM", "node-wsk: out of memory");
+  }
+  return nullptr;
+}
+
+napi_value SocketHandle::SendById(napi_env env, napi_callback_info cbinfo) {
+  return ById<SendSlice>(env, cbinfo);
+}
+
+napi_value SocketHandle::RecvById(napi_env env, napi_callback_info cbinfo) {
+  return ById<RecvSlice>(env, cbinfo);
 }
 
 Napi::Value SocketHandle::SendV(const Napi::CallbackInfo& info) {
@@ -530,10 +675,7 @@ Napi::Value SocketHandle::SendV(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
-  View buf = SliceArgs(info, 0);
-  int32_t flags = Int32Arg(info, 3, "flags");
-  RETURN_IF_CLOSED();
-  return RESULT(os::RecvFrom(fd_, buf.data, buf.length, flags, nullptr, nullptr));
+  return SliceCall<RecvSlice>(info, 0, [this] { return fd_; });
 }
 
 Napi::Value SocketHandle::RecvV(const Napi::CallbackInfo& info) {

@@ -4,7 +4,9 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 #include "platform.h"
 
@@ -12,6 +14,59 @@ namespace wsk {
 
 class SocketHandle;
 struct Resolution;
+
+// Socket ids, for the module functions that take a socket by number instead of `this`
+// (sendById, recvById): an id names one socket of one env while it is open, and nothing
+// ever after. As a JS number (exact: below 2^53):
+//   id = generation * 2^32 + env tag * 2^24 + slot
+// slot        index into the table; freed when the socket closes, reused via a free list.
+// generation  1 .. 2^21-1, bumped whenever the slot is freed, so an id of a closed socket
+//             never names the slot's later socket; a slot out of generations is retired.
+// env tag     0 .. 255, distinct among the envs alive at once (main thread, workers, each
+//             load of the addon), so an id taken into another env names nothing there.
+//             Beyond 256 live envs, tags are shared (see AcquireEnvTag).
+class HandleTable {
+ public:
+  static constexpr uint32_t kSlotBits = 24;
+  static constexpr uint32_t kEnvBits = 8;
+  static constexpr uint32_t kGenerationBits = 53 - kSlotBits - kEnvBits;
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+
+  HandleTable();
+  ~HandleTable();
+  HandleTable(const HandleTable&) = delete;
+  HandleTable& operator=(const HandleTable&) = delete;
+
+  // A slot (and with it an id) for `socket`; kNoSlot when every slot is taken. May throw
+  // std::bad_alloc when the table grows.
+  uint32_t Issue(SocketHandle* socket);
+  // The socket closed: its id stops naming anything, for good.
+  void Free(uint32_t slot);
+  bool Full() const { return free_ == kNoSlot && slots_.size() == (size_t{1} << kSlotBits); }
+  double IdOf(uint32_t slot) const { return slots_[slot].id; }
+
+  // The open socket `id` names, or nullptr. Any double is safe here: NaN, negative,
+  // fractional, huge, stale or another env's.
+  SocketHandle* Find(double id) const {
+    if (!(id >= 0 && id < 9007199254740992.0)) return nullptr;  // also NaN; 2^53
+    uint64_t slot = static_cast<uint64_t>(id) & ((uint64_t{1} << kSlotBits) - 1);
+    if (slot >= slots_.size()) return nullptr;
+    // A free slot holds id -1; a fraction never equals the integer stored.
+    const Slot& s = slots_[slot];
+    return s.id == id ? s.socket : nullptr;
+  }
+
+ private:
+  struct Slot {
+    double id;             // the id of the socket in the slot, -1 while free
+    SocketHandle* socket;  // nullptr while free
+    uint32_t generation;   // of the current (or next) socket in the slot
+    uint32_t next_free;
+  };
+  std::vector<Slot> slots_;
+  uint32_t free_ = kNoSlot;  // head of the free list (last freed first)
+  uint32_t env_tag_;
+};
 
 // Everything one Node environment (main thread or worker) needs; kept as Node-API
 // instance data so that every worker has its own handler, sockets and teardown.
@@ -37,6 +92,8 @@ struct EnvData {
   // Name resolutions on the thread pool (resolver.cc), by id; teardown waits for them.
   std::unordered_map<uint32_t, struct Resolution*> resolutions;
   uint32_t next_resolution = 1;
+  // Every open socket by id (see HandleTable).
+  HandleTable handles;
 
   // Releasing the hook lets Node finish tearing the environment down (and later free
   // this struct), so it happens only once the last close callback has run.
@@ -64,10 +121,17 @@ void CancelAllResolutions(EnvData* data);
 class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
  public:
   static Napi::Function MakeClass(Napi::Env env, EnvData* data);
-  // Wraps a freshly created descriptor; the descriptor is closed if wrapping fails.
-  static Napi::Object Adopt(Napi::Env env, EnvData* data, os::Fd fd);
+  // Wraps a freshly created descriptor; the descriptor is closed if wrapping fails, and
+  // -EMFILE is returned (the descriptor closed) when the env's id table is full.
+  static Napi::Value Adopt(Napi::Env env, EnvData* data, os::Fd fd);
   // Env teardown: closes every socket JS left open.
   static void CloseAll(EnvData* data);
+
+  // Module functions sendById(id, buf, offset, length, flags) and recvById(...): send()
+  // and recv() of the socket `id` names (see HandleTable), without `this`; -EBADF for a
+  // number that names no open socket of this env. The function's data is its EnvData.
+  static napi_value SendById(napi_env env, napi_callback_info cbinfo);
+  static napi_value RecvById(napi_env env, napi_callback_info cbinfo);
 
   explicit SocketHandle(const Napi::CallbackInfo& info);
   ~SocketHandle() override;
@@ -76,6 +140,10 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   using Method = Napi::Value (SocketHandle::*)(const Napi::CallbackInfo&);
   template <Method M>
   static napi_value Thunk(napi_env env, napi_callback_info cbinfo);
+  // One transfer into or out of a slice of a view: what send/recv do after the checks.
+  using SliceOp = long (*)(os::Fd fd, uint8_t* data, size_t length, int flags);
+  template <SliceOp Op>
+  static napi_value ById(napi_env env, napi_callback_info cbinfo);
   static void OnPoll(uv_poll_t* poll, int status, int events);
   static int UvEvents(int interest);
   static void OnClosed(uv_handle_t* handle);
@@ -112,6 +180,8 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
 
   os::Fd fd_ = os::kNoFd;
   EnvData* data_ = nullptr;
+  // This socket's slot in data_->handles while open.
+  uint32_t slot_ = HandleTable::kNoSlot;
   // Created on the first poll() and kept until close; freed only in its close callback.
   uv_poll_t* poll_ = nullptr;
   // The POLL_* bits armed by poll(), 0 when disarmed.

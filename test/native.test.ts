@@ -625,6 +625,157 @@ describe('close', () => {
   });
 });
 
+describe('socket ids (sendById, recvById)', () => {
+  const SLOT = 2 ** 24; // id = generation * 2^32 + env tag * 2^24 + slot
+
+  test('sendById and recvById move real bytes between a connected pair and agree with send and recv', async () => {
+    const [c, a, l] = await pair();
+    const out = Buffer.from('0123456789abcdef');
+    expect(native.sendById(c.id, out, 2, 8, 0)).toBe(8);
+    const mid = Buffer.from('ghij');
+    expect(c.send(mid, 0, 4, 0)).toBe(4);
+    const got = await recvExactly(a, 1); // waits for the first byte
+    const rest = Buffer.alloc(32);
+    let n = 0;
+    while (n < 11) {
+      const r = native.recvById(a.id, rest, 4 + n, 11 - n, 0);
+      if (r === -E.EAGAIN) await next(a, POLL_READABLE);
+      else n += r;
+    }
+    expect(Buffer.concat([got, rest.subarray(4, 15)]).toString()).toBe('23456789ghij');
+    expect(rest.subarray(0, 4)).toEqual(Buffer.alloc(4)); // nothing before `offset`
+    // Nothing left: both forms say so the same way, and the other way works too.
+    expect(native.recvById(a.id, rest, 0, 32, 0)).toBe(-E.EAGAIN);
+    expect(a.recv(rest, 0, 32, 0)).toBe(-E.EAGAIN);
+    expect(native.sendById(a.id, out, 0, 16, 0)).toBe(16);
+    expect((await recvExactly(c, 16)).toString()).toBe('0123456789abcdef');
+    closeAll(c, a, l);
+  });
+
+  test('ids are exact integers, differ between live sockets and are a read-only data property', () => {
+    const s = open();
+    const t = open(6, C.SOCK_DGRAM);
+    expect(Number.isSafeInteger(s.id)).toBe(true);
+    expect(Number.isSafeInteger(t.id)).toBe(true);
+    expect(s.id).not.toBe(t.id);
+    expect(s.id % SLOT).not.toBe(t.id % SLOT);
+    expect(Object.getOwnPropertyDescriptor(s, 'id')).toEqual({
+      value: s.id,
+      writable: false,
+      enumerable: true,
+      configurable: false,
+    });
+    const id = s.id;
+    expect(thrownName(() => ((s as unknown as { id: number }).id = id + 1))).toBe('TypeError');
+    expect(thrownName(() => delete (s as unknown as { id?: number }).id)).toBe('TypeError');
+    expect(s.id).toBe(id);
+    expect(s.fd).toBeGreaterThanOrEqual(0);
+    closeAll(s, t);
+    expect(s.id).toBe(id); // kept after close, and names nothing now
+    expect(s.fd).toBe(-1);
+  });
+
+  test("a closed socket's id gives -EBADF, even once a new socket reuses its slot", () => {
+    const b = new Uint8Array(4);
+    const s = open();
+    const old = s.id;
+    s.close();
+    expect(native.sendById(old, b, 0, 1, 0)).toBe(-E.EBADF);
+    const t = open();
+    expect(t.id % SLOT).toBe(old % SLOT); // the same slot, a later generation
+    expect(t.id).not.toBe(old);
+    expect(native.sendById(old, b, 0, 1, 0)).toBe(-E.EBADF);
+    expect(native.recvById(old, b, 0, 1, 0)).toBe(-E.EBADF);
+    // The new id reaches the new (unconnected) socket, as its methods do.
+    expect(native.sendById(t.id, b, 0, 1, 0)).toBe(t.send(b, 0, 1, 0));
+    expect(native.recvById(t.id, b, 0, 1, 0)).toBe(-E.ENOTCONN);
+    t.close();
+    // Many reuses of the slot: every id new, every earlier one refused.
+    const seen = new Set([old, t.id]);
+    for (let i = 0; i < 200; i++) {
+      const u = native.socket(C.AF_INET, C.SOCK_DGRAM, 0) as NativeSocket;
+      expect(seen.has(u.id)).toBe(false);
+      seen.add(u.id);
+      u.close();
+    }
+    for (const id of seen) expect(native.recvById(id, b, 0, 1, 0)).toBe(-E.EBADF);
+  });
+
+  test('garbage ids give TypeError or -EBADF and never a crash', () => {
+    const s = open(4, C.SOCK_DGRAM); // the only socket: no neighbouring id is live
+    const b = new Uint8Array(4);
+    const sendById = native.sendById as (...args: unknown[]) => unknown;
+    const recvById = native.recvById as (...args: unknown[]) => unknown;
+    for (const id of [undefined, null, '1', String(s.id), {}, [s.id], s, 1n, BigInt(s.id), Symbol('id')]) {
+      expect(thrownName(() => sendById(id, b, 0, 1, 0))).toBe('TypeError');
+      expect(thrownName(() => recvById(id, b, 0, 1, 0))).toBe('TypeError');
+    }
+    expect(thrownName(() => sendById())).toBe('TypeError');
+    const bad = [
+      NaN, -1, -0, 0, 1, 0.5, -Infinity, Infinity, 1e300, -1e300, 2 ** 53, 2 ** 53 - 1, Number.MAX_VALUE,
+      Number.MIN_VALUE, s.id + 1, s.id - 1, s.id + 0.5, s.id - 0.5, s.id * 2, s.id + SLOT, s.id - SLOT,
+      s.id + 2 ** 32, s.id - 2 ** 32, s.id % SLOT, -s.id,
+    ];
+    for (const id of bad) {
+      expect([id, sendById(id, b, 0, 1, 0)]).toEqual([id, -E.EBADF]);
+      expect([id, recvById(id, b, 0, 1, 0)]).toEqual([id, -E.EBADF]);
+    }
+    expect(native.recvById(s.id, b, 0, 1, 0)).toBe(-E.EAGAIN); // still alive and well
+    s.close();
+  });
+
+  test('arguments are checked as the methods check them, before the id is looked up', () => {
+    const s = open();
+    const dead = open();
+    const deadId = dead.id;
+    dead.close();
+    const b = new Uint8Array(16);
+    const view = new Uint8Array(new ArrayBuffer(64), 32, 8);
+    for (const id of [s.id, deadId, NaN]) {
+      for (const fn of [native.sendById, native.recvById]) {
+        const call = fn as (...args: unknown[]) => unknown;
+        expect(thrownName(() => call(id, b, 17, 0, 0))).toBe('RangeError');
+        expect(thrownName(() => call(id, b, 8, 9, 0))).toBe('RangeError');
+        expect(thrownName(() => call(id, b, 0, 2 ** 53, 0))).toBe('RangeError');
+        expect(thrownName(() => call(id, b, -1, 1, 0))).toBe('RangeError');
+        expect(thrownName(() => call(id, b, 0.5, 1, 0))).toBe('RangeError');
+        expect(thrownName(() => call(id, b, NaN, 1, 0))).toBe('RangeError');
+        expect(thrownName(() => call(id, view, 0, 9, 0))).toBe('RangeError'); // byteLength, not the buffer's
+        expect(thrownName(() => call(id, b, 0, 1, 2 ** 40))).toBe('RangeError');
+        expect(thrownName(() => call(id, 'abc', 0, 3, 0))).toBe('TypeError');
+        expect(thrownName(() => call(id, new Uint16Array(4), 0, 1, 0))).toBe('TypeError');
+        expect(thrownName(() => call(id, new DataView(b.buffer), 0, 1, 0))).toBe('TypeError');
+        expect(thrownName(() => call(id, b, '0', 1, 0))).toBe('TypeError');
+        expect(thrownName(() => call(id, b))).toBe('TypeError');
+        expect(thrownName(() => call(id, b, 0, 1))).toBe('TypeError');
+      }
+    }
+    // Well-formed: the same answers as the methods.
+    expect(native.recvById(s.id, view, 0, 8, 0)).toBe(s.recv(view, 0, 8, 0));
+    expect(native.sendById(s.id, b, 16, 0, 0)).toBe(s.send(b, 16, 0, 0));
+    expect(native.recvById(deadId, view, 0, 8, 0)).toBe(dead.recv(view, 0, 8, 0));
+    expect(native.sendById(deadId, b, 0, 1, 0)).toBe(-E.EBADF);
+    s.close();
+  });
+
+  test('an id names nothing in another load of the addon (another env)', () => {
+    const r = child(
+      `const again = (() => { delete require.cache[require.resolve(${JSON.stringify(path.join(ROOT, 'build/Release/node_wsk.node'))})]; return require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)}); })();
+       const a = native.socket(C.AF_INET, C.SOCK_DGRAM, 0);
+       const b = again.socket(C.AF_INET, C.SOCK_DGRAM, 0);
+       const buf = new Uint8Array(4);
+       console.log(a.id !== b.id, a.id % 2 ** 24 === b.id % 2 ** 24);
+       console.log(native.recvById(a.id, buf, 0, 4, 0), again.recvById(b.id, buf, 0, 4, 0));
+       console.log(native.recvById(b.id, buf, 0, 4, 0), again.recvById(a.id, buf, 0, 4, 0));
+       a.close(); b.close();
+       console.log(native.openSockets(), again.openSockets());`,
+    );
+    expect(r.stderr).toBe('');
+    const [EAGAIN, EBADF] = [-E.EAGAIN, -E.EBADF];
+    expect(r.stdout).toBe(`true true\n${EAGAIN} ${EAGAIN}\n${EBADF} ${EBADF}\n0 0`);
+  });
+});
+
 describe('bad input never crashes', () => {
   test('wrong argument types throw TypeError', () => {
     const s = open();
