@@ -175,6 +175,29 @@ describe('connection socket: send', () => {
     await unregister(p);
   });
 
+  test('a pending WskSend of a range inside a larger MDL sends exactly that range', async () => {
+    const p = register();
+    const { s, peer, close } = await connectedPair(p);
+    peer.pause();
+    const mem = randomBytes((6 << 20) + 100, 11);
+    const offset = 37;
+    const length = 6 << 20;
+    const op = newOp();
+    expectStatus(conn(s).WskSend(s, wskBuf(mem, offset, length), 0, op.irp), STATUS_PENDING);
+    const got = readBytes(peer, length);
+    const irp = await op.done;
+    expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
+    expect(irp.IoStatus.Information).toBe(length);
+    expect(Buffer.compare(await got, Buffer.from(mem.subarray(offset, offset + length)))).toBe(0);
+    // Nothing past the range went out: the next bytes the peer sees are the next send's.
+    const next = newOp();
+    expectStatus(conn(s).WskSend(s, wskBuf(Buffer.from('end')), 0, next.irp), STATUS_SUCCESS);
+    expect((await readBytes(peer, 3)).toString()).toBe('end');
+    await wskClose(s);
+    await close();
+    await unregister(p);
+  });
+
   test('gather send over an MDL chain starting at an Offset', async () => {
     const p = register();
     const { s, peer, close } = await connectedPair(p);
@@ -227,6 +250,32 @@ describe('connection socket: receive', () => {
     expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
     expect(irp.IoStatus.Information).toBe(3);
     expect(Buffer.from(mem.subarray(8, 11)).toString()).toBe('abc');
+    await wskClose(s);
+    await close();
+    await unregister(p);
+  });
+
+  test('a pending WskReceive of a range inside a larger MDL fills that range only', async () => {
+    const p = register();
+    const { s, peer, close } = await connectedPair(p);
+    const mem = new Uint8Array(64).fill(0xee);
+    const op = newOp();
+    expectStatus(conn(s).WskReceive(s, wskBuf(mem, 8, 16), 0, op.irp), STATUS_PENDING);
+    const sent = randomBytes(40, 3);
+    peer.write(sent);
+    const irp = await op.done;
+    expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
+    expect(irp.IoStatus.Information).toBe(16);
+    expect(Buffer.compare(Buffer.from(mem.subarray(8, 24)), Buffer.from(sent.subarray(0, 16)))).toBe(0);
+    expect(mem.subarray(0, 8).every((b) => b === 0xee)).toBe(true);
+    expect(mem.subarray(24).every((b) => b === 0xee)).toBe(true);
+    // The rest stayed in the socket for the next receive.
+    const rest = new Uint8Array(64);
+    const op2 = newOp();
+    const st = conn(s).WskReceive(s, wskBuf(rest), 0, op2.irp);
+    if (st === STATUS_PENDING) await op2.done;
+    expect(op2.irp.IoStatus.Information).toBe(24);
+    expect(Buffer.compare(Buffer.from(rest.subarray(0, 24)), Buffer.from(sent.subarray(16)))).toBe(0);
     await wskClose(s);
     await close();
     await unregister(p);
