@@ -98,6 +98,8 @@ async function netClients(o: Opts, port: number): Promise<ClientResult> {
     Array.from({ length: o.conns }, () => new Promise<net.Socket>((resolve) => {
       const c = net.connect(port, host, () => resolve(c));
       c.setNoDelay(true);
+      // A WSK server's close after the client's FIN may be abortive (WskCloseSocket semantics).
+      c.on('error', () => {});
     })),
   );
   const lat = new Float64Array(o.latency ? o.rounds : 0);
@@ -165,8 +167,9 @@ async function wskClients(o: Opts, port: number): Promise<ClientResult> {
 
 export async function runRR(args: Args, defaults: Partial<Opts>, script: string): Promise<void> {
   const o = opts(args, defaults);
-  const server = o.impl === 'wsk' ? wskServer : netServer;
-  const clients = o.impl === 'wsk' ? wskClients : netClients;
+  // --server=wsk|net / --client=wsk|net mix the two sides (for diagnosis; the table uses --impl).
+  const server = (args.server ?? o.impl) === 'wsk' ? wskServer : netServer;
+  const clients = (args.client ?? o.impl) === 'wsk' ? wskClients : netClients;
   if (args.role === 'server') {
     await server(o, (port) => process.send!({ port }));
     process.disconnect();
