@@ -893,27 +893,25 @@ Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
   return RESULT(os::Shutdown(fd_, how));
 }
 
-Napi::Value SocketHandle::LocalAddress(const Napi::CallbackInfo& info) {
+namespace {
+
+// getsockname / getpeername into the NETADDR `out` (argument 0).
+Napi::Value NameInto(const Napi::CallbackInfo& info, os::Fd fd, long (*name)(os::Fd, sockaddr*, socklen_t*)) {
   View out = ViewArg(info, 0, "out");
-  RETURN_IF_CLOSED();
+  if (fd == os::kNoFd) return RESULT(-EBADF);
   if (out.length < kNetaddrSize) return RESULT(-EINVAL);
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  long r = os::LocalName(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+  long r = name(fd, reinterpret_cast<sockaddr*>(&ss), &len);
   if (r >= 0) FromSockaddr(ss, len, out.data);
   return RESULT(r);
 }
 
-Napi::Value SocketHandle::PeerAddress(const Napi::CallbackInfo& info) {
-  View out = ViewArg(info, 0, "out");
-  RETURN_IF_CLOSED();
-  if (out.length < kNetaddrSize) return RESULT(-EINVAL);
-  sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  long r = os::PeerName(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
-  if (r >= 0) FromSockaddr(ss, len, out.data);
-  return RESULT(r);
-}
+}  // namespace
+
+Napi::Value SocketHandle::LocalAddress(const Napi::CallbackInfo& info) { return NameInto(info, fd_, os::LocalName); }
+
+Napi::Value SocketHandle::PeerAddress(const Napi::CallbackInfo& info) { return NameInto(info, fd_, os::PeerName); }
 
 Napi::Value SocketHandle::Available(const Napi::CallbackInfo& info) {
   RETURN_IF_CLOSED();
