@@ -1,6 +1,7 @@
 // npm run bench [-- --quick] [-- --only=A,B]: every case in its own process, node-wsk and the
 // Node built-in on the identical workload in the same run, a warm-up then measured runs,
-// medians and ratios; writes bench/results/latest.json and latest.svg.
+// medians and ratios; writes bench/results/latest.json and latest.svg (quick.* or partial.*
+// for --quick or --only runs).
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -234,9 +235,12 @@ async function main(): Promise<void> {
   const outDir = path.join(__dirname, '..', '..', 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const meta = { date: new Date().toISOString(), quick, runs, warmup, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, seconds: (Date.now() - started) / 1000 };
-  fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify({ meta, rows }, null, 2) + '\n');
-  fs.writeFileSync(path.join(outDir, 'latest.svg'), renderChart(rows, meta));
-  console.log(`\nwrote bench/results/latest.json and latest.svg in ${meta.seconds.toFixed(1)} s`);
+  // Only a full run replaces the committed results; quick and partial runs (CI's among them)
+  // write files of their own, which git ignores.
+  const name = quick ? 'quick' : only ? 'partial' : 'latest';
+  fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify({ meta, rows }, null, 2) + '\n');
+  fs.writeFileSync(path.join(outDir, `${name}.svg`), renderChart(rows, meta));
+  console.log(`\nwrote bench/results/${name}.json and ${name}.svg in ${meta.seconds.toFixed(1)} s`);
   if (rows.some((r) => r.error)) process.exitCode = 1;
 }
 
