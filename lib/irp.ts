@@ -150,7 +150,6 @@ export function IoCancelIrp(Irp: IRP): boolean {
 export class PendingIrps {
   private head: IRP | null = null;
   private tail: IRP | null = null;
-  size = 0;
 
   add(Irp: IRP): void {
     if (Irp._list === this) return;
@@ -161,7 +160,6 @@ export class PendingIrps {
     if (this.tail !== null) this.tail._next = Irp;
     else this.head = Irp;
     this.tail = Irp;
-    this.size++;
   }
 
   delete(Irp: IRP): boolean {
@@ -171,12 +169,7 @@ export class PendingIrps {
     if (Irp._next !== null) Irp._next._prev = Irp._prev;
     else this.tail = Irp._prev;
     Irp._list = Irp._prev = Irp._next = null;
-    this.size--;
     return true;
-  }
-
-  has(Irp: IRP): boolean {
-    return Irp._list === this;
   }
 
   /** A copy, for walks that complete (and so unlink) as they go. */
