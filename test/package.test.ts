@@ -1,4 +1,5 @@
 // The package root as user code sees it.
+import * as v8 from 'v8';
 import * as wsk from '../lib';
 
 describe('package root', () => {
@@ -18,5 +19,25 @@ describe('package root', () => {
     expect(typeof wsk.IoAllocateIrp).toBe('function');
     expect(typeof wsk.IoAllocateMdl).toBe('function');
     expect(typeof wsk.sockaddrFromString).toBe('function');
+  });
+
+  test('the package object is in V8 fast mode (a dictionary-mode object makes every read a lookup)', () => {
+    v8.setFlagsFromString('--allow-natives-syntax');
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: unknown) => boolean;
+    expect(hasFastProperties(wsk)).toBe(true);
+    // The check itself can fail: a dictionary-mode object of the same size.
+    const slow: Record<string, number> = {};
+    for (const name of Object.keys(wsk)) slow[name] = 1;
+    expect(hasFastProperties(slow)).toBe(false);
+  });
+
+  test('a constant cannot be reassigned through the package object', () => {
+    const d = Object.getOwnPropertyDescriptor(wsk, 'STATUS_PENDING')!;
+    expect(d.writable).toBe(false);
+    expect(() => {
+      (wsk as unknown as Record<string, number>).STATUS_PENDING = 0;
+    }).toThrow(TypeError);
+    expect(wsk.STATUS_PENDING).toBe(0x103);
   });
 });
