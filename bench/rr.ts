@@ -89,6 +89,8 @@ async function wskServer(o: Opts, listening: (port: number) => void): Promise<vo
 
 interface ClientResult {
   seconds: number;
+  /** process.cpuUsage() over the measured phase (both sides in one-process mode). */
+  cpu: NodeJS.CpuUsage;
   latenciesUs: Float64Array;
 }
 
@@ -104,6 +106,7 @@ async function netClients(o: Opts, port: number): Promise<ClientResult> {
   );
   const lat = new Float64Array(o.latency ? o.rounds : 0);
   const t0 = now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(socks.map((c) => new Promise<void>((resolve) => {
     let round = 0;
     let got = 0;
@@ -121,8 +124,9 @@ async function netClients(o: Opts, port: number): Promise<ClientResult> {
     c.write(ping);
   })));
   const seconds = (now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await Promise.all(socks.map((c) => new Promise((r) => { c.once('close', r); c.end(); })));
-  return { seconds, latenciesUs: lat };
+  return { seconds, cpu, latenciesUs: lat };
 }
 
 async function wskClients(o: Opts, port: number): Promise<ClientResult> {
@@ -157,12 +161,14 @@ async function wskClients(o: Opts, port: number): Promise<ClientResult> {
     });
   }
   const t0 = now();
+  const cpu0 = process.cpuUsage();
   for (const start of starters) start();
   await Promise.all(finished);
   const seconds = (now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   for (const s of sockets) await wskCloseSocket(s);
   await wskClose(w);
-  return { seconds, latenciesUs: lat };
+  return { seconds, cpu, latenciesUs: lat };
 }
 
 export async function runRR(args: Args, defaults: Partial<Opts>, script: string): Promise<void> {
@@ -193,6 +199,11 @@ export async function runRR(args: Args, defaults: Partial<Opts>, script: string)
     result.p50us = percentile(sorted, 50);
     result.p99us = percentile(sorted, 99);
   }
+  // CPU time per round trip over the measured phase (this process: both sides in one-process
+  // mode, the clients only in two-process mode): steadier than throughput on a shared machine.
+  const rts = o.conns * o.rounds;
+  result.userUsPerRt = r.cpu.user / rts;
+  result.sysUsPerRt = r.cpu.system / rts;
   result.peakRssMB = process.resourceUsage().maxRSS / 1024;
   report(result);
 }
