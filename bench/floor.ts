@@ -1,0 +1,135 @@
+// npm run bench:floor [-- --runs=5] [-- --quick]: where the limits of cases B and C are.
+// The same request/response workload, five ways, alternated run by run, medians:
+//   C, no runtime      bench/floor/rr-floor.c: epoll + recv/send, what the kernel allows
+//   addon transport    bench/floor/raw-addon.ts: node-wsk's native layer, no WSK model
+//   node:net           the built-in
+//   node-wsk irp/event the package, as in `npm run bench`
+// with CPU time per round trip split into user and system, and each figure's ratio to node:net.
+// Writes bench/results/floor.json (floor-quick.json for --quick, ignored by git).
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const runs = quick ? 1 : Number(argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
+
+interface Workload {
+  id: string;
+  conns: number;
+  rounds: number;
+  size: number;
+}
+const WORKLOADS: Workload[] = quick
+  ? [
+      { id: 'B', conns: 1, rounds: 3000, size: 100 },
+      { id: 'C', conns: 100, rounds: 10, size: 64 },
+    ]
+  : [
+      { id: 'B', conns: 1, rounds: 50000, size: 100 },
+      { id: 'C', conns: 1000, rounds: 100, size: 64 },
+    ];
+
+/** Compiles the C floor with the compiler node-gyp uses; null (and a message) without one. */
+function buildFloor(): string | null {
+  const out = path.join(root, 'build', 'bench', 'rr-floor');
+  const src = path.join(root, 'bench', 'floor', 'rr-floor.c');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  try {
+    execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', out, src], { stdio: 'inherit' });
+    return out;
+  } catch (e) {
+    process.stderr.write(`no C floor: could not compile ${src} (${(e as Error).message}); set CC to a C compiler\n`);
+    return null;
+  }
+}
+
+interface Way {
+  name: string;
+  cmd: (w: Workload) => string[];
+}
+
+function ways(floorBin: string | null): Way[] {
+  const rr = path.join(__dirname, 'cases', 'tcp-rr.js');
+  const args = (w: Workload) => [`--conns=${w.conns}`, `--rounds=${w.rounds}`, `--size=${w.size}`];
+  const list: Way[] = [];
+  if (floorBin) list.push({ name: 'C, no runtime', cmd: (w) => [floorBin, String(w.conns), String(w.rounds), String(w.size)] });
+  list.push(
+    { name: 'addon transport', cmd: (w) => [process.execPath, path.join(__dirname, 'floor', 'raw-addon.js'), ...args(w)] },
+    { name: 'node:net', cmd: (w) => [process.execPath, rr, '--impl=net', '--mode=one', ...args(w)] },
+    { name: 'node-wsk irp', cmd: (w) => [process.execPath, rr, '--impl=wsk', '--recv=irp', '--mode=one', ...args(w)] },
+    { name: 'node-wsk event', cmd: (w) => [process.execPath, rr, '--impl=wsk', '--recv=event', '--mode=one', ...args(w)] },
+  );
+  return list;
+}
+
+interface Result {
+  value: number;
+  userUsPerRt: number;
+  sysUsPerRt: number;
+}
+
+function run(cmd: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      if (code !== 0 || !line) return reject(new Error(`${cmd.join(' ')} exited ${code}`));
+      resolve(JSON.parse(line) as Result);
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  const list = ways(buildFloor());
+  const rows: Array<{ workload: string; way: string; rtPerS: number; userUs: number; sysUs: number; ratio: number; runs: number[] }> = [];
+  for (const w of WORKLOADS) {
+    const results = new Map<string, Result[]>(list.map((x) => [x.name, []]));
+    // A warm-up round (not kept) unless quick, then `runs` rounds, each way once per round.
+    for (let i = 0; i < runs + (quick ? 0 : 1); i++) {
+      for (const x of list) {
+        const r = await run(x.cmd(w));
+        if (quick || i > 0) results.get(x.name)!.push(r);
+      }
+    }
+    const net = median(results.get('node:net')!.map((r) => r.value));
+    for (const x of list) {
+      const rs = results.get(x.name)!;
+      const rt = median(rs.map((r) => r.value));
+      rows.push({
+        workload: `${w.id}: ${w.conns} conn x ${w.rounds} x ${w.size} B`,
+        way: x.name,
+        rtPerS: rt,
+        userUs: median(rs.map((r) => r.userUsPerRt)),
+        sysUs: median(rs.map((r) => r.sysUsPerRt)),
+        ratio: rt / net,
+        runs: rs.map((r) => Math.round(r.value)),
+      });
+    }
+  }
+  const header = ['workload', 'way', 'rt/s', 'user µs/rt', 'sys µs/rt', 'vs node:net'];
+  const lines = rows.map((r) => [r.workload, r.way, Math.round(r.rtPerS).toLocaleString('en-US'), r.userUs.toFixed(2), r.sysUs.toFixed(2), r.ratio.toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const render = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  console.log(`\nFloors of B and C (${quick ? 'quick' : `medians of ${runs} runs after a warm-up`}), one process\n`);
+  console.log([render(header), render(widths.map((n) => '-'.repeat(n))), ...lines.map(render)].join('\n'));
+  const out = path.join(root, 'bench', 'results', quick ? 'floor-quick.json' : 'floor.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, rows }, null, 2) + '\n');
+  console.log(`\nwrote ${path.relative(root, out)}`);
+}
+
+void main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
