@@ -501,12 +501,18 @@ export class ConnectionRole {
     if (this.state !== CONNECTED) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
     const length = Buffer.Length;
     this.parked = false;
-    if (this.recvQueue.length === 0 && !drain && this.leftover === null && !this.recvEof && this.failure === STATUS_SUCCESS && this.mayHaveData) {
+    if (this.recvQueue.length === 0 && !drain && this.leftover === null && !this.recvEof && this.failure === STATUS_SUCCESS) {
       // Try first, straight into the caller's memory.
       const mdl = Buffer.Mdl;
       const view = mdl instanceof MDL ? mdl._view : null;
       const off = Buffer.Offset;
       if (view !== null && (mdl!.MdlFlags & BUILT) !== 0 && length > 0 && Number.isInteger(off) && Number.isInteger(length) && off >= 0 && off + length <= view.byteLength) {
+        if (!this.mayHaveData) {
+          // The last read came back short and no readiness since: nothing to try, wait.
+          const t = new Transfer(Irp, [view], length, Flags, false);
+          t.vo = off;
+          return this.queueRecv(t);
+        }
         const n = native.recvById(s.sockId, view, off, length, 0);
         if (n < length) this.mayHaveData = false;
         if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return this.completeRecv(Irp, STATUS_SUCCESS, n);

@@ -281,6 +281,30 @@ describe('connection socket: receive', () => {
     await unregister(p);
   });
 
+  test('after a short read, the next WskReceive of a range pends without a read and fills that range only', async () => {
+    const p = register();
+    const { s, peer, close } = await connectedPair(p);
+    const first = new Uint8Array(32);
+    const op1 = newOp();
+    expectStatus(conn(s).WskReceive(s, wskBuf(first), 0, op1.irp), STATUS_PENDING);
+    peer.write('abc');
+    expect((await op1.done).IoStatus.Information).toBe(3); // short: the socket is known empty
+    const mem = new Uint8Array(64).fill(0xee);
+    const op = newOp();
+    expectStatus(conn(s).WskReceive(s, wskBuf(mem, 8, 16), 0, op.irp), STATUS_PENDING);
+    const sent = randomBytes(40, 5);
+    peer.write(sent);
+    const irp = await op.done;
+    expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
+    expect(irp.IoStatus.Information).toBe(16);
+    expect(Buffer.compare(Buffer.from(mem.subarray(8, 24)), Buffer.from(sent.subarray(0, 16)))).toBe(0);
+    expect(mem.subarray(0, 8).every((b) => b === 0xee)).toBe(true);
+    expect(mem.subarray(24).every((b) => b === 0xee)).toBe(true);
+    await wskClose(s);
+    await close();
+    await unregister(p);
+  });
+
   test('WskReceive completes inline when data is already there', async () => {
     const p = register();
     const { s, peer, close } = await connectedPair(p);
