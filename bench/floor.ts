@@ -6,9 +6,10 @@
 //   node-wsk irp/event the package, as in `npm run bench`
 // with CPU time per round trip split into user and system, and each figure's ratio to node:net.
 // Writes bench/results/floor.json (floor-quick.json for --quick, ignored by git).
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { median, renderTable, runForResult } from './harness';
 
 const root = path.join(__dirname, '..', '..');
 const argv = process.argv.slice(2);
@@ -64,31 +65,10 @@ function ways(floorBin: string | null): Way[] {
   return list;
 }
 
-interface Result {
-  value: number;
-  userUsPerRt: number;
-  sysUsPerRt: number;
-}
+/** A case's result line: value (rt/s), userUsPerRt, sysUsPerRt. */
+type Result = Record<string, number>;
 
-function run(cmd: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      if (code !== 0 || !line) return reject(new Error(`${cmd.join(' ')} exited ${code}`));
-      resolve(JSON.parse(line) as Result);
-    });
-  });
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const run = (cmd: string[]): Promise<Result> => runForResult(cmd, 120_000);
 
 async function main(): Promise<void> {
   const list = ways(buildFloor());
@@ -119,10 +99,8 @@ async function main(): Promise<void> {
   }
   const header = ['workload', 'way', 'rt/s', 'user µs/rt', 'sys µs/rt', 'vs node:net'];
   const lines = rows.map((r) => [r.workload, r.way, Math.round(r.rtPerS).toLocaleString('en-US'), r.userUs.toFixed(2), r.sysUs.toFixed(2), r.ratio.toFixed(2)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const render = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   console.log(`\nFloors of B and C (${quick ? 'quick' : `medians of ${runs} runs after a warm-up`}), one process\n`);
-  console.log([render(header), render(widths.map((n) => '-'.repeat(n))), ...lines.map(render)].join('\n'));
+  console.log(renderTable(header, lines));
   const out = path.join(root, 'bench', 'results', quick ? 'floor-quick.json' : 'floor.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, runs, rows }, null, 2) + '\n');

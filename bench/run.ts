@@ -2,11 +2,11 @@
 // Node built-in on the identical workload in the same run, a warm-up then measured runs,
 // medians and ratios; writes bench/results/latest.json and latest.svg (quick.* or partial.*
 // for --quick or --only runs).
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { renderChart } from './chart';
+import { median, renderTable, runForResult } from './harness';
 
 export interface CaseSpec {
   id: string;
@@ -108,27 +108,11 @@ interface RunResult {
   extra: Record<string, number>;
 }
 
-function runCase(script: string, args: string[]): Promise<RunResult> {
+async function runCase(script: string, args: string[]): Promise<RunResult> {
   const file = path.join(__dirname, 'cases', `${script}.js`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      if (code !== 0 || !line) return reject(new Error(`${script} ${args.join(' ')} exited ${code}`));
-      const { value, metric: _metric, ...extra } = JSON.parse(line) as Record<string, number>;
-      resolve({ value, extra });
-    });
-  });
+  const { value, metric: _metric, ...extra } = await runForResult([process.execPath, '--expose-gc', file, ...args], 180_000);
+  return { value, extra };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export interface Row {
   id: string;
@@ -208,9 +192,7 @@ export function table(rows: Row[]): string {
           .join(', ');
     return [r.id, r.mode, r.unit, fmt(r.wsk), fmt(r.builtin), r.ratio === null ? '-' : r.ratio.toFixed(2), meets(r), notes];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const render = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
+  return renderTable(header, lines);
 }
 
 async function main(): Promise<void> {
