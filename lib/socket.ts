@@ -99,9 +99,8 @@ export abstract class SocketObject implements PWSK_SOCKET {
   }
 
   /** Readiness from the transport. */
-  onPoll(events: number, status: number): void {
+  onPoll(events: number): void {
     void events;
-    void status;
   }
 
   /** The category's own options and IOCTLs; undefined passes the request to the host table. */
@@ -160,9 +159,9 @@ export abstract class SocketObject implements PWSK_SOCKET {
   }
 }
 
-native.setEventHandler((sock, events, status) => {
+native.setEventHandler((sock, events) => {
   const owner = sock.owner as SocketObject | undefined;
-  if (owner && !owner.closed) owner.onPoll(events, status);
+  if (owner && !owner.closed) owner.onPoll(events);
   else sock.poll(0);
 });
 
