@@ -104,13 +104,7 @@ export interface NativeSocket {
   close(): void;
 }
 
-/**
- * Readiness of one armed socket: POLL_* bits, only those it asked for (plus POLL_DISCONNECT
- * with POLL_READABLE). A pending error or hang-up reports every bit asked for; the next call
- * on the socket returns the error. A loop turn's ready sockets are reported one after another
- * inside one callback scope: nextTick and promise jobs run after the last of them.
- */
-export type NativeEventHandler = (sock: NativeSocket, events: number) => void;
+export type NativeEventHandler = (sock: NativeSocket, events: number, status: number) => void;
 
 /** getaddrinfo's answer: `count` addresses as NETADDRs and [ip version, host socktype, protocol] triples. */
 export type AddrInfoCallback = (status: number, count: number, addrs: Uint8Array, meta: Int32Array, canonname: string | null) => void;

@@ -99,8 +99,9 @@ export abstract class SocketObject implements PWSK_SOCKET {
   }
 
   /** Readiness from the transport. */
-  onPoll(events: number): void {
+  onPoll(events: number, status: number): void {
     void events;
+    void status;
   }
 
   /** The category's own options and IOCTLs; undefined passes the request to the host table. */
@@ -159,9 +160,9 @@ export abstract class SocketObject implements PWSK_SOCKET {
   }
 }
 
-native.setEventHandler((sock, events) => {
+native.setEventHandler((sock, events, status) => {
   const owner = sock.owner as SocketObject | undefined;
-  if (owner && !owner.closed) owner.onPoll(events);
+  if (owner && !owner.closed) owner.onPoll(events, status);
   else sock.poll(0);
 });
 

@@ -100,7 +100,6 @@ void Teardown(napi_async_cleanup_hook_handle, void* arg) {
   auto* data = static_cast<EnvData*>(arg);
   data->tearing_down = true;
   SocketHandle::CloseAll(data);
-  data->poller.Close(data);
   CancelAllResolutions(data);
   data->handler.Reset();
   data->constructor.Reset();

@@ -409,10 +409,14 @@ void SocketHandle::CloseAll(EnvData* data) {
 
 void SocketHandle::Close() {
   if (fd_ == os::kNoFd) return;
-  // Out of the readiness set before the descriptor goes: a number the OS hands out again
-  // must never inherit this socket's registration.
-  data_->poller.Forget(fd_, registered_);
-  registered_ = 0;
+  if (poll_ != nullptr) {
+    // The watcher goes before the descriptor: a number the OS hands out again must never
+    // be watched by this stale handle. libuv owns the memory until OnClosed.
+    poll_->data = data_;
+    data_->closing++;
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), OnClosed);
+    poll_ = nullptr;
+  }
   os::Close(fd_);
   fd_ = os::kNoFd;
   data_->handles.Free(slot_);
@@ -422,19 +426,25 @@ void SocketHandle::Close() {
   if (next_ != nullptr) next_->prev_ = prev_;
   prev_ = next_ = nullptr;
   data_->open_count--;
-  Disarm();
+  DropSelfRef();
 }
 
-// EPOLLRDHUP goes with reading: it is how the peer's FIN shows up even while data is
-// still queued.
-uint32_t SocketHandle::EpollEvents(int interest) {
-  return (interest & kPollReadable ? uint32_t{EPOLLIN | EPOLLRDHUP} : 0u) |
-         (interest & kPollWritable ? uint32_t{EPOLLOUT} : 0u);
+void SocketHandle::OnClosed(uv_handle_t* handle) {
+  auto* data = static_cast<EnvData*>(handle->data);
+  delete reinterpret_cast<uv_poll_t*>(handle);
+  data->closing--;
+  data->MaybeFinishTeardown();
 }
 
-// The kernel registration stays (see Poller): the next unwanted event removes it.
+// UV_DISCONNECT (EPOLLRDHUP) goes with reading: it is how the peer's FIN shows up even
+// while data is still queued.
+int SocketHandle::UvEvents(int interest) {
+  return (interest & kPollReadable ? UV_READABLE | UV_DISCONNECT : 0) |
+         (interest & kPollWritable ? UV_WRITABLE : 0);
+}
+
 void SocketHandle::Disarm() {
-  if (interest_ != 0) data_->poller.Armed(-1);
+  if (poll_ != nullptr) uv_poll_stop(poll_);
   interest_ = 0;
   DropSelfRef();
 }
@@ -462,70 +472,65 @@ Napi::Value SocketHandle::Poll(const Napi::CallbackInfo& info) {
     Disarm();
     return Napi::Number::New(env, 0);
   }
-  uint32_t want = EpollEvents(events);
-  int r = data_->poller.Watch(data_, fd_, Key(), registered_, want);
+  if (poll_ == nullptr) {
+    auto* poll = new uv_poll_t;
+    int r = uv_poll_init_socket(data_->loop, poll, fd_);
+    if (r != 0) {
+      delete poll;
+      return Napi::Number::New(env, r);
+    }
+    poll->data = this;
+    poll_ = poll;
+  }
+  int r = uv_poll_start(poll_, UvEvents(events), OnPoll);
   if (r != 0) return Napi::Number::New(env, r);
-  registered_ = want;
-  if (!TakeSelfRef()) return Napi::Number::New(env, -ENOMEM);
-  if (interest_ == 0) data_->poller.Armed(1);
+  if (!TakeSelfRef()) {
+    uv_poll_stop(poll_);
+    return Napi::Number::New(env, -ENOMEM);
+  }
   interest_ = events;
   return Napi::Number::New(env, 0);
 }
 
-void SocketHandle::Deliver(EnvData* data, const epoll_event* ready, int count) {
-  napi_env env = data->env;
+void SocketHandle::OnPoll(uv_poll_t* poll, int status, int uv_events) {
+  auto* self = static_cast<SocketHandle*>(poll->data);
+  napi_env env = self->Env();
+  EnvData* data = self->data_;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  // One callback scope for the whole turn: process.nextTick and promise jobs run once the
-  // last handler returns, as after any Node callback, instead of once per socket.
-  napi_callback_scope callback_scope = nullptr;
-  napi_value resource;
-  if (!data->handler.IsEmpty() && napi_create_object(env, &resource) == napi_ok) {
-    napi_open_callback_scope(env, resource, data->async_context, &callback_scope);
+  // This local keeps the wrapper alive through the call even if the handler closes the
+  // socket and drops the last reference; `self` is not touched after the call.
+  napi_value object = nullptr;
+  napi_get_reference_value(env, *self, &object);
+  int events = (uv_events & UV_READABLE ? kPollReadable : 0) |
+               (uv_events & UV_WRITABLE ? kPollWritable : 0) |
+               (uv_events & UV_DISCONNECT ? kPollDisconnect : 0);
+  if (status < 0 && self->interest_ != 0) {
+    // On POLLERR libuv stops the watcher and reports UV_EBADF with no events. As with
+    // poll(2), a pending error makes the socket ready for whatever was asked (the next
+    // call returns the real error), and the interest stays until poll() changes it.
+    events |= self->interest_;
+    if (uv_poll_start(poll, UvEvents(self->interest_), OnPoll) != 0) self->Disarm();
   }
-  for (int i = 0; i < count; i++) {
-    // A socket an earlier handler of this turn closed names nothing any more.
-    SocketHandle* self = data->handles.Find(static_cast<double>(ready[i].data.u64));
-    if (self == nullptr) continue;
-    int interest = self->interest_;
-    if (interest == 0) {
-      // Disarmed since it was registered: now is when the kernel hears of it.
-      data->poller.Forget(self->fd_, self->registered_);
-      self->registered_ = 0;
-      continue;
-    }
-    uint32_t e = ready[i].events;
-    int events = (e & EPOLLIN ? kPollReadable : 0) | (e & EPOLLOUT ? kPollWritable : 0);
-    // As with poll(2), a pending error or hang-up makes the socket ready for whatever was
-    // asked; the next call returns the real error.
-    if (e & (EPOLLERR | EPOLLHUP)) events |= interest;
-    events &= interest;
-    if ((e & EPOLLRDHUP) && (interest & kPollReadable)) events |= kPollDisconnect;
-    if (events == 0) continue;
-    napi_value fn = nullptr;
-    napi_value object = nullptr;
-    if (callback_scope != nullptr && !data->handler.IsEmpty()) {
-      napi_get_reference_value(env, data->handler, &fn);
-      napi_get_reference_value(env, *self, &object);
-    }
-    if (fn == nullptr || object == nullptr) {
-      self->Disarm();  // nobody to tell: sockets stop polling at their next event
-      continue;
-    }
-    // `object` keeps the wrapper alive through the call even if the handler closes the
-    // socket and drops the last reference; `self` is not touched after the call.
-    napi_value argv[2] = {object, nullptr};
+  if (data->handler.IsEmpty() || object == nullptr) {
+    self->Disarm();
+  } else {
+    napi_value argv[3] = {object, nullptr, nullptr};
     napi_create_int32(env, events, &argv[1]);
-    napi_value undefined;
-    napi_get_undefined(env, &undefined);
-    if (napi_call_function(env, undefined, fn, 2, argv, nullptr) != napi_ok) {
+    napi_create_int32(env, status, &argv[2]);
+    napi_value fn = nullptr;
+    napi_get_reference_value(env, data->handler, &fn);
+    // MakeCallback (not a plain call) so process.nextTick and promise jobs run when the
+    // handler returns, as after any Node handle callback.
+    if (napi_make_callback(env, data->async_context, object, fn, 3, argv, nullptr) != napi_ok) {
       bool pending = false;
       napi_value error;
-      if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) break;  // JS is stopping
-      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+          napi_get_and_clear_last_exception(env, &error) == napi_ok) {
+        napi_fatal_exception(env, error);
+      }
     }
   }
-  if (callback_scope != nullptr) napi_close_callback_scope(env, callback_scope);
   napi_close_handle_scope(env, scope);
 }
 

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "platform.h"
-#include "poller.h"
 
 namespace wsk {
 
@@ -95,8 +94,6 @@ struct EnvData {
   uint32_t next_resolution = 1;
   // Every open socket by id (see HandleTable).
   HandleTable handles;
-  // The readiness set of this env's sockets (see Poller).
-  Poller poller;
 
   // Releasing the hook lets Node finish tearing the environment down (and later free
   // this struct), so it happens only once the last close callback has run.
@@ -129,9 +126,6 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   static Napi::Value Adopt(Napi::Env env, EnvData* data, os::Fd fd);
   // Env teardown: closes every socket JS left open.
   static void CloseAll(EnvData* data);
-  // A loop turn's ready sockets (from Poller): the event handler once per socket still
-  // armed for what happened, all in one callback scope.
-  static void Deliver(EnvData* data, const epoll_event* ready, int count);
 
   // Module functions sendById(id, buf, offset, length, flags) and recvById(...): send()
   // and recv() of the socket `id` names (see HandleTable), without `this`; -EBADF for a
@@ -150,9 +144,9 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   using SliceOp = long (*)(os::Fd fd, uint8_t* data, size_t length, int flags);
   template <SliceOp Op>
   static napi_value ById(napi_env env, napi_callback_info cbinfo);
-  static uint32_t EpollEvents(int interest);
-  // What this socket's epoll registration carries: its id, exact in 53 bits.
-  uint64_t Key() const { return static_cast<uint64_t>(data_->handles.IdOf(slot_)); }
+  static void OnPoll(uv_poll_t* poll, int status, int events);
+  static int UvEvents(int interest);
+  static void OnClosed(uv_handle_t* handle);
 
   void Close();
   void Disarm();
@@ -188,9 +182,8 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   EnvData* data_ = nullptr;
   // This socket's slot in data_->handles while open.
   uint32_t slot_ = HandleTable::kNoSlot;
-  // The EPOLL* bits the kernel has for this socket (0: not in the set); may be wider
-  // than interest_ until the next event (see Poller).
-  uint32_t registered_ = 0;
+  // Created on the first poll() and kept until close; freed only in its close callback.
+  uv_poll_t* poll_ = nullptr;
   // The POLL_* bits armed by poll(), 0 when disarmed.
   int interest_ = 0;
   // Whether the wrapper holds a strong reference to its own JS object: exactly while
