@@ -544,6 +544,76 @@ describe('readiness', () => {
     closeAll(c, a, l);
   });
 
+  /** `n` bound UDP sockets, each with one datagram queued (so all are readable at once). */
+  async function readableDgrams(n: number): Promise<NativeSocket[]> {
+    const tx = open(4, C.SOCK_DGRAM);
+    const rx = Array.from({ length: n }, () => {
+      const s = open(4, C.SOCK_DGRAM);
+      expect(s.bind(v4())).toBe(0);
+      expect(tx.sendto(Buffer.from('x'), 0, 1, 0, localAddress(s))).toBe(1);
+      return s;
+    });
+    tx.close();
+    await turn(); // loopback delivery is synchronous, but give it a turn anyway
+    for (const s of rx) expect(s.available()).toBe(1);
+    return rx;
+  }
+
+  test('a socket closed by an earlier handler of the same turn is not reported, nor is a new one on its descriptor', async () => {
+    const [a, b] = await readableDgrams(2);
+    const calls: string[] = [];
+    let fresh: NativeSocket | undefined;
+    const first = (self: NativeSocket, other: NativeSocket) => () => {
+      calls.push('first');
+      self.poll(0);
+      other.close();
+      // Likely to get the descriptor number `other` just gave back: it has nothing to read,
+      // so any event for it in this turn would be the closed socket's, delivered wrongly.
+      fresh = open(4, C.SOCK_DGRAM);
+      expect(fresh.bind(v4())).toBe(0);
+      fresh.owner = (() => calls.push('fresh')) as Listener;
+      expect(fresh.poll(POLL_READABLE)).toBe(0);
+    };
+    a.owner = first(a, b) as Listener;
+    b.owner = first(b, a) as Listener;
+    expect(a.poll(POLL_READABLE)).toBe(0);
+    expect(b.poll(POLL_READABLE)).toBe(0);
+    await turn();
+    await turn();
+    expect(calls).toEqual(['first']);
+    closeAll(a, b, fresh!);
+  });
+
+  test('a socket disarmed while ready is not reported, and is again once re-armed', async () => {
+    const [s] = await readableDgrams(1);
+    let calls = 0;
+    s.owner = (() => calls++) as Listener;
+    expect(s.poll(POLL_READABLE)).toBe(0);
+    expect(s.poll(0)).toBe(0); // before the loop ever looked
+    await turn();
+    await turn();
+    expect(calls).toBe(0);
+    const { events } = await next(s, POLL_READABLE);
+    expect(events & POLL_READABLE).toBe(POLL_READABLE);
+    s.close();
+  });
+
+  test('only the bits asked for are reported: a readable socket narrowed to writing reports POLL_WRITABLE alone', async () => {
+    const [s] = await readableDgrams(1);
+    let events = 0;
+    s.owner = ((e) => {
+      events |= e;
+      s.poll(0);
+    }) as Listener;
+    expect(s.poll(POLL_READABLE | POLL_WRITABLE)).toBe(0);
+    expect(s.poll(POLL_WRITABLE)).toBe(0); // narrowed before the loop looked
+    await turn();
+    expect(events).toBe(POLL_WRITABLE);
+    const r = await next(s, POLL_READABLE);
+    expect(r.events).toBe(POLL_READABLE);
+    s.close();
+  });
+
   test('poll() rejects bits other than READABLE | WRITABLE', () => {
     const s = open();
     expect(s.poll(POLL_DISCONNECT)).toBe(-E.EINVAL);
