@@ -118,6 +118,12 @@ export interface NativeBinding {
   /** Number of native sockets currently open (for leak checks). */
   openSockets(): number;
   /**
+   * Closes every native socket still open and returns how many there were: for test
+   * harnesses, so that a test failing half-way cannot keep the process alive. The WSK objects
+   * over them see -EBADF from then on.
+   */
+  closeAllSockets(): number;
+  /**
    * `send` of the socket `id` names (see NativeSocket.id), without going through the object:
    * the fast path for hot loops. Same checks (TypeError / RangeError, before the socket is
    * looked at) and results; a number that names no open socket of this env gives -EBADF.

@@ -37,6 +37,15 @@ Napi::Value OpenSockets(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(Data(info)->open_count));
 }
 
+// Closes every socket of this env that is still open; returns how many. For test harnesses:
+// a test that fails half-way must not leave armed sockets keeping the process alive.
+Napi::Value CloseAllSockets(const Napi::CallbackInfo& info) {
+  EnvData* data = Data(info);
+  size_t count = data->open_count;
+  SocketHandle::CloseAll(data);
+  return Napi::Number::New(info.Env(), static_cast<double>(count));
+}
+
 #define SET(name) table.Set(#name, Napi::Number::New(env, name))
 
 Napi::Object Constants(Napi::Env env) {
@@ -135,6 +144,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socket", Napi::Function::New<Socket>(env, "socket", data));
   exports.Set("setEventHandler", Napi::Function::New<SetEventHandler>(env, "setEventHandler", data));
   exports.Set("openSockets", Napi::Function::New<OpenSockets>(env, "openSockets", data));
+  exports.Set("closeAllSockets", Napi::Function::New<CloseAllSockets>(env, "closeAllSockets", data));
   exports.Set("sendById", RawFunction(env, "sendById", SocketHandle::SendById, data));
   exports.Set("recvById", RawFunction(env, "recvById", SocketHandle::RecvById, data));
   ResolverExports(env, exports, data);

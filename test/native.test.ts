@@ -684,6 +684,20 @@ describe('close', () => {
     c.close();
   });
 
+  test('closeAllSockets closes armed and unarmed sockets alike and says how many', async () => {
+    const [c, a, l] = await pair();
+    let calls = 0;
+    a.owner = (() => calls++) as Listener;
+    expect(a.poll(POLL_READABLE)).toBe(0);
+    expect(native.closeAllSockets()).toBe(3);
+    expect(native.openSockets()).toBe(0);
+    expect([c.fd, a.fd, l.fd]).toEqual([-1, -1, -1]);
+    expect(c.send(Buffer.from('x'), 0, 1, 0)).toBe(-E.EBADF);
+    await turn();
+    expect(calls).toBe(0);
+    expect(native.closeAllSockets()).toBe(0);
+  });
+
   test('closing an armed socket outside the handler', async () => {
     const [l] = listener();
     let calls = 0;
