@@ -30,6 +30,25 @@ import { native } from '../lib/native';
 import { call, expectStatus, netClosed, newOp, register, tick, unregister, wskClose, wskSocket } from './helpers';
 import { conn, connectedPair, netServer, randomBytes, readAll, readBytes, sockaddr, wskBuf, wskConnect } from './conn-helpers';
 
+/**
+ * Pends a WskReceive of bytes [8, 24) of a 64-byte MDL, has the peer send 40 bytes (seeded
+ * `seed`) and checks that exactly that range got the first 16; returns what was sent.
+ */
+async function receiveIntoRange(s: WSK_SOCKET, peer: net.Socket, seed: number): Promise<Uint8Array> {
+  const mem = new Uint8Array(64).fill(0xee);
+  const op = newOp();
+  expectStatus(conn(s).WskReceive(s, wskBuf(mem, 8, 16), 0, op.irp), STATUS_PENDING);
+  const sent = randomBytes(40, seed);
+  peer.write(sent);
+  const irp = await op.done;
+  expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
+  expect(irp.IoStatus.Information).toBe(16);
+  expect(Buffer.compare(Buffer.from(mem.subarray(8, 24)), Buffer.from(sent.subarray(0, 16)))).toBe(0);
+  expect(mem.subarray(0, 8).every((b) => b === 0xee)).toBe(true);
+  expect(mem.subarray(24).every((b) => b === 0xee)).toBe(true);
+  return sent;
+}
+
 describe('connection socket: bind and connect', () => {
   test('WskConnect before WskBind completes STATUS_INVALID_DEVICE_STATE', async () => {
     const p = register();
@@ -258,17 +277,7 @@ describe('connection socket: receive', () => {
   test('a pending WskReceive of a range inside a larger MDL fills that range only', async () => {
     const p = register();
     const { s, peer, close } = await connectedPair(p);
-    const mem = new Uint8Array(64).fill(0xee);
-    const op = newOp();
-    expectStatus(conn(s).WskReceive(s, wskBuf(mem, 8, 16), 0, op.irp), STATUS_PENDING);
-    const sent = randomBytes(40, 3);
-    peer.write(sent);
-    const irp = await op.done;
-    expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
-    expect(irp.IoStatus.Information).toBe(16);
-    expect(Buffer.compare(Buffer.from(mem.subarray(8, 24)), Buffer.from(sent.subarray(0, 16)))).toBe(0);
-    expect(mem.subarray(0, 8).every((b) => b === 0xee)).toBe(true);
-    expect(mem.subarray(24).every((b) => b === 0xee)).toBe(true);
+    const sent = await receiveIntoRange(s, peer, 3);
     // The rest stayed in the socket for the next receive.
     const rest = new Uint8Array(64);
     const op2 = newOp();
@@ -289,17 +298,7 @@ describe('connection socket: receive', () => {
     expectStatus(conn(s).WskReceive(s, wskBuf(first), 0, op1.irp), STATUS_PENDING);
     peer.write('abc');
     expect((await op1.done).IoStatus.Information).toBe(3); // short: the socket is known empty
-    const mem = new Uint8Array(64).fill(0xee);
-    const op = newOp();
-    expectStatus(conn(s).WskReceive(s, wskBuf(mem, 8, 16), 0, op.irp), STATUS_PENDING);
-    const sent = randomBytes(40, 5);
-    peer.write(sent);
-    const irp = await op.done;
-    expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
-    expect(irp.IoStatus.Information).toBe(16);
-    expect(Buffer.compare(Buffer.from(mem.subarray(8, 24)), Buffer.from(sent.subarray(0, 16)))).toBe(0);
-    expect(mem.subarray(0, 8).every((b) => b === 0xee)).toBe(true);
-    expect(mem.subarray(24).every((b) => b === 0xee)).toBe(true);
+    await receiveIntoRange(s, peer, 5);
     await wskClose(s);
     await close();
     await unregister(p);
