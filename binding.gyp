@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "node_wsk",
-      "sources": ["native/binding.cc", "native/socket_handle.cc", "native/resolver.cc"],
+      "sources": ["native/binding.cc", "native/socket_handle.cc", "native/resolver.cc", "native/ring.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O3"],

@@ -1,9 +1,21 @@
-/** Real sockets on loopback; every file ends with no native socket open (test/setup.ts). */
-module.exports = {
+/**
+ * Real sockets on loopback; every file ends with no native socket open (test/setup.ts).
+ * The suite runs twice: with the readiness mechanism the addon picks on this machine
+ * (io_uring where the kernel allows it) and with NODE_WSK_POLLER=uv, so that the
+ * fallback every other machine uses is tested as hard as the default.
+ */
+const project = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
-  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+};
+
+module.exports = {
+  projects: [
+    { ...project, displayName: 'default poller' },
+    { ...project, displayName: 'uv poller', setupFilesAfterEnv: ['<rootDir>/test/poller-uv.ts', ...project.setupFilesAfterEnv] },
+  ],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

@@ -118,6 +118,19 @@ export interface NativeBinding {
   /** Number of native sockets currently open (for leak checks). */
   openSockets(): number;
   /**
+   * How this env learns readiness: 'io_uring' (one multishot poll per armed socket, all
+   * through one ring; Linux 5.17+) or 'uv' (one uv_poll_t per socket), with why not
+   * io_uring. Decided on the first poll() and fixed from then on; NODE_WSK_POLLER=uv in the
+   * environment asks for 'uv'.
+   */
+  poller(): { poller: 'io_uring' | 'uv'; reason: string };
+  /**
+   * Picks the mechanism before this env's first poll(), as NODE_WSK_POLLER does: 0, -EBUSY
+   * when the env already uses the other one, -EINVAL for another name. 'io_uring' still
+   * falls back to 'uv' where the kernel refuses it (see poller()).
+   */
+  usePoller(name: 'io_uring' | 'uv'): number;
+  /**
    * Closes every native socket still open and returns how many there were: for test
    * harnesses, so that a test failing half-way cannot keep the process alive. The WSK objects
    * over them see -EBADF from then on.

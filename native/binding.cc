@@ -4,6 +4,8 @@
 #include <netdb.h>
 #include <netinet/ip.h>
 
+#include <string>
+
 #include "socket_handle.h"
 
 namespace wsk {
@@ -19,7 +21,8 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
   int32_t protocol = Int32Arg(info, 2, "protocol");
   long fd = os::Socket(domain, type, protocol);
   if (fd < 0) return Napi::Number::New(info.Env(), static_cast<double>(fd));
-  return SocketHandle::Adopt(info.Env(), Data(info), static_cast<os::Fd>(fd));
+  bool stream = (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM;
+  return SocketHandle::Adopt(info.Env(), Data(info), static_cast<os::Fd>(fd), stream);
 }
 
 void SetEventHandler(const Napi::CallbackInfo& info) {
@@ -31,6 +34,32 @@ void SetEventHandler(const Napi::CallbackInfo& info) {
   } else {
     throw Napi::TypeError::New(info.Env(), "handler must be a function");
   }
+}
+
+// Which readiness mechanism this env's sockets use: { poller: 'io_uring' | 'uv', reason }.
+Napi::Value Poller(const Napi::CallbackInfo& info) {
+  const char* reason = "";
+  const char* poller = Ring::Describe(Data(info), &reason);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("poller", poller);
+  out.Set("reason", reason);
+  return out;
+}
+
+// usePoller('uv' | 'io_uring'): the choice NODE_WSK_POLLER makes, from JS, before this env's
+// first poll(). 0, -EBUSY once the env has decided otherwise, -EINVAL for another name.
+Napi::Value UsePoller(const Napi::CallbackInfo& info) {
+  EnvData* data = Data(info);
+  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "poller must be 'uv' or 'io_uring'");
+  std::string name = info[0].As<Napi::String>();
+  if (name != "uv" && name != "io_uring") return Napi::Number::New(info.Env(), -EINVAL);
+  bool decided = data->ring != nullptr || data->ring_reason != nullptr;
+  if (decided) {
+    bool uv = data->ring == nullptr;
+    return Napi::Number::New(info.Env(), uv == (name == "uv") ? 0 : -EBUSY);
+  }
+  data->force_uv = name == "uv";
+  return Napi::Number::New(info.Env(), 0);
 }
 
 Napi::Value OpenSockets(const Napi::CallbackInfo& info) {
@@ -109,6 +138,7 @@ void Teardown(napi_async_cleanup_hook_handle, void* arg) {
   auto* data = static_cast<EnvData*>(arg);
   data->tearing_down = true;
   SocketHandle::CloseAll(data);
+  Ring::Close(data);
   CancelAllResolutions(data);
   data->handler.Reset();
   data->constructor.Reset();
@@ -143,6 +173,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   exports.Set("socket", Napi::Function::New<Socket>(env, "socket", data));
   exports.Set("setEventHandler", Napi::Function::New<SetEventHandler>(env, "setEventHandler", data));
+  exports.Set("poller", Napi::Function::New<Poller>(env, "poller", data));
+  exports.Set("usePoller", Napi::Function::New<UsePoller>(env, "usePoller", data));
   exports.Set("openSockets", Napi::Function::New<OpenSockets>(env, "openSockets", data));
   exports.Set("closeAllSockets", Napi::Function::New<CloseAllSockets>(env, "closeAllSockets", data));
   exports.Set("sendById", RawFunction(env, "sendById", SocketHandle::SendById, data));

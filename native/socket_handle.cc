@@ -1,5 +1,12 @@
 #include "socket_handle.h"
 
+#include <poll.h>
+#ifdef __linux__
+#include <linux/io_uring.h>
+#else
+#define IORING_CQE_F_MORE 0
+#endif
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -190,6 +197,11 @@ class IoVecs {
 
   os::IoVec* data() { return iov_.get(); }
   size_t size() const { return count_; }
+  size_t total() {
+    size_t sum = 0;
+    for (uint32_t k = 0; k < count_; k++) sum += iov_[k].iov_len;
+    return sum;
+  }
 
  private:
   static uint32_t Count(const Napi::CallbackInfo& info, size_t i) {
@@ -343,13 +355,14 @@ napi_value SocketHandle::Thunk(napi_env env, napi_callback_info cbinfo) {
   return nullptr;
 }
 
-Napi::Value SocketHandle::Adopt(Napi::Env env, EnvData* data, os::Fd fd) {
+Napi::Value SocketHandle::Adopt(Napi::Env env, EnvData* data, os::Fd fd, bool stream) {
   if (data->handles.Full()) {
     // 2^24 sockets open in one env: no id to give. The process's descriptor limit.
     os::Close(fd);
     return Napi::Number::New(env, -EMFILE);
   }
   data->adopt_fd = fd;
+  data->adopt_stream = stream;
   try {
     if (data->token.IsEmpty()) {
       data->token = Napi::Persistent(Napi::External<EnvData>::New(env, data));
@@ -391,6 +404,7 @@ SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : ObjectWrap(info) {
   slot_ = slot;
   // Nothing below can throw: once the descriptor is taken, this object owns it.
   fd_ = data->adopt_fd;
+  stream_ = data->adopt_stream;
   data->adopt_fd = os::kNoFd;
   data_ = data;
   next_ = data->open;
@@ -417,6 +431,14 @@ void SocketHandle::Close() {
     uv_close(reinterpret_cast<uv_handle_t*>(poll_), OnClosed);
     poll_ = nullptr;
   }
+  if (Ring* ring = data_->ring) {
+    // The kernel's poll holds the file until it is removed, and with it the connection
+    // (no FIN before that): the removal is submitted now, or at the end of this round.
+    if (ring_tag_ != 0) ring->Cancel(ring_tag_);
+    if (interest_ != 0) ring->Release();
+  }
+  ring_tag_ = 0;
+  interest_ = 0;
   os::Close(fd_);
   fd_ = os::kNoFd;
   data_->handles.Free(slot_);
@@ -445,6 +467,9 @@ int SocketHandle::UvEvents(int interest) {
 
 void SocketHandle::Disarm() {
   if (poll_ != nullptr) uv_poll_stop(poll_);
+  // With the ring the kernel's poll stays (lazily, as libuv leaves epoll alone) until it
+  // reports something nobody asked for, or the socket closes: re-arming is then free.
+  if (interest_ != 0 && data_->ring != nullptr) data_->ring->Release();
   interest_ = 0;
   DropSelfRef();
 }
@@ -472,24 +497,181 @@ Napi::Value SocketHandle::Poll(const Napi::CallbackInfo& info) {
     Disarm();
     return Napi::Number::New(env, 0);
   }
+  Ring* ring = Ring::Get(data_);
+  return Napi::Number::New(env, ring != nullptr ? PollRing(ring, events) : PollUv(events));
+}
+
+int SocketHandle::PollUv(int events) {
   if (poll_ == nullptr) {
     auto* poll = new uv_poll_t;
     int r = uv_poll_init_socket(data_->loop, poll, fd_);
     if (r != 0) {
       delete poll;
-      return Napi::Number::New(env, r);
+      return r;
     }
     poll->data = this;
     poll_ = poll;
   }
   int r = uv_poll_start(poll_, UvEvents(events), OnPoll);
-  if (r != 0) return Napi::Number::New(env, r);
+  if (r != 0) return r;
   if (!TakeSelfRef()) {
     uv_poll_stop(poll_);
-    return Napi::Number::New(env, -ENOMEM);
+    return -ENOMEM;
   }
   interest_ = events;
-  return Napi::Number::New(env, 0);
+  return 0;
+}
+
+namespace {
+
+// POLL_* interest -> the poll(2) bits the kernel watches. POLLRDHUP goes with reading, as
+// UV_DISCONNECT does in UvEvents; POLLERR and POLLHUP are always reported.
+uint32_t KernelMask(int interest) {
+  return (interest & kPollReadable ? POLLIN | POLLRDHUP : 0) | (interest & kPollWritable ? POLLOUT : 0);
+}
+
+}  // namespace
+
+int SocketHandle::PollRing(Ring* ring, int events) {
+  uint32_t want = KernelMask(events);
+  if (!TakeSelfRef()) return -ENOMEM;
+  if (ring_tag_ != 0 && (ring_mask_ & want) == want) {
+    // The kernel's poll already covers this; it reports only what happens from now on, so
+    // a bit newly asked for is reported at once unless a call showed there is nothing.
+    int fresh = events & ~interest_;
+    uint32_t owed = (fresh & kPollReadable && !read_drained_ ? POLLIN : 0) |
+                    (fresh & kPollWritable && !write_drained_ ? POLLOUT : 0);
+    if (owed != 0) {
+      ring_events_ |= owed;
+      Queue();
+    }
+  } else {
+    // A new poll: the kernel checks readiness as it arms it, so nothing is owed.
+    if (ring_tag_ != 0) ring->Cancel(ring_tag_);
+    ring_tag_ = 0;
+    uint64_t tag = ring->NewTag(slot_);
+    if (!ring->Arm(fd_, want, tag)) {
+      if (interest_ != 0) ring->Release();
+      interest_ = 0;
+      DropSelfRef();
+      return -EAGAIN;
+    }
+    ring_tag_ = tag;
+    ring_mask_ = want;
+    ring_events_ = 0;
+  }
+  if (interest_ == 0) ring->Retain();
+  interest_ = events;
+  return 0;
+}
+
+void SocketHandle::Queue() {
+  if (ring_queued_) return;
+  ring_queued_ = true;
+  data_->ring->Queue(slot_);
+}
+
+void SocketHandle::OnRingCompletion(EnvData* data, uint64_t tag, int32_t res, uint32_t flags) {
+  SocketHandle* self = data->handles.AtSlot(static_cast<uint32_t>(tag & ((uint64_t{1} << HandleTable::kSlotBits) - 1)));
+  if (self == nullptr || self->ring_tag_ != tag) return;  // an earlier poll, or a closed socket
+  uint32_t seen = res >= 0 ? static_cast<uint32_t>(res) : (res == -ECANCELED ? 0 : POLLERR);
+  if ((flags & IORING_CQE_F_MORE) == 0) {
+    // The kernel ended the poll (it does when completions overflow, for one). Armed again
+    // while wanted; the new poll reports the state it finds.
+    self->ring_tag_ = 0;
+    self->ring_mask_ = 0;
+    if (self->interest_ != 0 && res >= 0) {
+      uint64_t again = data->ring->NewTag(self->slot_);
+      if (data->ring->Arm(self->fd_, KernelMask(self->interest_), again)) {
+        self->ring_tag_ = again;
+        self->ring_mask_ = KernelMask(self->interest_);
+      }
+    }
+  }
+  if (seen & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) self->read_drained_ = false;
+  if (seen & (POLLRDHUP | POLLHUP | POLLERR)) self->hung_up_ = true;
+  if (seen & (POLLOUT | POLLHUP | POLLERR)) self->write_drained_ = false;
+  if (self->interest_ == 0) {
+    // Disarmed since: now is the time to stop the kernel's poll.
+    if (self->ring_tag_ != 0) data->ring->Cancel(self->ring_tag_);
+    self->ring_tag_ = 0;
+    self->ring_mask_ = 0;
+    self->ring_events_ = 0;
+    return;
+  }
+  if (seen == 0) return;
+  self->ring_events_ |= seen;
+  self->Queue();
+}
+
+void SocketHandle::DeliverRing(EnvData* data, uint32_t slot) {
+  SocketHandle* self = data->handles.AtSlot(slot);
+  if (self == nullptr || !self->ring_queued_) return;
+  self->ring_queued_ = false;
+  uint32_t seen = self->ring_events_;
+  self->ring_events_ = 0;
+  int interest = self->interest_;
+  if (interest == 0 || seen == 0) return;
+  // As libuv reports for uv_poll: an error or hang-up makes the socket ready for whatever
+  // was asked (the next call returns the real error), POLLERR with status UV_EBADF.
+  int events = (seen & POLLIN ? kPollReadable : 0) | (seen & POLLOUT ? kPollWritable : 0);
+  if (seen & (POLLERR | POLLHUP)) events |= interest;
+  events &= interest;
+  if ((seen & POLLRDHUP) && (interest & kPollReadable)) events |= kPollDisconnect | kPollReadable;
+  if (events == 0) {
+    // Only bits nobody asks for any more: narrow the kernel's poll now.
+    Ring* ring = data->ring;
+    if (self->ring_tag_ != 0) ring->Cancel(self->ring_tag_);
+    uint64_t tag = ring->NewTag(slot);
+    self->ring_tag_ = 0;
+    self->ring_mask_ = 0;
+    if (ring->Arm(self->fd_, KernelMask(interest), tag)) {
+      self->ring_tag_ = tag;
+      self->ring_mask_ = KernelMask(interest);
+    }
+    return;
+  }
+  int status = seen & POLLERR ? UV_EBADF : 0;
+  napi_env env = self->Env();
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  // The local keeps the wrapper (and `self`) alive through the call and the checks after
+  // it, even if the handler closes the socket and drops the last reference.
+  napi_value object = nullptr;
+  napi_get_reference_value(env, *self, &object);
+  if (!CallHandler(env, data, object, events, status)) {
+    self->Disarm();
+  } else if (self->fd_ != os::kNoFd && self->interest_ != 0) {
+    // Level-triggered, as promised: what was reported and not shown used up by a call is
+    // reported again (see ring.h).
+    uint32_t owed = (events & kPollReadable && self->interest_ & kPollReadable && !self->read_drained_ ? POLLIN : 0) |
+                    (events & kPollWritable && self->interest_ & kPollWritable && !self->write_drained_ ? POLLOUT : 0);
+    if (owed != 0) {
+      self->ring_events_ |= owed;
+      self->Queue();
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+bool SocketHandle::CallHandler(napi_env env, EnvData* data, napi_value object, int events, int status) {
+  if (data->handler.IsEmpty() || object == nullptr) return false;
+  napi_value argv[3] = {object, nullptr, nullptr};
+  napi_create_int32(env, events, &argv[1]);
+  napi_create_int32(env, status, &argv[2]);
+  napi_value fn = nullptr;
+  napi_get_reference_value(env, data->handler, &fn);
+  // MakeCallback (not a plain call) so process.nextTick and promise jobs run when the
+  // handler returns, as after any Node handle callback.
+  if (napi_make_callback(env, data->async_context, object, fn, 3, argv, nullptr) != napi_ok) {
+    bool pending = false;
+    napi_value error;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+        napi_get_and_clear_last_exception(env, &error) == napi_ok) {
+      napi_fatal_exception(env, error);
+    }
+  }
+  return true;
 }
 
 void SocketHandle::OnPoll(uv_poll_t* poll, int status, int uv_events) {
@@ -512,26 +694,21 @@ void SocketHandle::OnPoll(uv_poll_t* poll, int status, int uv_events) {
     events |= self->interest_;
     if (uv_poll_start(poll, UvEvents(self->interest_), OnPoll) != 0) self->Disarm();
   }
-  if (data->handler.IsEmpty() || object == nullptr) {
-    self->Disarm();
-  } else {
-    napi_value argv[3] = {object, nullptr, nullptr};
-    napi_create_int32(env, events, &argv[1]);
-    napi_create_int32(env, status, &argv[2]);
-    napi_value fn = nullptr;
-    napi_get_reference_value(env, data->handler, &fn);
-    // MakeCallback (not a plain call) so process.nextTick and promise jobs run when the
-    // handler returns, as after any Node handle callback.
-    if (napi_make_callback(env, data->async_context, object, fn, 3, argv, nullptr) != napi_ok) {
-      bool pending = false;
-      napi_value error;
-      if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
-          napi_get_and_clear_last_exception(env, &error) == napi_ok) {
-        napi_fatal_exception(env, error);
-      }
-    }
-  }
+  if (!CallHandler(env, data, object, events, status)) self->Disarm();
   napi_close_handle_scope(env, scope);
+}
+
+void SocketHandle::NoteRead(long result, size_t asked, int flags) {
+  if (result == -EAGAIN || result == -EWOULDBLOCK ||
+      (stream_ && !hung_up_ && result > 0 && static_cast<size_t>(result) < asked && (flags & MSG_PEEK) == 0)) {
+    read_drained_ = true;
+  }
+}
+
+void SocketHandle::NoteWrite(long result, size_t asked) {
+  if (result == -EAGAIN || result == -EWOULDBLOCK || (stream_ && result >= 0 && static_cast<size_t>(result) < asked)) {
+    write_drained_ = true;
+  }
 }
 
 // --- socket calls -----------------------------------------------------------------------
@@ -586,9 +763,10 @@ Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
   long fd = os::Accept(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+  NoteRead(fd, 0, 0);
   if (fd < 0) return RESULT(fd);
   if (want_addr) FromSockaddr(ss, len, out.data);
-  return Adopt(info.Env(), data_, static_cast<os::Fd>(fd));
+  return Adopt(info.Env(), data_, static_cast<os::Fd>(fd), true);
 }
 
 Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
@@ -603,7 +781,10 @@ Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
   sockaddr_storage ss;
   long len = ToSockaddr(addr, &ss);
   if (len < 0) return RESULT(len);
-  return RESULT(os::Connect(fd_, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)));
+  long r = os::Connect(fd_, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len));
+  // Under way: the kernel wakes the socket's pollers when it connects or fails.
+  if (r == -EINPROGRESS) write_drained_ = true;
+  return RESULT(r);
 }
 
 Napi::Value SocketHandle::TakeError(const Napi::CallbackInfo& info) {
@@ -621,36 +802,36 @@ long RecvSlice(os::Fd fd, uint8_t* data, size_t length, int flags) {
   return os::RecvFrom(fd, data, length, flags, nullptr, nullptr);
 }
 
-// send/recv and sendById/recvById after their first arguments: (buf, offset, length, flags)
-// from argument `first` on are checked, and only then is fd_of() asked for the descriptor
-// (os::kNoFd: closed, -EBADF). Nothing between that and the system call can run JS.
-template <long (*Op)(os::Fd, uint8_t*, size_t, int), typename FdOf>
-Napi::Value SliceCall(const Napi::CallbackInfo& info, size_t first, FdOf fd_of) {
-  View buf = SliceArgs(info, first);
-  int32_t flags = Int32Arg(info, first + 3, "flags");
-  os::Fd fd = fd_of();
-  if (fd == os::kNoFd) return RESULT(-EBADF);
-  return RESULT(Op(fd, buf.data, buf.length, flags));
-}
-
 }  // namespace
 
+// send/recv and sendById/recvById after their first arguments: (buf, offset, length, flags)
+// from argument `first` on are checked, and only then is self_of() asked for the socket
+// (nullptr or closed: -EBADF). Nothing between that and the system call can run JS.
+template <SocketHandle::SliceOp Op, bool kRead, typename SelfOf>
+Napi::Value SocketHandle::SliceCall(const Napi::CallbackInfo& info, size_t first, SelfOf self_of) {
+  View buf = SliceArgs(info, first);
+  int32_t flags = Int32Arg(info, first + 3, "flags");
+  SocketHandle* self = self_of();
+  if (self == nullptr || self->fd_ == os::kNoFd) return RESULT(-EBADF);
+  long r = Op(self->fd_, buf.data, buf.length, flags);
+  if (kRead) self->NoteRead(r, buf.length, flags);
+  else self->NoteWrite(r, buf.length);
+  return RESULT(r);
+}
+
 Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
-  return SliceCall<SendSlice>(info, 0, [this] { return fd_; });
+  return SliceCall<SendSlice, false>(info, 0, [this] { return this; });
 }
 
 // No `this` (no type tag, no unwrap): the id is the capability, looked up in the table of
 // the env the function was made for.
-template <SocketHandle::SliceOp Op>
+template <SocketHandle::SliceOp Op, bool kRead>
 napi_value SocketHandle::ById(napi_env env, napi_callback_info cbinfo) {
   try {
     Napi::CallbackInfo info(env, cbinfo);
     double id = NumberArg(info, 0, "id");
     auto* data = static_cast<EnvData*>(info.Data());
-    return SliceCall<Op>(info, 1, [data, id] {
-      SocketHandle* self = data->handles.Find(id);
-      return self != nullptr ? self->fd_ : os::kNoFd;
-    });
+    return SliceCall<Op, kRead>(info, 1, [data, id] { return data->handles.Find(id); });
   } catch (const Napi::Error& e) {
     e.ThrowAsJavaScriptException();
   } catch (const std::bad_alloc&) {
@@ -660,29 +841,33 @@ napi_value SocketHandle::ById(napi_env env, napi_callback_info cbinfo) {
 }
 
 napi_value SocketHandle::SendById(napi_env env, napi_callback_info cbinfo) {
-  return ById<SendSlice>(env, cbinfo);
+  return ById<SendSlice, false>(env, cbinfo);
 }
 
 napi_value SocketHandle::RecvById(napi_env env, napi_callback_info cbinfo) {
-  return ById<RecvSlice>(env, cbinfo);
+  return ById<RecvSlice, true>(env, cbinfo);
 }
 
 Napi::Value SocketHandle::SendV(const Napi::CallbackInfo& info) {
   IoVecs bufs(info, 0);
   int32_t flags = Int32Arg(info, 1, "flags");
   RETURN_IF_CLOSED();
-  return RESULT(os::SendV(fd_, bufs.data(), bufs.size(), flags));
+  long r = os::SendV(fd_, bufs.data(), bufs.size(), flags);
+  NoteWrite(r, bufs.total());
+  return RESULT(r);
 }
 
 Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
-  return SliceCall<RecvSlice>(info, 0, [this] { return fd_; });
+  return SliceCall<RecvSlice, true>(info, 0, [this] { return this; });
 }
 
 Napi::Value SocketHandle::RecvV(const Napi::CallbackInfo& info) {
   IoVecs bufs(info, 0);
   int32_t flags = Int32Arg(info, 1, "flags");
   RETURN_IF_CLOSED();
-  return RESULT(os::RecvV(fd_, bufs.data(), bufs.size(), flags));
+  long r = os::RecvV(fd_, bufs.data(), bufs.size(), flags);
+  NoteRead(r, bufs.total(), flags);
+  return RESULT(r);
 }
 
 Napi::Value SocketHandle::SendTo(const Napi::CallbackInfo& info) {
@@ -691,12 +876,16 @@ Napi::Value SocketHandle::SendTo(const Napi::CallbackInfo& info) {
   View addr;
   bool has_addr = OptionalViewArg(info, 4, "addr", &addr);
   RETURN_IF_CLOSED();
-  if (!has_addr) return RESULT(os::SendTo(fd_, buf.data, buf.length, flags, nullptr, 0));
   sockaddr_storage ss;
-  long len = ToSockaddr(addr, &ss);
-  if (len < 0) return RESULT(len);
-  return RESULT(os::SendTo(fd_, buf.data, buf.length, flags, reinterpret_cast<sockaddr*>(&ss),
-                           static_cast<socklen_t>(len)));
+  long len = 0;
+  if (has_addr) {
+    len = ToSockaddr(addr, &ss);
+    if (len < 0) return RESULT(len);
+  }
+  long r = os::SendTo(fd_, buf.data, buf.length, flags, has_addr ? reinterpret_cast<sockaddr*>(&ss) : nullptr,
+                      static_cast<socklen_t>(len));
+  NoteWrite(r, buf.length);
+  return RESULT(r);
 }
 
 Napi::Value SocketHandle::RecvFrom(const Napi::CallbackInfo& info) {
@@ -709,6 +898,7 @@ Napi::Value SocketHandle::RecvFrom(const Napi::CallbackInfo& info) {
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
   long r = os::RecvFrom(fd_, buf.data, buf.length, flags, reinterpret_cast<sockaddr*>(&ss), &len);
+  NoteRead(r, buf.length, flags);
   if (r >= 0 && want_addr) FromSockaddr(ss, len, out.data);
   return RESULT(r);
 }
@@ -736,6 +926,7 @@ Napi::Value SocketHandle::RecvMsgMethod(const Napi::CallbackInfo& info) {
     m.msg_controllen = control.length;
   }
   long r = os::RecvMsg(fd_, &m, flags);
+  NoteRead(r, bufs.total(), flags);
   if (r < 0) return RESULT(r);
   if (want_addr) FromSockaddr(ss, m.msg_namelen, addr_out.data);
   out[0] = m.msg_flags;
@@ -766,7 +957,9 @@ Napi::Value SocketHandle::SendMsgMethod(const Napi::CallbackInfo& info) {
     m.msg_control = control.data;
     m.msg_controllen = control.length;
   }
-  return RESULT(os::SendMsg(fd_, &m, flags));
+  long r = os::SendMsg(fd_, &m, flags);
+  NoteWrite(r, bufs.total());
+  return RESULT(r);
 }
 
 // recvmmsg(area, slotSize, count, meta, addrs, control, controlSlot, flags): up to `count`
@@ -820,6 +1013,8 @@ Napi::Value SocketHandle::RecvMMsg(const Napi::CallbackInfo& info) {
     msgs[i].msg_len = 0;
   }
   long n = os::RecvMMsg(fd_, msgs.get(), count, flags);
+  // Fewer datagrams than asked: the queue ran empty (recvmmsg stops at EAGAIN).
+  if (n == -EAGAIN || n == -EWOULDBLOCK || (n >= 0 && n < static_cast<long>(count) && (flags & MSG_PEEK) == 0)) read_drained_ = true;
   if (n < 0) return RESULT(n);
   for (long i = 0; i < n; i++) {
     const msghdr& m = msgs[i].msg_hdr;
@@ -884,7 +1079,9 @@ Napi::Value SocketHandle::SendMMsg(const Napi::CallbackInfo& info) {
     }
     msgs[i].msg_len = 0;
   }
-  return RESULT(os::SendMMsg(fd_, msgs.get(), static_cast<unsigned>(count), flags));
+  long r = os::SendMMsg(fd_, msgs.get(), static_cast<unsigned>(count), flags);
+  if (r == -EAGAIN || r == -EWOULDBLOCK || (r >= 0 && r < static_cast<long>(count))) write_drained_ = true;
+  return RESULT(r);
 }
 
 Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {

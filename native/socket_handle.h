@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "platform.h"
+#include "ring.h"
 
 namespace wsk {
 
@@ -44,6 +45,8 @@ class HandleTable {
   void Free(uint32_t slot);
   bool Full() const { return free_ == kNoSlot && slots_.size() == (size_t{1} << kSlotBits); }
   double IdOf(uint32_t slot) const { return slots_[slot].id; }
+  // The open socket in `slot`, or nullptr (any slot number is safe).
+  SocketHandle* AtSlot(uint32_t slot) const { return slot < slots_.size() ? slots_[slot].socket : nullptr; }
 
   // The open socket `id` names, or nullptr. Any double is safe here: NaN, negative,
   // fractional, huge, stale or another env's.
@@ -89,6 +92,12 @@ struct EnvData {
   napi_async_cleanup_hook_handle cleanup_hook = nullptr;
   // Hand-over slot for SocketHandle::Adopt; see the constructor.
   os::Fd adopt_fd = os::kNoFd;
+  bool adopt_stream = false;
+  // Readiness through io_uring (ring.h), made on the first poll(); null before, and for
+  // good once ring_reason says why not.
+  Ring* ring = nullptr;
+  const char* ring_reason = nullptr;
+  bool force_uv = false;  // usePoller('uv')
   // Name resolutions on the thread pool (resolver.cc), by id; teardown waits for them.
   std::unordered_map<uint32_t, struct Resolution*> resolutions;
   uint32_t next_resolution = 1;
@@ -121,9 +130,10 @@ void CancelAllResolutions(EnvData* data);
 class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
  public:
   static Napi::Function MakeClass(Napi::Env env, EnvData* data);
-  // Wraps a freshly created descriptor; the descriptor is closed if wrapping fails, and
-  // -EMFILE is returned (the descriptor closed) when the env's id table is full.
-  static Napi::Value Adopt(Napi::Env env, EnvData* data, os::Fd fd);
+  // Wraps a freshly created descriptor (`stream`: a SOCK_STREAM socket); the descriptor is
+  // closed if wrapping fails, and -EMFILE is returned (the descriptor closed) when the
+  // env's id table is full.
+  static Napi::Value Adopt(Napi::Env env, EnvData* data, os::Fd fd, bool stream);
   // Env teardown: closes every socket JS left open.
   static void CloseAll(EnvData* data);
 
@@ -132,6 +142,11 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   // number that names no open socket of this env. The function's data is its EnvData.
   static napi_value SendById(napi_env env, napi_callback_info cbinfo);
   static napi_value RecvById(napi_env env, napi_callback_info cbinfo);
+
+  // From Ring: a completion of the multishot poll `tag`, and delivery of what a socket in
+  // `slot` has become ready for.
+  static void OnRingCompletion(EnvData* data, uint64_t tag, int32_t res, uint32_t flags);
+  static void DeliverRing(EnvData* data, uint32_t slot);
 
   explicit SocketHandle(const Napi::CallbackInfo& info);
   ~SocketHandle() override;
@@ -142,10 +157,22 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   static napi_value Thunk(napi_env env, napi_callback_info cbinfo);
   // One transfer into or out of a slice of a view: what send/recv do after the checks.
   using SliceOp = long (*)(os::Fd fd, uint8_t* data, size_t length, int flags);
-  template <SliceOp Op>
+  template <SliceOp Op, bool kRead>
   static napi_value ById(napi_env env, napi_callback_info cbinfo);
+  template <SliceOp Op, bool kRead, typename SelfOf>
+  static Napi::Value SliceCall(const Napi::CallbackInfo& info, size_t first, SelfOf self_of);
   static void OnPoll(uv_poll_t* poll, int status, int events);
   static int UvEvents(int interest);
+  // Calls the env's handler with (socket, events, status) as a Node callback; false when
+  // there is no handler or no object left to report on.
+  static bool CallHandler(napi_env env, EnvData* data, napi_value object, int events, int status);
+  int PollUv(int events);
+  int PollRing(Ring* ring, int events);
+  void Queue();
+  // What a call on the socket showed (see ring.h): the kernel has nothing more to read, or
+  // no room to write, for now, and owes a wakeup when that changes.
+  void NoteRead(long result, size_t asked, int flags);
+  void NoteWrite(long result, size_t asked);
   static void OnClosed(uv_handle_t* handle);
 
   void Close();
@@ -186,9 +213,22 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   uv_poll_t* poll_ = nullptr;
   // The POLL_* bits armed by poll(), 0 when disarmed.
   int interest_ = 0;
+  // With the ring: the tag of this socket's multishot poll (0: none), the poll bits it
+  // watches (which may be more than interest_ asks: narrowing is lazy) and the bits seen
+  // but not yet delivered.
+  uint64_t ring_tag_ = 0;
+  uint32_t ring_mask_ = 0;
+  uint32_t ring_events_ = 0;
   // Whether the wrapper holds a strong reference to its own JS object: exactly while
   // readiness is armed, as Node's HandleWrap does for an active handle.
   bool self_ref_ = false;
+  bool stream_ = false;
+  bool ring_queued_ = false;
+  bool read_drained_ = false;
+  bool write_drained_ = false;
+  // The peer's FIN (or an error) was seen: from then on reading stays possible with no
+  // wakeup to come, so a short read no longer means drained.
+  bool hung_up_ = false;
   SocketHandle* prev_ = nullptr;
   SocketHandle* next_ = nullptr;
 };

@@ -2,6 +2,7 @@
 // contract in lib/native.ts. Anything that may end a process runs in a child process.
 import { afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'child_process';
+import { readFileSync } from 'fs';
 import * as path from 'path';
 import {
   native,
@@ -619,6 +620,126 @@ describe('readiness', () => {
     expect(s.poll(POLL_DISCONNECT)).toBe(-E.EINVAL);
     expect(s.poll(0)).toBe(0);
     s.close();
+  });
+});
+
+describe('level-triggered readiness (whatever the poller)', () => {
+  test('native.poller() names the mechanism: io_uring where the kernel allows it, uv when asked', () => {
+    const { poller, reason } = native.poller();
+    if (/usePoller|NODE_WSK_POLLER/.test(reason)) {
+      expect(poller).toBe('uv'); // asked for (test/poller-uv.ts, or the environment)
+      expect(native.usePoller('io_uring')).toBe(-E.EBUSY);
+      expect(native.usePoller('uv')).toBe(0);
+      return;
+    }
+    let disabled = '';
+    try {
+      disabled = readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim();
+    } catch {
+      disabled = 'unknown';
+    }
+    if (process.platform !== 'linux' || disabled !== '0') {
+      console.warn(`skipped: io_uring not offered here (platform ${process.platform}, io_uring_disabled ${disabled}); poller ${poller}: ${reason}`);
+      expect(poller).toBe('uv');
+      return;
+    }
+    expect({ poller, reason }).toEqual({ poller: 'io_uring', reason: '' });
+    expect(native.usePoller('uv')).toBe(-E.EBUSY);
+    expect(native.usePoller('io_uring')).toBe(0);
+    expect(native.usePoller('epoll' as 'uv')).toBe(-E.EINVAL);
+  });
+
+  test('bytes left unread are reported again with no new data arriving, until a read finds none', async () => {
+    const [c, a, l] = await pair();
+    expect(c.send(Buffer.alloc(100, 7), 0, 100, 0)).toBe(100);
+    await turn();
+    const chunk = Buffer.alloc(10);
+    let got = 0;
+    let calls = 0;
+    await new Promise<void>((resolve) => {
+      a.owner = (() => {
+        calls++;
+        const n = a.recv(chunk, 0, 10, 0); // a full read each time: more may be waiting
+        if (n > 0) got += n;
+        if (got === 100) resolve();
+      }) as Listener;
+      expect(a.poll(POLL_READABLE)).toBe(0);
+    });
+    await turn();
+    const settled = calls;
+    await turn();
+    expect(got).toBe(100);
+    expect(calls).toBe(settled); // nothing left: no more reports
+    closeAll(c, a, l);
+  });
+
+  test("the peer's FIN behind a short read is still reported", async () => {
+    const [c, a, l] = await pair();
+    expect(c.send(Buffer.from('abc'), 0, 3, 0)).toBe(3);
+    expect(c.shutdown(C.SHUT_WR)).toBe(0);
+    await turn(); // data and FIN both queued before anyone looks
+    const results: number[] = [];
+    const buf = Buffer.alloc(10);
+    await new Promise<void>((resolve) => {
+      a.owner = (() => {
+        const n = a.recv(buf, 0, 10, 0);
+        results.push(n);
+        if (n <= 0) {
+          a.poll(0);
+          resolve();
+        }
+      }) as Listener;
+      expect(a.poll(POLL_READABLE)).toBe(0);
+    });
+    expect(results).toEqual([3, 0]);
+    closeAll(c, a, l);
+  }, 10000);
+
+  test('data a handler left behind is reported when readiness is armed again, without new data', async () => {
+    const [c, a, l] = await pair();
+    expect(c.send(Buffer.from('0123456789'), 0, 10, 0)).toBe(10);
+    const first = Buffer.alloc(4);
+    await new Promise<void>((resolve) => {
+      a.owner = (() => {
+        expect(a.recv(first, 0, 4, 0)).toBe(4);
+        a.poll(0);
+        resolve();
+      }) as Listener;
+      expect(a.poll(POLL_READABLE)).toBe(0);
+    });
+    await turn();
+    const { events } = await next(a, POLL_READABLE);
+    expect(events & POLL_READABLE).toBe(POLL_READABLE);
+    const rest = Buffer.alloc(16);
+    expect(a.recv(rest, 0, 16, 0)).toBe(6);
+    expect(Buffer.concat([first, rest.subarray(0, 6)]).toString()).toBe('0123456789');
+    closeAll(c, a, l);
+  });
+
+  test('closing a socket with readiness armed sends its FIN at once, inside a handler or not', async () => {
+    const [c, a, l] = await pair();
+    a.owner = (() => undefined) as Listener;
+    expect(a.poll(POLL_READABLE)).toBe(0);
+    a.close(); // outside any handler
+    const eof = Buffer.alloc(1);
+    await next(c, POLL_READABLE);
+    expect(c.recv(eof, 0, 1, 0)).toBe(0);
+
+    const [c2, a2, l2] = await pair();
+    const closed = new Promise<void>((resolve) => {
+      a2.owner = (() => {
+        a2.close(); // inside the handler
+        resolve();
+      }) as Listener;
+    });
+    expect(a2.poll(POLL_READABLE)).toBe(0);
+    expect(c2.send(Buffer.from('x'), 0, 1, 0)).toBe(1);
+    await closed;
+    // The peer had unread data, so the close resets: either way the client hears of it.
+    const { events } = await next(c2, POLL_READABLE);
+    expect(events & POLL_READABLE).toBe(POLL_READABLE);
+    expect([0, -E.ECONNRESET]).toContain(c2.recv(eof, 0, 1, 0));
+    closeAll(c, l, c2, l2);
   });
 });
 
