@@ -1,9 +1,11 @@
 // npm run bench:floor [-- --runs=5] [-- --quick]: where the limits of cases B and C are.
-// The same request/response workload, five ways, alternated run by run, medians:
-//   C, no runtime      bench/floor/rr-floor.c: epoll + recv/send, what the kernel allows
+// The same request/response workload, seven ways, alternated run by run, medians:
+//   C, epoll           bench/floor/rr-floor.c: epoll + recv/send, what the kernel allows
+//   C, io_uring        the same with readiness as native/ring.cc gets it (multishot poll)
 //   addon transport    bench/floor/raw-addon.ts: node-wsk's native layer, no WSK model
 //   node:net           the built-in
 //   node-wsk irp/event the package, as in `npm run bench`
+//   node-wsk irp, uv   the same with NODE_WSK_POLLER=uv (one uv_poll_t per socket)
 // with CPU time per round trip split into user and system, and each figure's ratio to node:net.
 // Writes bench/results/floor.json (floor-quick.json for --quick, ignored by git).
 import { execFileSync } from 'child_process';
@@ -46,6 +48,14 @@ function buildFloor(): string | null {
   }
 }
 
+function ioUringOffered(): boolean {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim() === '0';
+  } catch {
+    return false;
+  }
+}
+
 interface Way {
   name: string;
   cmd: (w: Workload) => string[];
@@ -55,12 +65,18 @@ function ways(floorBin: string | null): Way[] {
   const rr = path.join(__dirname, 'cases', 'tcp-rr.js');
   const args = (w: Workload) => [`--conns=${w.conns}`, `--rounds=${w.rounds}`, `--size=${w.size}`];
   const list: Way[] = [];
-  if (floorBin) list.push({ name: 'C, no runtime', cmd: (w) => [floorBin, String(w.conns), String(w.rounds), String(w.size)] });
+  if (floorBin) {
+    const c = (w: Workload) => [floorBin, String(w.conns), String(w.rounds), String(w.size)];
+    list.push({ name: 'C, epoll', cmd: (w) => [...c(w), 'epoll'] });
+    if (ioUringOffered()) list.push({ name: 'C, io_uring', cmd: (w) => [...c(w), 'uring'] });
+    else process.stderr.write('no C io_uring floor: io_uring is not offered here (kernel.io_uring_disabled)\n');
+  }
   list.push(
     { name: 'addon transport', cmd: (w) => [process.execPath, path.join(__dirname, 'floor', 'raw-addon.js'), ...args(w)] },
     { name: 'node:net', cmd: (w) => [process.execPath, rr, '--impl=net', '--mode=one', ...args(w)] },
     { name: 'node-wsk irp', cmd: (w) => [process.execPath, rr, '--impl=wsk', '--recv=irp', '--mode=one', ...args(w)] },
     { name: 'node-wsk event', cmd: (w) => [process.execPath, rr, '--impl=wsk', '--recv=event', '--mode=one', ...args(w)] },
+    { name: 'node-wsk irp, uv', cmd: (w) => ['env', 'NODE_WSK_POLLER=uv', process.execPath, rr, '--impl=wsk', '--recv=irp', '--mode=one', ...args(w)] },
   );
   return list;
 }

@@ -158,7 +158,7 @@ void Ring::OnClosed(uv_handle_t* handle) {
 
 const char* Ring::Describe(EnvData* data, const char** reason) {
   Ring* ring = Get(data);
-  *reason = ring != nullptr ? "" : data->ring_reason;
+  *reason = ring != nullptr ? "" : data->ring_reason != nullptr ? data->ring_reason : "the env is shutting down";
   return ring != nullptr ? "io_uring" : "uv";
 }
 

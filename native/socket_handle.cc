@@ -577,10 +577,11 @@ void SocketHandle::OnRingCompletion(EnvData* data, uint64_t tag, int32_t res, ui
   uint32_t seen = res >= 0 ? static_cast<uint32_t>(res) : (res == -ECANCELED ? 0 : POLLERR);
   if ((flags & IORING_CQE_F_MORE) == 0) {
     // The kernel ended the poll (it does when completions overflow, for one). Armed again
-    // while wanted; the new poll reports the state it finds.
+    // while wanted, whatever the reason but the ring's own end; the new poll reports the
+    // state it finds.
     self->ring_tag_ = 0;
     self->ring_mask_ = 0;
-    if (self->interest_ != 0 && res >= 0) {
+    if (self->interest_ != 0 && res != -ECANCELED) {
       uint64_t again = data->ring->NewTag(self->slot_);
       if (data->ring->Arm(self->fd_, KernelMask(self->interest_), again)) {
         self->ring_tag_ = again;
