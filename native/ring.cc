@@ -121,13 +121,22 @@ bool Ring::Setup() {
   cq_mask_ = *reinterpret_cast<unsigned*>(base + p.cq_off.ring_mask);
   cqes_ = reinterpret_cast<io_uring_cqe*>(base + p.cq_off.cqes);
 
-  uv_poll_init(data_->loop, &watcher_, fd_);
+  if (uv_poll_init(data_->loop, &watcher_, fd_) != 0) {
+    munmap(sqes, sqes_size_);
+    munmap(rings, rings_size_);
+    data_->ring_reason = "libuv could not watch the io_uring";
+    close(fd_);
+    fd_ = -1;
+    return false;
+  }
   uv_idle_init(data_->loop, &idle_);
   watcher_.data = this;
   idle_.data = this;
   open_handles_ = 2;
+  // Readable while completions wait; started once and for all. It keeps the loop alive
+  // only while some socket is armed (Retain / Release), as the sockets' own watchers did.
   uv_poll_start(&watcher_, UV_READABLE, OnReadable);
-  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_));  // until a socket is armed
+  uv_unref(reinterpret_cast<uv_handle_t*>(&watcher_));
   return true;
 }
 
