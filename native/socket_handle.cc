@@ -538,31 +538,41 @@ int SocketHandle::PollRing(Ring* ring, int events) {
   if (ring_tag_ != 0 && (ring_mask_ & want) == want) {
     // The kernel's poll already covers this; it reports only what happens from now on, so
     // a bit newly asked for is reported at once unless a call showed there is nothing.
-    int fresh = events & ~interest_;
-    uint32_t owed = (fresh & kPollReadable && !read_drained_ ? POLLIN : 0) |
-                    (fresh & kPollWritable && !write_drained_ ? POLLOUT : 0);
-    if (owed != 0) {
-      ring_events_ |= owed;
-      Queue();
-    }
+    ReportAgainUnlessDrained(events & ~interest_);
   } else {
     // A new poll: the kernel checks readiness as it arms it, so nothing is owed.
-    if (ring_tag_ != 0) ring->Cancel(ring_tag_);
-    ring_tag_ = 0;
-    uint64_t tag = ring->NewTag(slot_);
-    if (!ring->Arm(fd_, want, tag)) {
+    if (!ArmRing(ring, events)) {
       if (interest_ != 0) ring->Release();
       interest_ = 0;
       DropSelfRef();
       return -EAGAIN;
     }
-    ring_tag_ = tag;
-    ring_mask_ = want;
     ring_events_ = 0;
   }
   if (interest_ == 0) ring->Retain();
   interest_ = events;
   return 0;
+}
+
+// Replaces the kernel's poll of this socket (if any) with one for `interest`; false, and
+// no poll, when the submission queue is full and cannot be flushed.
+bool SocketHandle::ArmRing(Ring* ring, int interest) {
+  if (ring_tag_ != 0) ring->Cancel(ring_tag_);
+  uint64_t tag = ring->NewTag(slot_);
+  bool armed = ring->Arm(fd_, KernelMask(interest), tag);
+  ring_tag_ = armed ? tag : 0;
+  ring_mask_ = armed ? KernelMask(interest) : 0;
+  return armed;
+}
+
+// The POLL_* `bits` are reported (again) in this or the next round, but for those a call
+// showed used up, whose next readiness the kernel will report itself.
+void SocketHandle::ReportAgainUnlessDrained(int bits) {
+  uint32_t owed = (bits & kPollReadable && !read_drained_ ? POLLIN : 0) |
+                  (bits & kPollWritable && !write_drained_ ? POLLOUT : 0);
+  if (owed == 0) return;
+  ring_events_ |= owed;
+  Queue();
 }
 
 void SocketHandle::Queue() {
@@ -581,13 +591,7 @@ void SocketHandle::OnRingCompletion(EnvData* data, uint64_t tag, int32_t res, ui
     // state it finds.
     self->ring_tag_ = 0;
     self->ring_mask_ = 0;
-    if (self->interest_ != 0 && res != -ECANCELED) {
-      uint64_t again = data->ring->NewTag(self->slot_);
-      if (data->ring->Arm(self->fd_, KernelMask(self->interest_), again)) {
-        self->ring_tag_ = again;
-        self->ring_mask_ = KernelMask(self->interest_);
-      }
-    }
+    if (self->interest_ != 0 && res != -ECANCELED) self->ArmRing(data->ring, self->interest_);
   }
   if (seen & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) self->read_drained_ = false;
   if (seen & (POLLRDHUP | POLLHUP | POLLERR)) self->hung_up_ = true;
@@ -621,15 +625,7 @@ void SocketHandle::DeliverRing(EnvData* data, uint32_t slot) {
   if ((seen & POLLRDHUP) && (interest & kPollReadable)) events |= kPollDisconnect | kPollReadable;
   if (events == 0) {
     // Only bits nobody asks for any more: narrow the kernel's poll now.
-    Ring* ring = data->ring;
-    if (self->ring_tag_ != 0) ring->Cancel(self->ring_tag_);
-    uint64_t tag = ring->NewTag(slot);
-    self->ring_tag_ = 0;
-    self->ring_mask_ = 0;
-    if (ring->Arm(self->fd_, KernelMask(interest), tag)) {
-      self->ring_tag_ = tag;
-      self->ring_mask_ = KernelMask(interest);
-    }
+    self->ArmRing(data->ring, interest);
     return;
   }
   int status = seen & POLLERR ? UV_EBADF : 0;
@@ -645,12 +641,7 @@ void SocketHandle::DeliverRing(EnvData* data, uint32_t slot) {
   } else if (self->fd_ != os::kNoFd && self->interest_ != 0) {
     // Level-triggered, as promised: what was reported and not shown used up by a call is
     // reported again (see ring.h).
-    uint32_t owed = (events & kPollReadable && self->interest_ & kPollReadable && !self->read_drained_ ? POLLIN : 0) |
-                    (events & kPollWritable && self->interest_ & kPollWritable && !self->write_drained_ ? POLLOUT : 0);
-    if (owed != 0) {
-      self->ring_events_ |= owed;
-      self->Queue();
-    }
+    self->ReportAgainUnlessDrained(events & self->interest_);
   }
   napi_close_handle_scope(env, scope);
 }

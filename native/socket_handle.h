@@ -168,6 +168,8 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   static bool CallHandler(napi_env env, EnvData* data, napi_value object, int events, int status);
   int PollUv(int events);
   int PollRing(Ring* ring, int events);
+  bool ArmRing(Ring* ring, int interest);
+  void ReportAgainUnlessDrained(int bits);
   void Queue();
   // What a call on the socket showed (see ring.h): the kernel has nothing more to read, or
   // no room to write, for now, and owes a wakeup when that changes.
