@@ -96,6 +96,13 @@ import { native } from './native';
 export function openSocketCount(): number {
   return native.openSockets();
 }
+/**
+ * How this thread's sockets learn readiness: 'io_uring' (Linux 5.19+) or 'uv' (a uv_poll_t per
+ * socket), and why not io_uring. NODE_WSK_POLLER=uv in the environment asks for 'uv'.
+ */
+export function socketPoller(): { poller: 'io_uring' | 'uv'; reason: string } {
+  return native.poller();
+}
 
 // Every export above is a binding that never changes. CommonJS compiles re-exports to getters,
 // and `export *` gives all its names one shared getter (`m[k]`), so each use of a constant or

@@ -32,6 +32,13 @@ describe('package root', () => {
     expect(hasFastProperties(slow)).toBe(false);
   });
 
+  test('socketPoller() reports the readiness mechanism the addon uses in this thread', () => {
+    const { poller, reason } = wsk.socketPoller();
+    expect(['io_uring', 'uv']).toContain(poller);
+    expect(typeof reason).toBe('string');
+    expect(reason === '').toBe(poller === 'io_uring');
+  });
+
   test('a constant cannot be reassigned through the package object', () => {
     const d = Object.getOwnPropertyDescriptor(wsk, 'STATUS_PENDING')!;
     expect(d.writable).toBe(false);
