@@ -88,27 +88,17 @@ bool Ring::Setup() {
   // features of 5.17 and up.
   const unsigned needed = IORING_FEAT_SINGLE_MMAP | IORING_FEAT_NODROP | IORING_FEAT_CQE_SKIP;
   if ((p.features & needed) != needed) {
-    data_->ring_reason = "io_uring without the features of Linux 5.17";
-    close(fd_);
-    fd_ = -1;
-    return false;
+    return GiveUp("io_uring without the features of Linux 5.17");
   }
   size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
   size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
   rings_size_ = sq_size > cq_size ? sq_size : cq_size;
   void* rings = mmap(nullptr, rings_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQ_RING);
+  if (rings != MAP_FAILED) rings_ = rings;
   sqes_size_ = p.sq_entries * sizeof(io_uring_sqe);
   void* sqes = mmap(nullptr, sqes_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQES);
-  if (rings == MAP_FAILED || sqes == MAP_FAILED) {
-    if (rings != MAP_FAILED) munmap(rings, rings_size_);
-    if (sqes != MAP_FAILED) munmap(sqes, sqes_size_);
-    data_->ring_reason = "mmap of the io_uring failed";
-    close(fd_);
-    fd_ = -1;
-    return false;
-  }
-  rings_ = rings;
-  sqes_ = static_cast<io_uring_sqe*>(sqes);
+  if (sqes != MAP_FAILED) sqes_ = static_cast<io_uring_sqe*>(sqes);
+  if (rings_ == nullptr || sqes_ == nullptr) return GiveUp("mmap of the io_uring failed");
   auto* base = static_cast<char*>(rings);
   sq_head_ = reinterpret_cast<unsigned*>(base + p.sq_off.head);
   sq_tail_ = reinterpret_cast<unsigned*>(base + p.sq_off.tail);
@@ -121,14 +111,7 @@ bool Ring::Setup() {
   cq_mask_ = *reinterpret_cast<unsigned*>(base + p.cq_off.ring_mask);
   cqes_ = reinterpret_cast<io_uring_cqe*>(base + p.cq_off.cqes);
 
-  if (uv_poll_init(data_->loop, &watcher_, fd_) != 0) {
-    munmap(sqes, sqes_size_);
-    munmap(rings, rings_size_);
-    data_->ring_reason = "libuv could not watch the io_uring";
-    close(fd_);
-    fd_ = -1;
-    return false;
-  }
+  if (uv_poll_init(data_->loop, &watcher_, fd_) != 0) return GiveUp("libuv could not watch the io_uring");
   uv_idle_init(data_->loop, &idle_);
   watcher_.data = this;
   idle_.data = this;
@@ -157,9 +140,7 @@ void Ring::OnClosed(uv_handle_t* handle) {
   if (--ring->open_handles_ == 0) {
     // Closing the ring cancels every poll still armed; the kernel drops its references
     // to the sockets' files.
-    munmap(ring->sqes_, ring->sqes_size_);
-    munmap(ring->rings_, ring->rings_size_);
-    close(ring->fd_);
+    ring->Unmap();
     delete ring;
   }
   data->MaybeFinishTeardown();
@@ -219,11 +200,32 @@ void Ring::Cancel(uint64_t tag) {
   Push();
 }
 
+// io_uring_enter took `count` of the queued submissions.
+void Ring::Submitted(int count) {
+  unsubmitted_ -= static_cast<unsigned>(count) < unsubmitted_ ? static_cast<unsigned>(count) : unsubmitted_;
+}
+
+// Setup cannot go on: what was mapped is unmapped, the ring closed, the reason kept.
+bool Ring::GiveUp(const char* reason) {
+  Unmap();
+  data_->ring_reason = reason;
+  return false;
+}
+
+void Ring::Unmap() {
+  if (sqes_ != nullptr) munmap(sqes_, sqes_size_);
+  if (rings_ != nullptr) munmap(rings_, rings_size_);
+  if (fd_ >= 0) close(fd_);
+  sqes_ = nullptr;
+  rings_ = nullptr;
+  fd_ = -1;
+}
+
 void Ring::Flush() {
   while (unsubmitted_ > 0) {
     int r = Enter(fd_, unsubmitted_, 0, 0);
     if (r > 0) {
-      unsubmitted_ -= static_cast<unsigned>(r) < unsubmitted_ ? static_cast<unsigned>(r) : unsubmitted_;
+      Submitted(r);
     } else if (r < 0 && errno == EINTR) {
       continue;
     } else {
@@ -255,7 +257,7 @@ void Ring::Reap() {
   // submits what is queued.
   if (LoadAcquire(sq_flags_) & IORING_SQ_TASKRUN) {
     int r = Enter(fd_, unsubmitted_, 0, IORING_ENTER_GETEVENTS);
-    if (r > 0) unsubmitted_ -= static_cast<unsigned>(r) < unsubmitted_ ? static_cast<unsigned>(r) : unsubmitted_;
+    if (r > 0) Submitted(r);
   }
   for (;;) {
     unsigned head = *cq_head_;

@@ -65,6 +65,9 @@ class Ring {
   void Run();
   void Reap();
   void Flush();
+  void Submitted(int count);
+  bool GiveUp(const char* reason);
+  void Unmap();
   ::io_uring_sqe* NextSqe();
   void Push();
 
