@@ -457,7 +457,7 @@ export class ConnectionRole {
       const view = mdl instanceof MDL ? mdl._view : null;
       const off = Buffer.Offset;
       if (view !== null && (mdl!.MdlFlags & BUILT) !== 0 && length > 0 && Number.isInteger(off) && Number.isInteger(length) && off >= 0 && off + length <= view.byteLength) {
-        const n = native.sendById(s.sockId, view, off, length, 0);
+        const n = native.sendById(s.sock.id, view, off, length, 0);
         if (n === length) {
           if (Flags & WSK_FLAG_NODELAY) this.push();
           return s.complete(Irp, STATUS_SUCCESS, length);
@@ -525,7 +525,7 @@ export class ConnectionRole {
         const rest = t.total - t.done;
         let n: number;
         if (t.views.length - t.vi === 1) {
-          n = native.sendById(s.sockId, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, rest), 0);
+          n = native.sendById(s.sock.id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, rest), 0);
         } else {
           n = s.sock.sendv(t.rest(), 0);
         }
@@ -568,7 +568,7 @@ export class ConnectionRole {
           t.vo = off;
           return this.queueRecv(t);
         }
-        const n = native.recvById(s.sockId, view, off, length, 0);
+        const n = native.recvById(s.sock.id, view, off, length, 0);
         if (n < length) this.mayHaveData = false;
         if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return this.completeRecv(Irp, STATUS_SUCCESS, n);
         if (n > 0 || again(n)) {
@@ -640,7 +640,7 @@ export class ConnectionRole {
       else if (t.total === 0) {
         n = sock.recv(discard, 0, 1, OS.MSG_PEEK);
         if (n > 0) return true;
-      } else if (t.views.length - t.vi === 1) n = native.recvById(this.s.sockId, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done), 0);
+      } else if (t.views.length - t.vi === 1) n = native.recvById(this.s.sock.id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done), 0);
       else n = sock.recvv(t.rest(), 0);
       if (n > 0) {
         if (!drain) {

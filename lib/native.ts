@@ -27,13 +27,13 @@ export interface NativeSocket {
   /** The OS descriptor, or -1 once closed. */
   readonly fd: number;
   /**
-   * This socket's id for `sendById` / `recvById`: an exact integer (below 2^53), fixed at
-   * creation, that names this socket while it is open and nothing afterwards (nor in another
-   * env: worker or other load of the addon). A plain data property, cheap to read.
+   * The transport's name for this socket: an exact integer (below 2^53), fixed at creation,
+   * that names this socket while it is open and nothing afterwards (nor in another env:
+   * worker or other load of the addon). Every call passes it to the addon.
    */
   readonly id: number;
   /** Free slot for the owner above the boundary (the WSK socket object). */
-  owner?: unknown;
+  owner: unknown;
 
   setsockopt(level: number, name: number, value: Uint8Array): number;
   /** Fills `out`; returns the option length or -errno. */
@@ -95,12 +95,13 @@ export interface NativeSocket {
   peerAddress(out: Uint8Array): number;
   /** Bytes waiting in the receive queue (FIONREAD), or -errno. */
   available(): number;
-  /**
-   * Readiness interest: POLL_READABLE | POLL_WRITABLE, 0 to stop. While non-zero the socket
-   * keeps the event loop alive and cannot be garbage-collected.
-   */
+  /** Readiness interest: POLL_READABLE | POLL_WRITABLE, 0 to stop. While non-zero the socket keeps the event loop alive. */
   poll(events: number): number;
-  /** Idempotent; safe with readiness armed and from inside the event handler. */
+  /**
+   * Idempotent; safe with readiness armed and from inside the event handler. A socket is
+   * closed only by this (or closeAllSockets / the env's end), as a kernel socket is: the
+   * garbage collector never closes one, and an open socket stays reachable for its events.
+   */
   close(): void;
 }
 
@@ -180,8 +181,152 @@ function packageRoot(): string {
   throw new Error(`node-wsk: cannot find the package root above ${__dirname}`);
 }
 
+/**
+ * The addon's own exports. It keeps no JS object per socket: `socket` and `accept` return
+ * the new socket's id, every socket call takes the id first, and the event handler is
+ * called with the socket's slot (id modulo SOCKET_SLOTS, a small integer). The objects
+ * below are made here, in JS, where an object costs a few fields instead of a wrapped
+ * object with its reference, finalizer and type tag (bench C idle).
+ */
+type ById<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (id: number, ...args: A) => R : never };
+type SocketCalls = Omit<NativeSocket, 'fd' | 'id' | 'owner' | 'accept'>;
+export interface Addon
+  extends Omit<NativeBinding, 'socket' | 'setEventHandler' | 'sendById' | 'recvById'>,
+    ById<SocketCalls> {
+  socket(domain: number, type: number, protocol: number): number;
+  accept(id: number, addrOut: Uint8Array | null): number;
+  /** The descriptor, or -1 for an id that names no open socket. */
+  fd(id: number): number;
+  setEventHandler(fn: ((slot: number, events: number, status: number) => void) | null): void;
+}
+
+/** The addon itself, for its own tests; the rest of lib/ goes through `native`. */
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-export const native: NativeBinding = require('node-gyp-build')(packageRoot());
+export const addon: Addon = require('node-gyp-build')(packageRoot());
+const SLOTS = addon.constants.SOCKET_SLOTS;
+
+/**
+ * Open sockets by slot: how an event, reported by slot, finds its socket. It also keeps
+ * every open socket reachable, so that one armed and forgotten by JS still gets its events.
+ */
+const bySlot: (Socket | undefined)[] = [];
+
+class Socket implements NativeSocket {
+  owner: unknown = undefined;
+
+  constructor(readonly id: number) {
+    bySlot[id % SLOTS] = this;
+  }
+
+  get fd(): number {
+    return addon.fd(this.id);
+  }
+
+  setsockopt(level: number, name: number, value: Uint8Array): number {
+    return addon.setsockopt(this.id, level, name, value);
+  }
+  getsockopt(level: number, name: number, out: Uint8Array): number {
+    return addon.getsockopt(this.id, level, name, out);
+  }
+  bind(addr: Uint8Array): number {
+    return addon.bind(this.id, addr);
+  }
+  listen(backlog: number): number {
+    return addon.listen(this.id, backlog);
+  }
+  accept(addrOut: Uint8Array | null): NativeSocket | number {
+    const id = addon.accept(this.id, addrOut);
+    return id < 0 ? id : new Socket(id);
+  }
+  connect(addr: Uint8Array): number {
+    return addon.connect(this.id, addr);
+  }
+  takeError(): number {
+    return addon.takeError(this.id);
+  }
+  send(buf: Uint8Array, offset: number, length: number, flags: number): number {
+    return addon.send(this.id, buf, offset, length, flags);
+  }
+  sendv(bufs: Uint8Array[], flags: number): number {
+    return addon.sendv(this.id, bufs, flags);
+  }
+  recv(buf: Uint8Array, offset: number, length: number, flags: number): number {
+    return addon.recv(this.id, buf, offset, length, flags);
+  }
+  recvv(bufs: Uint8Array[], flags: number): number {
+    return addon.recvv(this.id, bufs, flags);
+  }
+  sendto(buf: Uint8Array, offset: number, length: number, flags: number, addr: Uint8Array | null): number {
+    return addon.sendto(this.id, buf, offset, length, flags, addr);
+  }
+  recvfrom(buf: Uint8Array, offset: number, length: number, flags: number, addrOut: Uint8Array | null): number {
+    return addon.recvfrom(this.id, buf, offset, length, flags, addrOut);
+  }
+  recvmsg(bufs: Uint8Array[], flags: number, addrOut: Uint8Array | null, control: Uint8Array | null, out: Int32Array): number {
+    return addon.recvmsg(this.id, bufs, flags, addrOut, control, out);
+  }
+  sendmsg(bufs: Uint8Array[], flags: number, addr: Uint8Array | null, control: Uint8Array | null): number {
+    return addon.sendmsg(this.id, bufs, flags, addr, control);
+  }
+  recvmmsg(
+    area: Uint8Array,
+    slotSize: number,
+    count: number,
+    meta: Int32Array,
+    addrs: Uint8Array | null,
+    control: Uint8Array | null,
+    controlSlot: number,
+    flags: number,
+  ): number {
+    return addon.recvmmsg(this.id, area, slotSize, count, meta, addrs, control, controlSlot, flags);
+  }
+  sendmmsg(bufs: Uint8Array[], counts: Int32Array | Uint32Array, addr: Uint8Array | null, control: Uint8Array | null, flags: number): number {
+    return addon.sendmmsg(this.id, bufs, counts, addr, control, flags);
+  }
+  shutdown(how: number): number {
+    return addon.shutdown(this.id, how);
+  }
+  localAddress(out: Uint8Array): number {
+    return addon.localAddress(this.id, out);
+  }
+  peerAddress(out: Uint8Array): number {
+    return addon.peerAddress(this.id, out);
+  }
+  available(): number {
+    return addon.available(this.id);
+  }
+  poll(events: number): number {
+    return addon.poll(this.id, events);
+  }
+  close(): void {
+    addon.close(this.id);
+    // A socket closed twice must not forget the slot's next socket.
+    const slot = this.id % SLOTS;
+    if (bySlot[slot] === this) bySlot[slot] = undefined;
+  }
+}
+
+export const native: NativeBinding = {
+  ...addon,
+  socket(domain, type, protocol) {
+    const id = addon.socket(domain, type, protocol);
+    return id < 0 ? id : new Socket(id);
+  },
+  setEventHandler(fn) {
+    // null resets, anything else that is not a function is the addon's TypeError.
+    if (typeof fn !== 'function') return addon.setEventHandler(fn);
+    addon.setEventHandler((slot, events, status) => {
+      const sock = bySlot[slot];
+      if (sock !== undefined) fn(sock, events, status);
+    });
+  },
+  closeAllSockets() {
+    bySlot.length = 0;
+    return addon.closeAllSockets();
+  },
+  sendById: addon.send,
+  recvById: addon.recv,
+};
 
 /** errno number -> name, for the NTSTATUS table and messages. */
 export const errnoName: Map<number, string> = new Map(

@@ -41,11 +41,6 @@ export abstract class SocketObject implements PWSK_SOCKET {
   /** Set once WskCloseSocket starts: every later call is a use-after-free. */
   closed = false;
   readonly pending = new PendingIrps();
-  /**
-   * The transport handle's id, for native.sendById / recvById: the data path's calls skip the
-   * check of `this` a method call pays (~1,700 instructions of ~3,000 per call).
-   */
-  readonly sockId: number;
   private interest = 0;
 
   constructor(
@@ -59,7 +54,6 @@ export abstract class SocketObject implements PWSK_SOCKET {
     public sock: NativeSocket,
   ) {
     sock.owner = this;
-    this.sockId = sock.id;
     client.socketOpened(this);
   }
 

@@ -1,6 +1,6 @@
-// The module object behind lib/native.ts: socket(), setEventHandler(), openSockets(),
-// sendById(), recvById(), constants and errno. The contract (types, NETADDR, POLL_* bits)
-// is documented there.
+// The module object behind lib/native.ts: socket() and the functions on a socket id
+// (socket_handle.cc), setEventHandler(), openSockets(), name resolution, constants and
+// errno. The contract (types, NETADDR, POLL_* bits) is documented there.
 #include <netdb.h>
 #include <netinet/ip.h>
 
@@ -110,6 +110,8 @@ Napi::Object Constants(Napi::Env env) {
   table.Set("SIZEOF_IN_PKTINFO", Napi::Number::New(env, sizeof(in_pktinfo)));
   table.Set("SIZEOF_IN6_PKTINFO", Napi::Number::New(env, sizeof(in6_pktinfo)));
   table.Set("MAX_BATCH", Napi::Number::New(env, 1024));
+  // A socket id modulo this is its slot, the number the event handler is called with.
+  table.Set("SOCKET_SLOTS", Napi::Number::New(env, static_cast<double>(uint32_t{1} << HandleTable::kSlotBits)));
   return table;
 }
 
@@ -141,8 +143,6 @@ void Teardown(napi_async_cleanup_hook_handle, void* arg) {
   Ring::Close(data);
   CancelAllResolutions(data);
   data->handler.Reset();
-  data->constructor.Reset();
-  data->token.Reset();
   if (data->async_context != nullptr) napi_async_destroy(data->env, data->async_context);
   data->async_context = nullptr;
   data->MaybeFinishTeardown();
@@ -150,14 +150,6 @@ void Teardown(napi_async_cleanup_hook_handle, void* arg) {
 
 void Check(Napi::Env env, napi_status status) {
   if (status != napi_ok) throw Napi::Error::New(env);
-}
-
-// A function made straight from a napi_callback (one that does its own exception handling),
-// carrying this load's EnvData.
-Napi::Function RawFunction(Napi::Env env, const char* name, napi_callback cb, EnvData* data) {
-  napi_value fn;
-  Check(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, data, &fn));
-  return Napi::Function(env, fn);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -168,7 +160,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // One async context for every readiness callback in this env, like a single resource.
   Check(env, napi_async_init(env, nullptr, Napi::String::New(env, "node-wsk:socket"),
                              &data->async_context));
-  data->constructor = Napi::Persistent(SocketHandle::MakeClass(env, data));
   Check(env, napi_add_async_cleanup_hook(env, Teardown, data, &data->cleanup_hook));
 
   exports.Set("socket", Napi::Function::New<Socket>(env, "socket", data));
@@ -177,8 +168,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("usePoller", Napi::Function::New<UsePoller>(env, "usePoller", data));
   exports.Set("openSockets", Napi::Function::New<OpenSockets>(env, "openSockets", data));
   exports.Set("closeAllSockets", Napi::Function::New<CloseAllSockets>(env, "closeAllSockets", data));
-  exports.Set("sendById", RawFunction(env, "sendById", SocketHandle::SendById, data));
-  exports.Set("recvById", RawFunction(env, "recvById", SocketHandle::RecvById, data));
+  SocketHandle::Exports(env, exports, data);
   ResolverExports(env, exports, data);
   exports.Set("constants", Constants(env));
   exports.Set("errno", Errnos(env));

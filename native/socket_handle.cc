@@ -68,10 +68,6 @@ constexpr uint32_t kMaxViews = IOV_MAX;
 // Most datagrams one recvmmsg/sendmmsg call takes (Linux's UIO_MAXIOV).
 constexpr uint32_t kMaxBatch = 1024;
 
-// Marks objects built by this class, so that a method borrowed onto any other object
-// (even one wrapped by another addon) throws instead of reinterpreting foreign memory.
-constexpr napi_type_tag kSocketTag = {0x6e6f64652d77736bULL, 0x4e6174697665536bULL};
-
 struct View {
   uint8_t* data = nullptr;
   size_t length = 0;
@@ -293,60 +289,59 @@ int32_t Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return static_cast<int32_t>(d);
 }
 
-// --- construction and lifetime -------------------------------------------------------
+namespace {
 
-Napi::Function SocketHandle::MakeClass(Napi::Env env, EnvData* data) {
-  using Descriptor = Napi::ClassPropertyDescriptor<SocketHandle>;
-  auto method = [](const char* name, napi_callback cb) {
-    return Descriptor({name, nullptr, cb, nullptr, nullptr, nullptr, napi_default_method, nullptr});
-  };
-  // Raw descriptors rather than InstanceMethod(): node-addon-api's wrappers unwrap `this`
-  // unchecked (and quietly return undefined for a foreign object); Thunk checks the type
-  // tag first.
-  return ObjectWrap<SocketHandle>::DefineClass(
-      env, "NativeSocket",
-      {
-          Descriptor({"fd", nullptr, nullptr, Thunk<&SocketHandle::GetFd>, nullptr, nullptr,
-                      napi_configurable, nullptr}),
-          method("setsockopt", Thunk<&SocketHandle::SetSockOpt>),
-          method("getsockopt", Thunk<&SocketHandle::GetSockOpt>),
-          method("bind", Thunk<&SocketHandle::Bind>),
-          method("listen", Thunk<&SocketHandle::Listen>),
-          method("accept", Thunk<&SocketHandle::Accept>),
-          method("connect", Thunk<&SocketHandle::Connect>),
-          method("takeError", Thunk<&SocketHandle::TakeError>),
-          method("send", Thunk<&SocketHandle::Send>),
-          method("sendv", Thunk<&SocketHandle::SendV>),
-          method("recv", Thunk<&SocketHandle::Recv>),
-          method("recvv", Thunk<&SocketHandle::RecvV>),
-          method("sendto", Thunk<&SocketHandle::SendTo>),
-          method("recvfrom", Thunk<&SocketHandle::RecvFrom>),
-          method("recvmsg", Thunk<&SocketHandle::RecvMsgMethod>),
-          method("sendmsg", Thunk<&SocketHandle::SendMsgMethod>),
-          method("recvmmsg", Thunk<&SocketHandle::RecvMMsg>),
-          method("sendmmsg", Thunk<&SocketHandle::SendMMsg>),
-          method("shutdown", Thunk<&SocketHandle::Shutdown>),
-          method("localAddress", Thunk<&SocketHandle::LocalAddress>),
-          method("peerAddress", Thunk<&SocketHandle::PeerAddress>),
-          method("available", Thunk<&SocketHandle::Available>),
-          method("poll", Thunk<&SocketHandle::Poll>),
-          method("close", Thunk<&SocketHandle::CloseMethod>),
-      },
-      data);
+long SendSlice(os::Fd fd, uint8_t* data, size_t length, int flags) {
+  return os::SendTo(fd, data, length, flags, nullptr, 0);
 }
 
-template <SocketHandle::Method M>
-napi_value SocketHandle::Thunk(napi_env env, napi_callback_info cbinfo) {
+long RecvSlice(os::Fd fd, uint8_t* data, size_t length, int flags) {
+  return os::RecvFrom(fd, data, length, flags, nullptr, nullptr);
+}
+
+}  // namespace
+
+// --- construction and lifetime -------------------------------------------------------
+
+void SocketHandle::Exports(Napi::Env env, Napi::Object exports, EnvData* data) {
+  auto set = [&](const char* name, napi_callback cb) {
+    napi_value fn;
+    if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, data, &fn) != napi_ok) throw Napi::Error::New(env);
+    exports.Set(name, Napi::Value(env, fn));
+  };
+  set("fd", Entry<Fd>);
+  set("setsockopt", Entry<SetSockOpt>);
+  set("getsockopt", Entry<GetSockOpt>);
+  set("bind", Entry<Bind>);
+  set("listen", Entry<Listen>);
+  set("accept", Entry<Accept>);
+  set("connect", Entry<Connect>);
+  set("takeError", Entry<TakeError>);
+  set("send", Entry<Slice<SendSlice, false>>);
+  set("sendv", Entry<SendV>);
+  set("recv", Entry<Slice<RecvSlice, true>>);
+  set("recvv", Entry<RecvV>);
+  set("sendto", Entry<SendTo>);
+  set("recvfrom", Entry<RecvFrom>);
+  set("recvmsg", Entry<RecvMsg>);
+  set("sendmsg", Entry<SendMsg>);
+  set("recvmmsg", Entry<RecvMMsg>);
+  set("sendmmsg", Entry<SendMMsg>);
+  set("shutdown", Entry<Shutdown>);
+  set("localAddress", Entry<LocalAddress>);
+  set("peerAddress", Entry<PeerAddress>);
+  set("available", Entry<Available>);
+  set("poll", Entry<Poll>);
+  set("close", Entry<CloseFunction>);
+}
+
+// Each function carries the EnvData of the load that made it: jest loads the addon again
+// per test file, and an id is looked up only in its own load's table.
+template <SocketHandle::Function F>
+napi_value SocketHandle::Entry(napi_env env, napi_callback_info cbinfo) {
   try {
     Napi::CallbackInfo info(env, cbinfo);
-    bool tagged = false;
-    SocketHandle* self = nullptr;
-    if (info.This().IsObject() &&
-        napi_check_object_type_tag(env, info.This(), &kSocketTag, &tagged) == napi_ok && tagged) {
-      self = Unwrap(info.This().As<Napi::Object>());
-    }
-    if (self == nullptr) ThrowType(info.Env(), "Illegal invocation: `this` is not a native socket");
-    return (self->*M)(info);
+    return F(info, static_cast<EnvData*>(info.Data()));
   } catch (const Napi::Error& e) {
     e.ThrowAsJavaScriptException();
   } catch (const std::bad_alloc&) {
@@ -356,73 +351,43 @@ napi_value SocketHandle::Thunk(napi_env env, napi_callback_info cbinfo) {
 }
 
 Napi::Value SocketHandle::Adopt(Napi::Env env, EnvData* data, os::Fd fd, bool stream) {
-  if (data->handles.Full()) {
-    // 2^24 sockets open in one env: no id to give. The process's descriptor limit.
+  uint32_t slot = HandleTable::kNoSlot;
+  try {
+    // 2^24 sockets open in one env: no id to give (the process's descriptor limit).
+    if (!data->handles.Full()) slot = data->handles.Issue(nullptr);
+  } catch (const std::bad_alloc&) {
+    os::Close(fd);
+    throw Napi::Error::New(env, "node-wsk: out of memory");
+  }
+  if (slot == HandleTable::kNoSlot) {
     os::Close(fd);
     return Napi::Number::New(env, -EMFILE);
   }
-  data->adopt_fd = fd;
-  data->adopt_stream = stream;
-  try {
-    if (data->token.IsEmpty()) {
-      data->token = Napi::Persistent(Napi::External<EnvData>::New(env, data));
-    }
-    return data->constructor.New({data->token.Value()});
-  } catch (...) {
-    if (data->adopt_fd != os::kNoFd) os::Close(data->adopt_fd);
-    data->adopt_fd = os::kNoFd;
-    throw;
-  }
-}
-
-SocketHandle::SocketHandle(const Napi::CallbackInfo& info) : ObjectWrap(info) {
-  Napi::Env env = info.Env();
-  // The env data this class was made for (not the env's current instance data: jest loads
-  // the addon again per test file, and each load has its own).
-  auto* data = static_cast<EnvData*>(info.Data());
-  // Only Adopt() constructs: it passes an External of this env's data, which JS never
-  // sees and cannot forge, so `new sock.constructor()` from JS is refused.
-  if (data == nullptr || info.Length() != 1 || !info[0].IsExternal() ||
-      info[0].As<Napi::External<EnvData>>().Data() != data || data->adopt_fd == os::kNoFd) {
-    ThrowType(env, "Illegal constructor");
-  }
-  if (napi_type_tag_object(env, info.This(), &kSocketTag) != napi_ok) throw Napi::Error::New(env);
-  // The id, as a data property (read-only, not configurable): the cheapest read for JS.
-  uint32_t slot;
-  try {
-    slot = data->handles.Issue(this);
-  } catch (const std::bad_alloc&) {
+  auto* socket = new (std::nothrow) SocketHandle(data, fd, stream, slot);
+  if (socket == nullptr) {
+    data->handles.Free(slot);
+    os::Close(fd);
     throw Napi::Error::New(env, "node-wsk: out of memory");
   }
-  if (slot == HandleTable::kNoSlot) throw Napi::Error::New(env, "node-wsk: no socket id left");
-  napi_property_descriptor id = {"id", nullptr, nullptr, nullptr, nullptr, nullptr, napi_enumerable, nullptr};
-  if (napi_create_double(env, data->handles.IdOf(slot), &id.value) != napi_ok ||
-      napi_define_properties(env, info.This(), 1, &id) != napi_ok) {
-    data->handles.Free(slot);
-    throw Napi::Error::New(env);
-  }
-  slot_ = slot;
-  // Nothing below can throw: once the descriptor is taken, this object owns it.
-  fd_ = data->adopt_fd;
-  stream_ = data->adopt_stream;
-  data->adopt_fd = os::kNoFd;
-  data_ = data;
+  data->handles.Set(slot, socket);
+  return Napi::Number::New(env, data->handles.IdOf(slot));
+}
+
+SocketHandle::SocketHandle(EnvData* data, os::Fd fd, bool stream, uint32_t slot)
+    : fd_(fd), data_(data), slot_(slot), stream_(stream) {
   next_ = data->open;
   if (next_ != nullptr) next_->prev_ = this;
   data->open = this;
   data->open_count++;
 }
 
-// Runs when the GC collects a socket JS forgot while unarmed (an armed one holds a strong
-// reference to itself) and, at env teardown, after CloseAll has already closed it.
-SocketHandle::~SocketHandle() { Close(); }
-
 void SocketHandle::CloseAll(EnvData* data) {
   while (data->open != nullptr) data->open->Close();
 }
 
+// Nothing holds a SocketHandle across a call into JS (DeliverRing looks the socket up
+// again by id after its handler), so the memory goes at once.
 void SocketHandle::Close() {
-  if (fd_ == os::kNoFd) return;
   if (poll_ != nullptr) {
     // The watcher goes before the descriptor: a number the OS hands out again must never
     // be watched by this stale handle. libuv owns the memory until OnClosed.
@@ -437,18 +402,13 @@ void SocketHandle::Close() {
     if (ring_tag_ != 0) ring->Cancel(ring_tag_);
     if (interest_ != 0) ring->Release();
   }
-  ring_tag_ = 0;
-  interest_ = 0;
   os::Close(fd_);
-  fd_ = os::kNoFd;
   data_->handles.Free(slot_);
-  slot_ = HandleTable::kNoSlot;
   if (prev_ != nullptr) prev_->next_ = next_;
   else data_->open = next_;
   if (next_ != nullptr) next_->prev_ = prev_;
-  prev_ = next_ = nullptr;
   data_->open_count--;
-  DropSelfRef();
+  delete this;
 }
 
 void SocketHandle::OnClosed(uv_handle_t* handle) {
@@ -471,34 +431,32 @@ void SocketHandle::Disarm() {
   // reports something nobody asked for, or the socket closes: re-arming is then free.
   if (interest_ != 0 && data_->ring != nullptr) data_->ring->Release();
   interest_ = 0;
-  DropSelfRef();
-}
-
-// Raw Node-API calls: these also run in the uv callback and in env teardown, where a C++
-// exception from node-addon-api would have nowhere to go.
-bool SocketHandle::TakeSelfRef() {
-  if (!self_ref_) self_ref_ = napi_reference_ref(Env(), *this, nullptr) == napi_ok;
-  return self_ref_;
-}
-
-void SocketHandle::DropSelfRef() {
-  if (self_ref_) napi_reference_unref(Env(), *this, nullptr);
-  self_ref_ = false;
 }
 
 // --- readiness ------------------------------------------------------------------------
 
-Napi::Value SocketHandle::Poll(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int32_t events = Int32Arg(info, 0, "events");
-  if (fd_ == os::kNoFd) return Napi::Number::New(env, -EBADF);
-  if (events & ~(kPollReadable | kPollWritable)) return Napi::Number::New(env, -EINVAL);
+// Looks the socket up once the arguments are checked: -EBADF for an id that names no open
+// socket of this env (closed, never issued, another env's, not an integer).
+#define RESULT(expr) Napi::Number::New(info.Env(), static_cast<double>(expr))
+#define SOCKET_OR_EBADF(id)                              \
+  SocketHandle* self = data->handles.Find(id);           \
+  if (self == nullptr) return RESULT(-EBADF)
+
+namespace {
+double IdArg(const Napi::CallbackInfo& info) { return NumberArg(info, 0, "id"); }
+}  // namespace
+
+Napi::Value SocketHandle::Poll(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  int32_t events = Int32Arg(info, 1, "events");
+  SOCKET_OR_EBADF(id);
+  if (events & ~(kPollReadable | kPollWritable)) return RESULT(-EINVAL);
   if (events == 0) {
-    Disarm();
-    return Napi::Number::New(env, 0);
+    self->Disarm();
+    return RESULT(0);
   }
-  Ring* ring = Ring::Get(data_);
-  return Napi::Number::New(env, ring != nullptr ? PollRing(ring, events) : PollUv(events));
+  Ring* ring = Ring::Get(data);
+  return RESULT(ring != nullptr ? self->PollRing(ring, events) : self->PollUv(events));
 }
 
 int SocketHandle::PollUv(int events) {
@@ -514,10 +472,6 @@ int SocketHandle::PollUv(int events) {
   }
   int r = uv_poll_start(poll_, UvEvents(events), OnPoll);
   if (r != 0) return r;
-  if (!TakeSelfRef()) {
-    uv_poll_stop(poll_);
-    return -ENOMEM;
-  }
   interest_ = events;
   return 0;
 }
@@ -534,7 +488,6 @@ uint32_t KernelMask(int interest) {
 
 int SocketHandle::PollRing(Ring* ring, int events) {
   uint32_t want = KernelMask(events);
-  if (!TakeSelfRef()) return -ENOMEM;
   if (ring_tag_ != 0 && (ring_mask_ & want) == want) {
     // The kernel's poll already covers this; it reports only what happens from now on, so
     // a bit newly asked for is reported at once unless a call showed there is nothing.
@@ -544,7 +497,6 @@ int SocketHandle::PollRing(Ring* ring, int events) {
     if (!ArmRing(ring, events)) {
       if (interest_ != 0) ring->Release();
       interest_ = 0;
-      DropSelfRef();
       return -EAGAIN;
     }
     ring_events_ = 0;
@@ -629,33 +581,31 @@ void SocketHandle::DeliverRing(EnvData* data, uint32_t slot) {
     return;
   }
   int status = seen & POLLERR ? UV_EBADF : 0;
-  napi_env env = self->Env();
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  // The local keeps the wrapper (and `self`) alive through the call and the checks after
-  // it, even if the handler closes the socket and drops the last reference.
-  napi_value object = nullptr;
-  napi_get_reference_value(env, *self, &object);
-  if (!CallHandler(env, data, object, events, status)) {
+  // The handler may close this socket (and free `self`): it is looked up again after.
+  double id = data->handles.IdOf(slot);
+  if (!CallHandler(data->env, data, slot, events, status)) {
     self->Disarm();
-  } else if (self->fd_ != os::kNoFd && self->interest_ != 0) {
+  } else if ((self = data->handles.Find(id)) != nullptr && self->interest_ != 0) {
     // Level-triggered, as promised: what was reported and not shown used up by a call is
     // reported again (see ring.h).
     self->ReportAgainUnlessDrained(events & self->interest_);
   }
-  napi_close_handle_scope(env, scope);
 }
 
-bool SocketHandle::CallHandler(napi_env env, EnvData* data, napi_value object, int events, int status) {
-  if (data->handler.IsEmpty() || object == nullptr) return false;
-  napi_value argv[3] = {object, nullptr, nullptr};
+bool SocketHandle::CallHandler(napi_env env, EnvData* data, uint32_t slot, int events, int status) {
+  if (data->handler.IsEmpty()) return false;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
+  napi_value argv[3] = {nullptr, nullptr, nullptr};
+  napi_create_int32(env, static_cast<int32_t>(slot), &argv[0]);  // < 2^24: a small integer
   napi_create_int32(env, events, &argv[1]);
   napi_create_int32(env, status, &argv[2]);
   napi_value fn = nullptr;
   napi_get_reference_value(env, data->handler, &fn);
   // MakeCallback (not a plain call) so process.nextTick and promise jobs run when the
-  // handler returns, as after any Node handle callback.
-  if (napi_make_callback(env, data->async_context, object, fn, 3, argv, nullptr) != napi_ok) {
+  // handler returns, as after any Node handle callback. `this` is the handler itself: no
+  // socket object to pass, and any object will do.
+  if (napi_make_callback(env, data->async_context, fn, fn, 3, argv, nullptr) != napi_ok) {
     bool pending = false;
     napi_value error;
     if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
@@ -663,19 +613,13 @@ bool SocketHandle::CallHandler(napi_env env, EnvData* data, napi_value object, i
       napi_fatal_exception(env, error);
     }
   }
+  napi_close_handle_scope(env, scope);
   return true;
 }
 
 void SocketHandle::OnPoll(uv_poll_t* poll, int status, int uv_events) {
   auto* self = static_cast<SocketHandle*>(poll->data);
-  napi_env env = self->Env();
   EnvData* data = self->data_;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  // This local keeps the wrapper alive through the call even if the handler closes the
-  // socket and drops the last reference; `self` is not touched after the call.
-  napi_value object = nullptr;
-  napi_get_reference_value(env, *self, &object);
   int events = (uv_events & UV_READABLE ? kPollReadable : 0) |
                (uv_events & UV_WRITABLE ? kPollWritable : 0) |
                (uv_events & UV_DISCONNECT ? kPollDisconnect : 0);
@@ -686,8 +630,8 @@ void SocketHandle::OnPoll(uv_poll_t* poll, int status, int uv_events) {
     events |= self->interest_;
     if (uv_poll_start(poll, UvEvents(self->interest_), OnPoll) != 0) self->Disarm();
   }
-  if (!CallHandler(env, data, object, events, status)) self->Disarm();
-  napi_close_handle_scope(env, scope);
+  // `self` is not touched after the call unless no JS ran: the handler may close it.
+  if (!CallHandler(data->env, data, self->slot_, events, status)) self->Disarm();
 }
 
 void SocketHandle::NoteRead(long result, size_t asked, int flags) {
@@ -707,204 +651,157 @@ void SocketHandle::NoteWrite(long result, size_t asked) {
 // Arguments are checked (and may throw) before the closed check, so a wrong call is
 // reported as such whatever the socket's state.
 
-#define RESULT(expr) Napi::Number::New(info.Env(), static_cast<double>(expr))
-#define RETURN_IF_CLOSED() \
-  if (fd_ == os::kNoFd) return RESULT(-EBADF)
 
-Napi::Value SocketHandle::GetFd(const Napi::CallbackInfo& info) { return RESULT(fd_); }
+Napi::Value SocketHandle::Fd(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  SocketHandle* self = data->handles.Find(id);
+  return RESULT(self != nullptr ? self->fd_ : -1);
+}
 
-Napi::Value SocketHandle::SetSockOpt(const Napi::CallbackInfo& info) {
-  int32_t level = Int32Arg(info, 0, "level");
-  int32_t name = Int32Arg(info, 1, "name");
-  View value = ViewArg(info, 2, "value");
+Napi::Value SocketHandle::SetSockOpt(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  int32_t level = Int32Arg(info, 1, "level");
+  int32_t name = Int32Arg(info, 2, "name");
+  View value = ViewArg(info, 3, "value");
   if (value.length > INT32_MAX) ThrowRange(info.Env(), "value is too long");
-  RETURN_IF_CLOSED();
-  return RESULT(os::SetSockOpt(fd_, level, name, value.data, static_cast<socklen_t>(value.length)));
+  SOCKET_OR_EBADF(id);
+  return RESULT(os::SetSockOpt(self->fd_, level, name, value.data, static_cast<socklen_t>(value.length)));
 }
 
-Napi::Value SocketHandle::GetSockOpt(const Napi::CallbackInfo& info) {
-  int32_t level = Int32Arg(info, 0, "level");
-  int32_t name = Int32Arg(info, 1, "name");
-  View out = ViewArg(info, 2, "out");
+Napi::Value SocketHandle::GetSockOpt(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  int32_t level = Int32Arg(info, 1, "level");
+  int32_t name = Int32Arg(info, 2, "name");
+  View out = ViewArg(info, 3, "out");
   if (out.length > INT32_MAX) ThrowRange(info.Env(), "out is too long");
-  RETURN_IF_CLOSED();
-  return RESULT(os::GetSockOpt(fd_, level, name, out.data, static_cast<socklen_t>(out.length)));
+  SOCKET_OR_EBADF(id);
+  return RESULT(os::GetSockOpt(self->fd_, level, name, out.data, static_cast<socklen_t>(out.length)));
 }
 
-Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info) {
-  View addr = ViewArg(info, 0, "addr");
-  RETURN_IF_CLOSED();
+Napi::Value SocketHandle::Bind(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  View addr = ViewArg(info, 1, "addr");
+  SOCKET_OR_EBADF(id);
   sockaddr_storage ss;
   long len = ToSockaddr(addr, &ss);
   if (len < 0) return RESULT(len);
-  return RESULT(os::Bind(fd_, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)));
+  return RESULT(os::Bind(self->fd_, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)));
 }
 
-Napi::Value SocketHandle::Listen(const Napi::CallbackInfo& info) {
-  int32_t backlog = Int32Arg(info, 0, "backlog");
-  RETURN_IF_CLOSED();
-  return RESULT(os::Listen(fd_, backlog));
+Napi::Value SocketHandle::Listen(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  int32_t backlog = Int32Arg(info, 1, "backlog");
+  SOCKET_OR_EBADF(id);
+  return RESULT(os::Listen(self->fd_, backlog));
 }
 
-Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info) {
+Napi::Value SocketHandle::Accept(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
   View out;
-  bool want_addr = OptionalViewArg(info, 0, "addrOut", &out);
-  RETURN_IF_CLOSED();
+  bool want_addr = OptionalViewArg(info, 1, "addrOut", &out);
+  SOCKET_OR_EBADF(id);
   // Refused before accepting: a connection taken from the queue must not be dropped.
   if (want_addr && out.length < kNetaddrSize) return RESULT(-EINVAL);
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  long fd = os::Accept(fd_, reinterpret_cast<sockaddr*>(&ss), &len);
-  NoteRead(fd, 0, 0);
+  long fd = os::Accept(self->fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+  self->NoteRead(fd, 0, 0);
   if (fd < 0) return RESULT(fd);
   if (want_addr) FromSockaddr(ss, len, out.data);
-  return Adopt(info.Env(), data_, static_cast<os::Fd>(fd), true);
+  return Adopt(info.Env(), data, static_cast<os::Fd>(fd), true);
 }
 
-Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info) {
-  View addr = ViewArg(info, 0, "addr");
-  RETURN_IF_CLOSED();
+Napi::Value SocketHandle::Connect(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  View addr = ViewArg(info, 1, "addr");
+  SOCKET_OR_EBADF(id);
   if (addr.length >= kNetaddrSize && addr.data[0] == 0) {
     // Version 0: AF_UNSPEC, which dissolves a datagram socket's association.
     sockaddr sa{};
     sa.sa_family = AF_UNSPEC;
-    return RESULT(os::Connect(fd_, &sa, sizeof sa));
+    return RESULT(os::Connect(self->fd_, &sa, sizeof sa));
   }
   sockaddr_storage ss;
   long len = ToSockaddr(addr, &ss);
   if (len < 0) return RESULT(len);
-  long r = os::Connect(fd_, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len));
+  long r = os::Connect(self->fd_, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len));
   // Under way: the kernel wakes the socket's pollers when it connects or fails.
-  if (r == -EINPROGRESS) write_drained_ = true;
+  if (r == -EINPROGRESS) self->write_drained_ = true;
   return RESULT(r);
 }
 
-Napi::Value SocketHandle::TakeError(const Napi::CallbackInfo& info) {
-  RETURN_IF_CLOSED();
-  return RESULT(os::TakeError(fd_));
+Napi::Value SocketHandle::TakeError(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  SOCKET_OR_EBADF(id);
+  return RESULT(os::TakeError(self->fd_));
 }
 
-namespace {
-
-long SendSlice(os::Fd fd, uint8_t* data, size_t length, int flags) {
-  return os::SendTo(fd, data, length, flags, nullptr, 0);
-}
-
-long RecvSlice(os::Fd fd, uint8_t* data, size_t length, int flags) {
-  return os::RecvFrom(fd, data, length, flags, nullptr, nullptr);
-}
-
-}  // namespace
-
-// send/recv and sendById/recvById after their first arguments: (buf, offset, length, flags)
-// from argument `first` on are checked, and only then is self_of() asked for the socket
-// (nullptr or closed: -EBADF). Nothing between that and the system call can run JS.
-template <SocketHandle::SliceOp Op, bool kRead, typename SelfOf>
-Napi::Value SocketHandle::SliceCall(const Napi::CallbackInfo& info, size_t first, SelfOf self_of) {
-  View buf = SliceArgs(info, first);
-  int32_t flags = Int32Arg(info, first + 3, "flags");
-  SocketHandle* self = self_of();
-  if (self == nullptr || self->fd_ == os::kNoFd) return RESULT(-EBADF);
-  long r = Op(self->fd_, buf.data, buf.length, flags);
-  if (kRead) self->NoteRead(r, buf.length, flags);
-  else self->NoteWrite(r, buf.length);
+Napi::Value SocketHandle::SendV(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  IoVecs bufs(info, 1);
+  int32_t flags = Int32Arg(info, 2, "flags");
+  SOCKET_OR_EBADF(id);
+  long r = os::SendV(self->fd_, bufs.data(), bufs.size(), flags);
+  self->NoteWrite(r, bufs.total());
   return RESULT(r);
 }
 
-Napi::Value SocketHandle::Send(const Napi::CallbackInfo& info) {
-  return SliceCall<SendSlice, false>(info, 0, [this] { return this; });
-}
-
-// No `this` (no type tag, no unwrap): the id is the capability, looked up in the table of
-// the env the function was made for.
-template <SocketHandle::SliceOp Op, bool kRead>
-napi_value SocketHandle::ById(napi_env env, napi_callback_info cbinfo) {
-  try {
-    Napi::CallbackInfo info(env, cbinfo);
-    double id = NumberArg(info, 0, "id");
-    auto* data = static_cast<EnvData*>(info.Data());
-    return SliceCall<Op, kRead>(info, 1, [data, id] { return data->handles.Find(id); });
-  } catch (const Napi::Error& e) {
-    e.ThrowAsJavaScriptException();
-  } catch (const std::bad_alloc&) {
-    napi_throw_error(env, "ENOMEM", "node-wsk: out of memory");
-  }
-  return nullptr;
-}
-
-napi_value SocketHandle::SendById(napi_env env, napi_callback_info cbinfo) {
-  return ById<SendSlice, false>(env, cbinfo);
-}
-
-napi_value SocketHandle::RecvById(napi_env env, napi_callback_info cbinfo) {
-  return ById<RecvSlice, true>(env, cbinfo);
-}
-
-Napi::Value SocketHandle::SendV(const Napi::CallbackInfo& info) {
-  IoVecs bufs(info, 0);
-  int32_t flags = Int32Arg(info, 1, "flags");
-  RETURN_IF_CLOSED();
-  long r = os::SendV(fd_, bufs.data(), bufs.size(), flags);
-  NoteWrite(r, bufs.total());
+Napi::Value SocketHandle::RecvV(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  IoVecs bufs(info, 1);
+  int32_t flags = Int32Arg(info, 2, "flags");
+  SOCKET_OR_EBADF(id);
+  long r = os::RecvV(self->fd_, bufs.data(), bufs.size(), flags);
+  self->NoteRead(r, bufs.total(), flags);
   return RESULT(r);
 }
 
-Napi::Value SocketHandle::Recv(const Napi::CallbackInfo& info) {
-  return SliceCall<RecvSlice, true>(info, 0, [this] { return this; });
-}
-
-Napi::Value SocketHandle::RecvV(const Napi::CallbackInfo& info) {
-  IoVecs bufs(info, 0);
-  int32_t flags = Int32Arg(info, 1, "flags");
-  RETURN_IF_CLOSED();
-  long r = os::RecvV(fd_, bufs.data(), bufs.size(), flags);
-  NoteRead(r, bufs.total(), flags);
-  return RESULT(r);
-}
-
-Napi::Value SocketHandle::SendTo(const Napi::CallbackInfo& info) {
-  View buf = SliceArgs(info, 0);
-  int32_t flags = Int32Arg(info, 3, "flags");
+Napi::Value SocketHandle::SendTo(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  View buf = SliceArgs(info, 1);
+  int32_t flags = Int32Arg(info, 4, "flags");
   View addr;
-  bool has_addr = OptionalViewArg(info, 4, "addr", &addr);
-  RETURN_IF_CLOSED();
+  bool has_addr = OptionalViewArg(info, 5, "addr", &addr);
+  SOCKET_OR_EBADF(id);
   sockaddr_storage ss;
   long len = 0;
   if (has_addr) {
     len = ToSockaddr(addr, &ss);
     if (len < 0) return RESULT(len);
   }
-  long r = os::SendTo(fd_, buf.data, buf.length, flags, has_addr ? reinterpret_cast<sockaddr*>(&ss) : nullptr,
+  long r = os::SendTo(self->fd_, buf.data, buf.length, flags, has_addr ? reinterpret_cast<sockaddr*>(&ss) : nullptr,
                       static_cast<socklen_t>(len));
-  NoteWrite(r, buf.length);
+  self->NoteWrite(r, buf.length);
   return RESULT(r);
 }
 
-Napi::Value SocketHandle::RecvFrom(const Napi::CallbackInfo& info) {
-  View buf = SliceArgs(info, 0);
-  int32_t flags = Int32Arg(info, 3, "flags");
+Napi::Value SocketHandle::RecvFrom(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  View buf = SliceArgs(info, 1);
+  int32_t flags = Int32Arg(info, 4, "flags");
   View out;
-  bool want_addr = OptionalViewArg(info, 4, "addrOut", &out);
-  RETURN_IF_CLOSED();
+  bool want_addr = OptionalViewArg(info, 5, "addrOut", &out);
+  SOCKET_OR_EBADF(id);
   if (want_addr && out.length < kNetaddrSize) return RESULT(-EINVAL);
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  long r = os::RecvFrom(fd_, buf.data, buf.length, flags, reinterpret_cast<sockaddr*>(&ss), &len);
-  NoteRead(r, buf.length, flags);
+  long r = os::RecvFrom(self->fd_, buf.data, buf.length, flags, reinterpret_cast<sockaddr*>(&ss), &len);
+  self->NoteRead(r, buf.length, flags);
   if (r >= 0 && want_addr) FromSockaddr(ss, len, out.data);
   return RESULT(r);
 }
 
 // recvmsg(bufs, flags, addrOut, control, out): bytes placed in bufs, or -errno;
 // out[0] = the host's msg_flags (MSG_TRUNC, MSG_CTRUNC...), out[1] = control bytes written.
-Napi::Value SocketHandle::RecvMsgMethod(const Napi::CallbackInfo& info) {
-  IoVecs bufs(info, 0);
-  int32_t flags = Int32Arg(info, 1, "flags");
+Napi::Value SocketHandle::RecvMsg(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  IoVecs bufs(info, 1);
+  int32_t flags = Int32Arg(info, 2, "flags");
   View addr_out, control;
-  bool want_addr = OptionalViewArg(info, 2, "addrOut", &addr_out);
-  bool want_control = OptionalViewArg(info, 3, "control", &control);
-  int32_t* out = Int32ViewArg(info, 4, "out", 2);
-  RETURN_IF_CLOSED();
+  bool want_addr = OptionalViewArg(info, 3, "addrOut", &addr_out);
+  bool want_control = OptionalViewArg(info, 4, "control", &control);
+  int32_t* out = Int32ViewArg(info, 5, "out", 2);
+  SOCKET_OR_EBADF(id);
   if (want_addr && addr_out.length < kNetaddrSize) return RESULT(-EINVAL);
   if (want_control && control.length > INT32_MAX) return RESULT(-EINVAL);
   sockaddr_storage ss;
@@ -917,8 +814,8 @@ Napi::Value SocketHandle::RecvMsgMethod(const Napi::CallbackInfo& info) {
     m.msg_control = control.data;
     m.msg_controllen = control.length;
   }
-  long r = os::RecvMsg(fd_, &m, flags);
-  NoteRead(r, bufs.total(), flags);
+  long r = os::RecvMsg(self->fd_, &m, flags);
+  self->NoteRead(r, bufs.total(), flags);
   if (r < 0) return RESULT(r);
   if (want_addr) FromSockaddr(ss, m.msg_namelen, addr_out.data);
   out[0] = m.msg_flags;
@@ -927,13 +824,14 @@ Napi::Value SocketHandle::RecvMsgMethod(const Napi::CallbackInfo& info) {
 }
 
 // sendmsg(bufs, flags, addr, control): bytes sent, or -errno. `control` holds host cmsgs.
-Napi::Value SocketHandle::SendMsgMethod(const Napi::CallbackInfo& info) {
-  IoVecs bufs(info, 0);
-  int32_t flags = Int32Arg(info, 1, "flags");
+Napi::Value SocketHandle::SendMsg(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  IoVecs bufs(info, 1);
+  int32_t flags = Int32Arg(info, 2, "flags");
   View addr, control;
-  bool has_addr = OptionalViewArg(info, 2, "addr", &addr);
-  bool has_control = OptionalViewArg(info, 3, "control", &control);
-  RETURN_IF_CLOSED();
+  bool has_addr = OptionalViewArg(info, 3, "addr", &addr);
+  bool has_control = OptionalViewArg(info, 4, "control", &control);
+  SOCKET_OR_EBADF(id);
   if (has_control && control.length > INT32_MAX) return RESULT(-EINVAL);
   sockaddr_storage ss;
   msghdr m{};
@@ -949,8 +847,8 @@ Napi::Value SocketHandle::SendMsgMethod(const Napi::CallbackInfo& info) {
     m.msg_control = control.data;
     m.msg_controllen = control.length;
   }
-  long r = os::SendMsg(fd_, &m, flags);
-  NoteWrite(r, bufs.total());
+  long r = os::SendMsg(self->fd_, &m, flags);
+  self->NoteWrite(r, bufs.total());
   return RESULT(r);
 }
 
@@ -958,11 +856,12 @@ Napi::Value SocketHandle::SendMsgMethod(const Napi::CallbackInfo& info) {
 // datagrams, datagram i into area[i*slotSize, +slotSize), its sender into addrs[i*28, +28)
 // and its control data into control[i*controlSlot, +controlSlot). meta[3i..3i+2] = bytes,
 // host msg_flags, control bytes. Returns the number received (one system call), or -errno.
-Napi::Value SocketHandle::RecvMMsg(const Napi::CallbackInfo& info) {
+Napi::Value SocketHandle::RecvMMsg(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
   Napi::Env env = info.Env();
-  View area = ViewArg(info, 0, "area");
-  double slot_d = NumberArg(info, 1, "slotSize");
-  double count_d = NumberArg(info, 2, "count");
+  View area = ViewArg(info, 1, "area");
+  double slot_d = NumberArg(info, 2, "slotSize");
+  double count_d = NumberArg(info, 3, "count");
   if (!(slot_d >= 1 && slot_d <= static_cast<double>(area.length)) || slot_d != std::trunc(slot_d)) {
     ThrowRange(env, "slotSize must be an integer from 1 to the area's length");
   }
@@ -972,20 +871,20 @@ Napi::Value SocketHandle::RecvMMsg(const Napi::CallbackInfo& info) {
   size_t slot = static_cast<size_t>(slot_d);
   uint32_t count = static_cast<uint32_t>(count_d);
   if (slot * count > area.length) ThrowRange(env, "slotSize * count exceeds the area");
-  int32_t* meta = Int32ViewArg(info, 3, "meta", 3 * static_cast<size_t>(count));
+  int32_t* meta = Int32ViewArg(info, 4, "meta", 3 * static_cast<size_t>(count));
   View addrs, control;
-  bool want_addrs = OptionalViewArg(info, 4, "addrs", &addrs);
-  bool want_control = OptionalViewArg(info, 5, "control", &control);
+  bool want_addrs = OptionalViewArg(info, 5, "addrs", &addrs);
+  bool want_control = OptionalViewArg(info, 6, "control", &control);
   size_t control_slot = 0;
   if (want_control) {
-    double c = NumberArg(info, 6, "controlSlot");
+    double c = NumberArg(info, 7, "controlSlot");
     if (!(c >= 0 && c <= 65536) || c != std::trunc(c)) ThrowRange(env, "controlSlot must be an integer from 0 to 65536");
     control_slot = static_cast<size_t>(c);
     if (control_slot * count > control.length) ThrowRange(env, "controlSlot * count exceeds control");
   }
-  int32_t flags = Int32Arg(info, 7, "flags");
+  int32_t flags = Int32Arg(info, 8, "flags");
   if (want_addrs && addrs.length < kNetaddrSize * count) ThrowRange(env, "addrs is shorter than count NETADDRs");
-  RETURN_IF_CLOSED();
+  SOCKET_OR_EBADF(id);
   Scratch<os::MMsgHdr, 64> msgs(count);
   Scratch<os::IoVec, 64> iov(count);
   Scratch<sockaddr_storage, 64> names(count);
@@ -1004,9 +903,9 @@ Napi::Value SocketHandle::RecvMMsg(const Napi::CallbackInfo& info) {
     }
     msgs[i].msg_len = 0;
   }
-  long n = os::RecvMMsg(fd_, msgs.get(), count, flags);
+  long n = os::RecvMMsg(self->fd_, msgs.get(), count, flags);
   // Fewer datagrams than asked: the queue ran empty (recvmmsg stops at EAGAIN).
-  if (n == -EAGAIN || n == -EWOULDBLOCK || (n >= 0 && n < static_cast<long>(count) && (flags & MSG_PEEK) == 0)) read_drained_ = true;
+  if (n == -EAGAIN || n == -EWOULDBLOCK || (n >= 0 && n < static_cast<long>(count) && (flags & MSG_PEEK) == 0)) self->read_drained_ = true;
   if (n < 0) return RESULT(n);
   for (long i = 0; i < n; i++) {
     const msghdr& m = msgs[i].msg_hdr;
@@ -1021,15 +920,16 @@ Napi::Value SocketHandle::RecvMMsg(const Napi::CallbackInfo& info) {
 // sendmmsg(bufs, counts, addr, control, flags): datagram i is the next counts[i] views of
 // bufs; all go to `addr` (null: the connected peer) with the same host control data.
 // Returns the number of datagrams sent (one system call), or -errno when none was.
-Napi::Value SocketHandle::SendMMsg(const Napi::CallbackInfo& info) {
+Napi::Value SocketHandle::SendMMsg(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
   Napi::Env env = info.Env();
-  IoVecs bufs(info, 0);
+  IoVecs bufs(info, 1);
   bool is_typed_array = false;
   napi_typedarray_type type;
   size_t count = 0;
   void* counts_data = nullptr;
-  if (napi_is_typedarray(env, info[1], &is_typed_array) != napi_ok || !is_typed_array ||
-      napi_get_typedarray_info(env, info[1], &type, &count, &counts_data, nullptr, nullptr) != napi_ok ||
+  if (napi_is_typedarray(env, info[2], &is_typed_array) != napi_ok || !is_typed_array ||
+      napi_get_typedarray_info(env, info[2], &type, &count, &counts_data, nullptr, nullptr) != napi_ok ||
       (type != napi_int32_array && type != napi_uint32_array)) {
     ThrowType(env, "counts must be an Int32Array or Uint32Array");
   }
@@ -1042,10 +942,10 @@ Napi::Value SocketHandle::SendMMsg(const Napi::CallbackInfo& info) {
   }
   if (total != bufs.size()) ThrowRange(env, "counts does not add up to the number of views");
   View addr, control;
-  bool has_addr = OptionalViewArg(info, 2, "addr", &addr);
-  bool has_control = OptionalViewArg(info, 3, "control", &control);
-  int32_t flags = Int32Arg(info, 4, "flags");
-  RETURN_IF_CLOSED();
+  bool has_addr = OptionalViewArg(info, 3, "addr", &addr);
+  bool has_control = OptionalViewArg(info, 4, "control", &control);
+  int32_t flags = Int32Arg(info, 5, "flags");
+  SOCKET_OR_EBADF(id);
   if (has_control && control.length > INT32_MAX) return RESULT(-EINVAL);
   sockaddr_storage ss;
   long salen = 0;
@@ -1071,45 +971,65 @@ Napi::Value SocketHandle::SendMMsg(const Napi::CallbackInfo& info) {
     }
     msgs[i].msg_len = 0;
   }
-  long r = os::SendMMsg(fd_, msgs.get(), static_cast<unsigned>(count), flags);
-  if (r == -EAGAIN || r == -EWOULDBLOCK || (r >= 0 && r < static_cast<long>(count))) write_drained_ = true;
+  long r = os::SendMMsg(self->fd_, msgs.get(), static_cast<unsigned>(count), flags);
+  if (r == -EAGAIN || r == -EWOULDBLOCK || (r >= 0 && r < static_cast<long>(count))) self->write_drained_ = true;
   return RESULT(r);
 }
 
-Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info) {
-  int32_t how = Int32Arg(info, 0, "how");
-  RETURN_IF_CLOSED();
-  return RESULT(os::Shutdown(fd_, how));
+Napi::Value SocketHandle::Shutdown(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  int32_t how = Int32Arg(info, 1, "how");
+  SOCKET_OR_EBADF(id);
+  return RESULT(os::Shutdown(self->fd_, how));
 }
 
-namespace {
-
-// getsockname / getpeername into the NETADDR `out` (argument 0).
-Napi::Value NameInto(const Napi::CallbackInfo& info, os::Fd fd, long (*name)(os::Fd, sockaddr*, socklen_t*)) {
-  View out = ViewArg(info, 0, "out");
-  if (fd == os::kNoFd) return RESULT(-EBADF);
+// getsockname / getpeername into the NETADDR `out` (argument 1).
+Napi::Value SocketHandle::NameInto(const Napi::CallbackInfo& info, EnvData* data,
+                                   long (*name)(os::Fd, sockaddr*, socklen_t*)) {
+  double id = IdArg(info);
+  View out = ViewArg(info, 1, "out");
+  SOCKET_OR_EBADF(id);
   if (out.length < kNetaddrSize) return RESULT(-EINVAL);
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  long r = name(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  long r = name(self->fd_, reinterpret_cast<sockaddr*>(&ss), &len);
   if (r >= 0) FromSockaddr(ss, len, out.data);
   return RESULT(r);
 }
 
-}  // namespace
-
-Napi::Value SocketHandle::LocalAddress(const Napi::CallbackInfo& info) { return NameInto(info, fd_, os::LocalName); }
-
-Napi::Value SocketHandle::PeerAddress(const Napi::CallbackInfo& info) { return NameInto(info, fd_, os::PeerName); }
-
-Napi::Value SocketHandle::Available(const Napi::CallbackInfo& info) {
-  RETURN_IF_CLOSED();
-  return RESULT(os::Available(fd_));
+Napi::Value SocketHandle::LocalAddress(const Napi::CallbackInfo& info, EnvData* data) {
+  return NameInto(info, data, os::LocalName);
 }
 
-Napi::Value SocketHandle::CloseMethod(const Napi::CallbackInfo& info) {
-  Close();
+Napi::Value SocketHandle::PeerAddress(const Napi::CallbackInfo& info, EnvData* data) {
+  return NameInto(info, data, os::PeerName);
+}
+
+Napi::Value SocketHandle::Available(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  SOCKET_OR_EBADF(id);
+  return RESULT(os::Available(self->fd_));
+}
+
+// Closing an id that names nothing (already closed) does nothing: close is idempotent.
+Napi::Value SocketHandle::CloseFunction(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  if (SocketHandle* self = data->handles.Find(id)) self->Close();
   return info.Env().Undefined();
+}
+
+// send(id, buf, offset, length, flags) and recv(...): the data path, kept to the checks and
+// one system call.
+template <SocketHandle::SliceOp Op, bool kRead>
+Napi::Value SocketHandle::Slice(const Napi::CallbackInfo& info, EnvData* data) {
+  double id = IdArg(info);
+  View buf = SliceArgs(info, 1);
+  int32_t flags = Int32Arg(info, 4, "flags");
+  SOCKET_OR_EBADF(id);
+  long r = Op(self->fd_, buf.data, buf.length, flags);
+  if (kRead) self->NoteRead(r, buf.length, flags);
+  else self->NoteWrite(r, buf.length);
+  return RESULT(r);
 }
 
 }  // namespace wsk

@@ -1,4 +1,4 @@
-// SocketHandle: one OS socket, its readiness watcher on Node's loop, and its JS wrapper.
+// SocketHandle: one OS socket and its readiness watcher on Node's loop, named in JS by its id.
 #pragma once
 
 #include <napi.h>
@@ -16,9 +16,9 @@ namespace wsk {
 class SocketHandle;
 struct Resolution;
 
-// Socket ids, for the module functions that take a socket by number instead of `this`
-// (sendById, recvById): an id names one socket of one env while it is open, and nothing
-// ever after. As a JS number (exact: below 2^53):
+// Socket ids: every socket function of the module takes the socket's id as its first
+// argument. An id names one socket of one env while it is open, and nothing ever after.
+// As a JS number (exact: below 2^53):
 //   id = generation * 2^32 + env tag * 2^24 + slot
 // slot        index into the table; freed when the socket closes, reused via a free list.
 // generation  1 .. 2^21-1, bumped whenever the slot is freed, so an id of a closed socket
@@ -45,6 +45,7 @@ class HandleTable {
   void Free(uint32_t slot);
   bool Full() const { return free_ == kNoSlot && slots_.size() == (size_t{1} << kSlotBits); }
   double IdOf(uint32_t slot) const { return slots_[slot].id; }
+  void Set(uint32_t slot, SocketHandle* socket) { slots_[slot].socket = socket; }
   // The open socket in `slot`, or nullptr (any slot number is safe).
   SocketHandle* AtSlot(uint32_t slot) const { return slot < slots_.size() ? slots_[slot].socket : nullptr; }
 
@@ -77,10 +78,6 @@ struct EnvData {
   uv_loop_t* loop = nullptr;
   napi_async_context async_context = nullptr;
   Napi::FunctionReference handler;
-  Napi::FunctionReference constructor;
-  // The constructor's password (see SocketHandle's constructor): one External per env,
-  // made once because each napi External costs an allocation until it is collected.
-  Napi::Reference<Napi::External<EnvData>> token;
   // Open sockets, so that teardown can close what JS left open.
   SocketHandle* open = nullptr;
   size_t open_count = 0;
@@ -90,9 +87,6 @@ struct EnvData {
   bool tearing_down = false;
   napi_env env = nullptr;
   napi_async_cleanup_hook_handle cleanup_hook = nullptr;
-  // Hand-over slot for SocketHandle::Adopt; see the constructor.
-  os::Fd adopt_fd = os::kNoFd;
-  bool adopt_stream = false;
   // Readiness through io_uring (ring.h), made on the first poll(); null before, and for
   // good once ring_reason says why not.
   Ring* ring = nullptr;
@@ -127,45 +121,44 @@ void FromSockaddr(const sockaddr_storage& ss, socklen_t len, uint8_t* out);
 void ResolverExports(Napi::Env env, Napi::Object exports, EnvData* data);
 void CancelAllResolutions(EnvData* data);
 
-class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
+// One open OS socket. JS never holds it: each socket function of the module takes the id
+// and looks the socket up, so an open socket costs JS one number instead of a wrapped
+// object with its reference, finalizer and type tag (bench C idle), and a call costs a
+// table lookup instead of a type-tag check. Sockets live until closed (close(), or
+// closeAllSockets / env teardown), as kernel sockets do; the GC never closes one.
+class SocketHandle {
  public:
-  static Napi::Function MakeClass(Napi::Env env, EnvData* data);
-  // Wraps a freshly created descriptor (`stream`: a SOCK_STREAM socket); the descriptor is
-  // closed if wrapping fails, and -EMFILE is returned (the descriptor closed) when the
-  // env's id table is full.
+  // The socket functions (fd, setsockopt, ..., poll, close) on `exports`.
+  static void Exports(Napi::Env env, Napi::Object exports, EnvData* data);
+  // Gives a freshly created descriptor (`stream`: a SOCK_STREAM socket) an id and returns
+  // it as a JS number; -EMFILE when the env's id table is full, the descriptor closed.
   static Napi::Value Adopt(Napi::Env env, EnvData* data, os::Fd fd, bool stream);
-  // Env teardown: closes every socket JS left open.
+  // Env teardown, closeAllSockets: closes every open socket.
   static void CloseAll(EnvData* data);
-
-  // Module functions sendById(id, buf, offset, length, flags) and recvById(...): send()
-  // and recv() of the socket `id` names (see HandleTable), without `this`; -EBADF for a
-  // number that names no open socket of this env. The function's data is its EnvData.
-  static napi_value SendById(napi_env env, napi_callback_info cbinfo);
-  static napi_value RecvById(napi_env env, napi_callback_info cbinfo);
 
   // From Ring: a completion of the multishot poll `tag`, and delivery of what a socket in
   // `slot` has become ready for.
   static void OnRingCompletion(EnvData* data, uint64_t tag, int32_t res, uint32_t flags);
   static void DeliverRing(EnvData* data, uint32_t slot);
 
-  explicit SocketHandle(const Napi::CallbackInfo& info);
-  ~SocketHandle() override;
-
  private:
-  using Method = Napi::Value (SocketHandle::*)(const Napi::CallbackInfo&);
-  template <Method M>
-  static napi_value Thunk(napi_env env, napi_callback_info cbinfo);
+  SocketHandle(EnvData* data, os::Fd fd, bool stream, uint32_t slot);
+  ~SocketHandle() = default;  // only Close() deletes
+
+  // A socket function: arguments from index 1 (0 is the id), checked before the socket is
+  // looked up, so a wrong call is reported as such whatever the socket's state.
+  using Function = Napi::Value (*)(const Napi::CallbackInfo& info, EnvData* data);
+  template <Function F>
+  static napi_value Entry(napi_env env, napi_callback_info cbinfo);
   // One transfer into or out of a slice of a view: what send/recv do after the checks.
   using SliceOp = long (*)(os::Fd fd, uint8_t* data, size_t length, int flags);
   template <SliceOp Op, bool kRead>
-  static napi_value ById(napi_env env, napi_callback_info cbinfo);
-  template <SliceOp Op, bool kRead, typename SelfOf>
-  static Napi::Value SliceCall(const Napi::CallbackInfo& info, size_t first, SelfOf self_of);
+  static Napi::Value Slice(const Napi::CallbackInfo& info, EnvData* data);
   static void OnPoll(uv_poll_t* poll, int status, int events);
   static int UvEvents(int interest);
-  // Calls the env's handler with (socket, events, status) as a Node callback; false when
-  // there is no handler or no object left to report on.
-  static bool CallHandler(napi_env env, EnvData* data, napi_value object, int events, int status);
+  // Calls the env's handler with (slot, events, status) as a Node callback; false when
+  // there is no handler (no JS ran).
+  static bool CallHandler(napi_env env, EnvData* data, uint32_t slot, int events, int status);
   int PollUv(int events);
   int PollRing(Ring* ring, int events);
   bool ArmRing(Ring* ring, int interest);
@@ -177,40 +170,39 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   void NoteWrite(long result, size_t asked);
   static void OnClosed(uv_handle_t* handle);
 
+  // Closes the descriptor, frees the id and deletes this.
   void Close();
   void Disarm();
-  bool TakeSelfRef();
-  void DropSelfRef();
 
-  Napi::Value GetFd(const Napi::CallbackInfo& info);
-  Napi::Value SetSockOpt(const Napi::CallbackInfo& info);
-  Napi::Value GetSockOpt(const Napi::CallbackInfo& info);
-  Napi::Value Bind(const Napi::CallbackInfo& info);
-  Napi::Value Listen(const Napi::CallbackInfo& info);
-  Napi::Value Accept(const Napi::CallbackInfo& info);
-  Napi::Value Connect(const Napi::CallbackInfo& info);
-  Napi::Value TakeError(const Napi::CallbackInfo& info);
-  Napi::Value Send(const Napi::CallbackInfo& info);
-  Napi::Value SendV(const Napi::CallbackInfo& info);
-  Napi::Value Recv(const Napi::CallbackInfo& info);
-  Napi::Value RecvV(const Napi::CallbackInfo& info);
-  Napi::Value SendTo(const Napi::CallbackInfo& info);
-  Napi::Value RecvFrom(const Napi::CallbackInfo& info);
-  Napi::Value RecvMsgMethod(const Napi::CallbackInfo& info);
-  Napi::Value SendMsgMethod(const Napi::CallbackInfo& info);
-  Napi::Value RecvMMsg(const Napi::CallbackInfo& info);
-  Napi::Value SendMMsg(const Napi::CallbackInfo& info);
-  Napi::Value Shutdown(const Napi::CallbackInfo& info);
-  Napi::Value LocalAddress(const Napi::CallbackInfo& info);
-  Napi::Value PeerAddress(const Napi::CallbackInfo& info);
-  Napi::Value Available(const Napi::CallbackInfo& info);
-  Napi::Value Poll(const Napi::CallbackInfo& info);
-  Napi::Value CloseMethod(const Napi::CallbackInfo& info);
+  static Napi::Value Fd(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value SetSockOpt(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value GetSockOpt(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value Bind(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value Listen(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value Accept(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value Connect(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value TakeError(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value SendV(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value RecvV(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value SendTo(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value RecvFrom(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value RecvMsg(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value SendMsg(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value RecvMMsg(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value SendMMsg(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value Shutdown(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value NameInto(const Napi::CallbackInfo& info, EnvData* data,
+                              long (*name)(os::Fd, sockaddr*, socklen_t*));
+  static Napi::Value LocalAddress(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value PeerAddress(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value Available(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value Poll(const Napi::CallbackInfo& info, EnvData* data);
+  static Napi::Value CloseFunction(const Napi::CallbackInfo& info, EnvData* data);
 
-  os::Fd fd_ = os::kNoFd;
-  EnvData* data_ = nullptr;
-  // This socket's slot in data_->handles while open.
-  uint32_t slot_ = HandleTable::kNoSlot;
+  os::Fd fd_;
+  EnvData* data_;
+  // This socket's slot in data_->handles.
+  uint32_t slot_;
   // Created on the first poll() and kept until close; freed only in its close callback.
   uv_poll_t* poll_ = nullptr;
   // The POLL_* bits armed by poll(), 0 when disarmed.
@@ -221,10 +213,7 @@ class SocketHandle : public Napi::ObjectWrap<SocketHandle> {
   uint64_t ring_tag_ = 0;
   uint32_t ring_mask_ = 0;
   uint32_t ring_events_ = 0;
-  // Whether the wrapper holds a strong reference to its own JS object: exactly while
-  // readiness is armed, as Node's HandleWrap does for an active handle.
-  bool self_ref_ = false;
-  bool stream_ = false;
+  bool stream_;
   bool ring_queued_ = false;
   bool read_drained_ = false;
   bool write_drained_ = false;
