@@ -7,8 +7,9 @@ import { SOL_SOCKET } from './ws2def';
 import { SO_WSK_EVENT_CALLBACK, WSK_FLAG_BASIC_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from './wsk';
 
 export class BasicSocket extends SocketObject {
-  readonly category = WSK_FLAG_BASIC_SOCKET;
-  readonly Dispatch: WSK_PROVIDER_BASIC_DISPATCH = WSK_PROVIDER_BASIC_DISPATCH_TABLE;
+  // On the prototype, not in every socket (memory per connection, bench C idle).
+  get category(): number { return WSK_FLAG_BASIC_SOCKET; }
+  get Dispatch(): WSK_PROVIDER_BASIC_DISPATCH { return WSK_PROVIDER_BASIC_DISPATCH_TABLE; }
 
   override control(req: ControlRequest): ControlResult | undefined {
     // A basic socket has no events of its own (only extension interfaces would, and none

@@ -1080,8 +1080,9 @@ export function bufferControl(h: BufferHolder, req: ControlRequest): ControlResu
 const clientDispatchOf = (s: SocketObject): WSK_CLIENT_CONNECTION_DISPATCH | null => s.clientDispatch as WSK_CLIENT_CONNECTION_DISPATCH | null;
 
 export class ConnectionSocket extends SocketObject implements SharingHolder {
-  readonly category = WSK_FLAG_CONNECTION_SOCKET;
-  readonly Dispatch: WSK_PROVIDER_CONNECTION_DISPATCH = WSK_PROVIDER_CONNECTION_DISPATCH_TABLE;
+  // On the prototype, not in every socket (memory per connection, bench C idle).
+  get category(): number { return WSK_FLAG_CONNECTION_SOCKET; }
+  get Dispatch(): WSK_PROVIDER_CONNECTION_DISPATCH { return WSK_PROVIDER_CONNECTION_DISPATCH_TABLE; }
   readonly conn: ConnectionRole;
   shareOption = SHARE_NONE;
   /** Set on sockets accepted from a conditional-accept listener (SIO_WSK_QUERY_INSPECT_ID). */

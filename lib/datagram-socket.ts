@@ -246,8 +246,9 @@ const EMPTY = new Uint8Array(0);
 const MAX_VIEWS = Math.min(OS.IOV_MAX ?? 1024, OS.MAX_BATCH ?? 1024);
 
 export class DatagramSocket extends SocketObject {
-  readonly category = WSK_FLAG_DATAGRAM_SOCKET;
-  readonly Dispatch: WSK_PROVIDER_DATAGRAM_DISPATCH = WSK_PROVIDER_DATAGRAM_DISPATCH_TABLE;
+  // On the prototype, not in every socket (memory per connection, bench C idle).
+  get category(): number { return WSK_FLAG_DATAGRAM_SOCKET; }
+  get Dispatch(): WSK_PROVIDER_DATAGRAM_DISPATCH { return WSK_PROVIDER_DATAGRAM_DISPATCH_TABLE; }
   bound = false;
   /**
    * SIO_WSK_SET_REMOTE_ADDRESS, as a NETADDR: the default destination, and the only source

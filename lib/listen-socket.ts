@@ -333,8 +333,9 @@ export class ListenRole {
 }
 
 export class ListenSocket extends SocketObject implements SharingHolder {
-  readonly category: number = WSK_FLAG_LISTEN_SOCKET;
-  readonly Dispatch: WSK_PROVIDER_LISTEN_DISPATCH = WSK_PROVIDER_LISTEN_DISPATCH_TABLE;
+  // On the prototype, not in every socket (memory per connection, bench C idle).
+  get category(): number { return WSK_FLAG_LISTEN_SOCKET; }
+  get Dispatch(): WSK_PROVIDER_LISTEN_DISPATCH { return WSK_PROVIDER_LISTEN_DISPATCH_TABLE; }
   readonly role: ListenRole;
   shareOption = SHARE_NONE;
   /** SO_RCVBUF as the client set it, inherited by accepted sockets. */

@@ -40,7 +40,12 @@ export abstract class SocketObject implements PWSK_SOCKET {
 
   /** Set once WskCloseSocket starts: every later call is a use-after-free. */
   closed = false;
-  readonly pending = new PendingIrps();
+  // Made on the first pend: an idle connection in event mode never pends (bench C idle).
+  private pendingList: PendingIrps | null = null;
+  /** This socket's pending IRPs (completed cancelled by WskCloseSocket). */
+  get pending(): PendingIrps {
+    return (this.pendingList ??= new PendingIrps());
+  }
   private interest = 0;
 
   constructor(
@@ -139,7 +144,7 @@ export abstract class SocketObject implements PWSK_SOCKET {
   /** WskCloseSocket: pending IRPs complete STATUS_CANCELLED first, then the close IRP. */
   close(Irp: IRP): NTSTATUS {
     irpStart(Irp, 'WskCloseSocket');
-    for (const irp of this.pending.toArray()) {
+    for (const irp of this.pendingList?.toArray() ?? []) {
       const cancel = irp._cancelRoutine;
       irp._cancelRoutine = null;
       if (cancel) cancel(irp);

@@ -34,8 +34,9 @@ import {
 const STREAM = 1 << WSK_FLAG_STREAM_SOCKET;
 
 export class StreamSocket extends SocketObject implements SharingHolder {
-  readonly category = WSK_FLAG_STREAM_SOCKET;
-  readonly Dispatch: WSK_PROVIDER_STREAM_DISPATCH = WSK_PROVIDER_STREAM_DISPATCH_TABLE;
+  // On the prototype, not in every socket (memory per connection, bench C idle).
+  get category(): number { return WSK_FLAG_STREAM_SOCKET; }
+  get Dispatch(): WSK_PROVIDER_STREAM_DISPATCH { return WSK_PROVIDER_STREAM_DISPATCH_TABLE; }
   shareOption = SHARE_NONE;
   /** Committed by WskListen. */
   listenRole: ListenRole | null = null;
