@@ -1161,6 +1161,18 @@ describe('bad input never crashes', () => {
     s.close();
   });
 
+  test('a socket closed by JS run while the arguments are read gives -EBADF (looked up after them)', () => {
+    const s = open(4, C.SOCK_DGRAM);
+    const bufs = [new Uint8Array(4)];
+    Object.defineProperty(bufs, 0, { get: () => (s.close(), new Uint8Array(4)) });
+    expect(addon.sendv(s.id, bufs, 0)).toBe(-E.EBADF);
+    expect(s.fd).toBe(-1);
+    const t = open(4, C.SOCK_DGRAM);
+    const again = [new Uint8Array(4)];
+    Object.defineProperty(again, 0, { get: () => (t.close(), new Uint8Array(4)) });
+    expect(addon.recvmsg(t.id, again, 0, null, null, new Int32Array(2))).toBe(-E.EBADF);
+  });
+
   test('every socket function of the addon takes an id: TypeError for a non-number, -EBADF for one that names nothing', () => {
     const b = new Uint8Array(8);
     // Well-formed arguments after the id, for each function.
