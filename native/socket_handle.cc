@@ -254,7 +254,7 @@ HandleTable::HandleTable() : env_tag_(AcquireEnvTag()) {}
 
 HandleTable::~HandleTable() { ReleaseEnvTag(env_tag_); }
 
-uint32_t HandleTable::Issue(SocketHandle* socket) {
+uint32_t HandleTable::Issue() {
   uint32_t slot = free_;
   if (slot != kNoSlot) {
     free_ = slots_[slot].next_free;
@@ -264,7 +264,6 @@ uint32_t HandleTable::Issue(SocketHandle* socket) {
     slot = static_cast<uint32_t>(slots_.size() - 1);
   }
   Slot& s = slots_[slot];
-  s.socket = socket;
   s.id = static_cast<double>((uint64_t{s.generation} << (kEnvBits + kSlotBits)) |
                              (uint64_t{env_tag_} << kSlotBits) | slot);
   return slot;
@@ -353,13 +352,13 @@ napi_value SocketHandle::Entry(napi_env env, napi_callback_info cbinfo) {
 Napi::Value SocketHandle::Adopt(Napi::Env env, EnvData* data, os::Fd fd, bool stream) {
   uint32_t slot = HandleTable::kNoSlot;
   try {
-    // 2^24 sockets open in one env: no id to give (the process's descriptor limit).
-    if (!data->handles.Full()) slot = data->handles.Issue(nullptr);
+    slot = data->handles.Issue();
   } catch (const std::bad_alloc&) {
     os::Close(fd);
     throw Napi::Error::New(env, "node-wsk: out of memory");
   }
   if (slot == HandleTable::kNoSlot) {
+    // 2^24 sockets open in one env: no id to give (the process's descriptor limit).
     os::Close(fd);
     return Napi::Number::New(env, -EMFILE);
   }

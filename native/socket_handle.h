@@ -38,12 +38,11 @@ class HandleTable {
   HandleTable(const HandleTable&) = delete;
   HandleTable& operator=(const HandleTable&) = delete;
 
-  // A slot (and with it an id) for `socket`; kNoSlot when every slot is taken. May throw
-  // std::bad_alloc when the table grows.
-  uint32_t Issue(SocketHandle* socket);
+  // A slot (and with it an id), empty until Set(); kNoSlot when every slot is taken. May
+  // throw std::bad_alloc when the table grows.
+  uint32_t Issue();
   // The socket closed: its id stops naming anything, for good.
   void Free(uint32_t slot);
-  bool Full() const { return free_ == kNoSlot && slots_.size() == (size_t{1} << kSlotBits); }
   double IdOf(uint32_t slot) const { return slots_[slot].id; }
   void Set(uint32_t slot, SocketHandle* socket) { slots_[slot].socket = socket; }
   // The open socket in `slot`, or nullptr (any slot number is safe).
