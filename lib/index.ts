@@ -1,12 +1,12 @@
 // node-wsk: the WSK client API over real OS sockets. Names, argument order and values are
 // those of wsk.h, ntddk.h, ws2def.h and ws2ipdef.h (see DESIGN.md, "The porting rule").
-import './provider';
+import './wsk/provider';
 
-export * from './ntstatus';
-export * from './ws2def';
-export * from './wsk';
-export * from './kevent';
-export * from './rtl';
+export * from './kernel/ntstatus';
+export * from './net/ws2def';
+export * from './wsk/wsk';
+export * from './kernel/kevent';
+export * from './kernel/rtl';
 export {
   IRP,
   PIRP,
@@ -18,7 +18,7 @@ export {
   IoFreeIrp,
   IoReuseIrp,
   IoCancelIrp,
-} from './irp';
+} from './kernel/irp';
 export {
   MDL,
   PMDL,
@@ -43,7 +43,7 @@ export {
   IoReadAccess,
   IoWriteAccess,
   IoModifyAccess,
-} from './mdl';
+} from './kernel/mdl';
 export {
   IN_ADDR,
   IN6_ADDR,
@@ -67,7 +67,7 @@ export {
   sockaddrToString,
   sockaddrAddressString,
   sockaddrPort,
-} from './sockaddr';
+} from './net/sockaddr';
 export {
   WskRegister,
   WskCaptureProviderNPI,
@@ -75,7 +75,7 @@ export {
   WskQueryProviderCharacteristics,
   WskDeregister,
   WSK_PROVIDER_VERSION,
-} from './registration';
+} from './wsk/registration';
 export {
   CMSG_LEN,
   CMSG_SPACE,
@@ -87,11 +87,11 @@ export {
   ControlMessage,
   cmsgBuild,
   cmsgParse,
-} from './cmsg';
-export { CachedSecurityDescriptor, SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './control-client';
-export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './verifier';
+} from './net/cmsg';
+export { CachedSecurityDescriptor, SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './wsk/control-client';
+export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './kernel/verifier';
 
-import { native } from './native';
+import { native } from './transport/native';
 /** Native sockets open in this process (every one a WSK socket not yet closed): for leak checks. */
 export function openSocketCount(): number {
   return native.openSockets();

@@ -26,7 +26,7 @@ import {
   sockaddrAddressString,
   sockaddrPort,
 } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/transport/native';
 import { call, expectStatus, netClosed, newOp, register, tick, unregister, wskClose, wskSocket } from './helpers';
 import { conn, connectedPair, netServer, randomBytes, readAll, readBytes, sockaddr, wskBuf, wskConnect } from './conn-helpers';
 

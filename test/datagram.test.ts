@@ -52,7 +52,7 @@ import {
   sockaddrFromString,
   sockaddrPort,
 } from '../lib';
-import { DATAGRAM_RECEIVE_POOL } from '../lib/datagram-socket';
+import { DATAGRAM_RECEIVE_POOL } from '../lib/datagram/datagram-socket';
 import { call, expectStatus, newOp, Provider, register, tick, unregister, wskClose, wskSocket } from './helpers';
 import { dg, disableReceiveFrom, enableReceiveFrom, Family, LOOPBACK, peer, turns, udpSocket, wskBuf } from './udp-helpers';
 

@@ -1,7 +1,7 @@
 // The ported Microsoft echo server against 100 concurrent node:net clients over IPv4 and IPv6.
 import * as net from 'net';
 import { Executive, KeWaitForSingleObject, KernelMode, STATUS_SUCCESS } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/transport/native';
 import { DriverEntry, WskSampleListening, WskSampleUnload } from '../examples/echosrv';
 // Live bindings: the listening status and port are set once the listener is up.
 import * as echosrv from '../examples/echosrv';

@@ -8,7 +8,7 @@ import {
   NormalPagePriority,
   WskVerifierError,
 } from '../lib';
-import { wskBufViews } from '../lib/mdl';
+import { wskBufViews } from '../lib/kernel/mdl';
 
 function built(buf: Uint8Array, length = buf.byteLength) {
   const mdl = IoAllocateMdl(buf, length, false, false, null)!;

@@ -25,7 +25,7 @@ import {
   setWskVerifierHandler,
   sockaddrFromString,
 } from '../lib';
-import { WSK_PROVIDER_LISTEN_DISPATCH_TABLE } from '../lib/listen-socket';
+import { WSK_PROVIDER_LISTEN_DISPATCH_TABLE } from '../lib/listen/listen-socket';
 import { expectStatus, listenOn, newOp, register, unregister, wskClose, wskSocket } from './helpers';
 
 const named = (code: string) => expect.objectContaining({ name: 'WskVerifierError', code });

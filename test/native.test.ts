@@ -12,7 +12,7 @@ import {
   POLL_DISCONNECT,
   POLL_READABLE,
   POLL_WRITABLE,
-} from '../lib/native';
+} from '../lib/transport/native';
 
 const C = native.constants;
 const E = native.errno;

@@ -36,7 +36,7 @@ import {
   sockaddrPort,
   unicodeStringToString,
 } from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/transport/native';
 import { call, expectStatus, newOp, Provider, register, unregister } from './helpers';
 
 let p: Provider;

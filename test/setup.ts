@@ -1,5 +1,5 @@
 // Every test file ends with no native socket open: a test that leaks a handle fails here.
-import { native } from '../lib/native';
+import { native } from '../lib/transport/native';
 
 afterAll(() => {
   // Closed here, so that a test that failed half-way (and so never reached its own close)

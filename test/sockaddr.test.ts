@@ -17,8 +17,8 @@ import {
   ntStatusFromErrno,
   ntStatusName,
 } from '../lib';
-import { native, NETADDR_SIZE } from '../lib/native';
-import { netaddrToSockaddr, sockaddrToNetaddr } from '../lib/sockaddr';
+import { native, NETADDR_SIZE } from '../lib/transport/native';
+import { netaddrToSockaddr, sockaddrToNetaddr } from '../lib/net/sockaddr';
 
 describe('SOCKADDR', () => {
   test('SOCKADDR_IN keeps C byte order: port and address in network order', () => {

@@ -4,7 +4,7 @@
 // node-wsk is what the WSK model costs; the gap between this and rr-floor.c is what the
 // transport (libuv readiness, one call into JS per event, Node-API) costs.
 //   --conns=N --rounds=N --size=N
-import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE } from '../../lib/native';
+import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE } from '../../lib/transport/native';
 import { num, parseArgs, report } from '../common';
 
 const args = parseArgs();

@@ -1,9 +1,9 @@
 // WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). Windows levels and
 // names are translated here, in one table, to the host's; WSK's own options and IOCTLs are
 // answered by the socket's category first.
-import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from './control-client';
-import { IRP, irpStart } from './irp';
-import { OS } from './native';
+import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/control-client';
+import { IRP, irpStart } from '../kernel/irp';
+import { OS } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_BUFFER_TOO_SMALL,
@@ -13,10 +13,10 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
   ntStatusFromErrno,
-} from './ntstatus';
+} from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
-import { badArgument } from './verifier';
-import * as ws from './ws2def';
+import { badArgument } from '../kernel/verifier';
+import * as ws from '../net/ws2def';
 import {
   PSIZE_T,
   PVOID,
@@ -33,7 +33,7 @@ import {
   WskGetOption,
   WskIoctl,
   WskSetOption,
-} from './wsk';
+} from '../wsk/wsk';
 
 /** What a category answers for a control request it owns; undefined = not its own. */
 export interface ControlResult {

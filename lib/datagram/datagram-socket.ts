@@ -3,11 +3,11 @@
 // straight into the caller's MDL memory (WskReceiveFrom); with WskReceiveFromEvent enabled and no
 // receive IRP waiting, each readiness event reads a batch with one recvmmsg into a WSK-owned
 // receive area and indicates it as one WSK_DATAGRAM_INDICATION chain.
-import { controlToHost, hostToControl } from './cmsg';
-import { readEventControl } from './events';
-import { IRP, irpStart } from './irp';
-import { MDL, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from './mdl';
-import { native, NETADDR_SIZE, OS } from './native';
+import { controlToHost, hostToControl } from '../net/cmsg';
+import { readEventControl } from '../socket/events';
+import { IRP, irpStart } from '../kernel/irp';
+import { MDL, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from '../kernel/mdl';
+import { native, NETADDR_SIZE, OS } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_BUFFER_OVERFLOW,
@@ -18,13 +18,13 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
   ntStatusFromErrno,
-} from './ntstatus';
-import type { ControlRequest, ControlResult } from './options';
-import { WskControlSocket } from './options';
-import { IN6_ADDR_FROM_BYTES, netaddrToSockaddr, PSOCKADDR, SOCKADDR_IN, SOCKADDR_IN6, sockaddrToNetaddr } from './sockaddr';
-import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from './socket';
-import { violation } from './verifier';
-import { AF_INET, AF_INET6, MSG_CTRUNC, MSG_TRUNC, SOL_SOCKET } from './ws2def';
+} from '../kernel/ntstatus';
+import type { ControlRequest, ControlResult } from '../socket/control';
+import { WskControlSocket } from '../socket/control';
+import { IN6_ADDR_FROM_BYTES, netaddrToSockaddr, PSOCKADDR, SOCKADDR_IN, SOCKADDR_IN6, sockaddrToNetaddr } from '../net/sockaddr';
+import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+import { violation } from '../kernel/verifier';
+import { AF_INET, AF_INET6, MSG_CTRUNC, MSG_TRUNC, SOL_SOCKET } from '../net/ws2def';
 import {
   PCMSGHDR,
   PULONG,
@@ -41,7 +41,7 @@ import {
   WSK_PROVIDER_DATAGRAM_DISPATCH,
   WskIoctl,
   WskSetOption,
-} from './wsk';
+} from '../wsk/wsk';
 
 const DATAGRAM = 1 << WSK_FLAG_DATAGRAM_SOCKET;
 const { EAGAIN, EWOULDBLOCK, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EPROTO } = native.errno;

@@ -12,11 +12,11 @@ import {
   SharingHolder,
   sharingControl,
   unbindShared,
-} from './address-sharing';
-import { EventState, readEventControl } from './events';
-import { IRP, IoAllocateIrp, irpComplete, irpPend, irpStart } from './irp';
-import { MDL, MDL_PAGES_LOCKED, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from './mdl';
-import { native, NETADDR_SIZE, OS, POLL_READABLE } from './native';
+} from '../socket/address-sharing';
+import { EventState, readEventControl } from '../socket/events';
+import { IRP, IoAllocateIrp, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { MDL, MDL_PAGES_LOCKED, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from '../kernel/mdl';
+import { native, NETADDR_SIZE, OS, POLL_READABLE } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_BUFFER_TOO_SMALL,
@@ -32,13 +32,13 @@ import {
   STATUS_SUCCESS,
   ntStatusFromErrno,
   ntStatusName,
-} from './ntstatus';
-import { ControlRequest, ControlResult, WskControlSocket } from './options';
-import type { ClientState } from './registration';
-import { PSOCKADDR, sockaddrFamily, sockaddrToNetaddr } from './sockaddr';
-import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from './socket';
-import { badArgument, violation } from './verifier';
-import { IPPROTO_TCP, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY } from './ws2def';
+} from '../kernel/ntstatus';
+import { ControlRequest, ControlResult, WskControlSocket } from '../socket/control';
+import type { ClientState } from '../wsk/registration';
+import { PSOCKADDR, sockaddrFamily, sockaddrToNetaddr } from '../net/sockaddr';
+import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+import { badArgument, violation } from '../kernel/verifier';
+import { IPPROTO_TCP, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY } from '../net/ws2def';
 import {
   PFN_WSK_CONNECT_EX,
   PFN_WSK_RECEIVE_EX,
@@ -66,7 +66,7 @@ import {
   WskGetOption,
   WskIoctl,
   WskSetOption,
-} from './wsk';
+} from '../wsk/wsk';
 
 const CONNECTION = 1 << WSK_FLAG_CONNECTION_SOCKET;
 

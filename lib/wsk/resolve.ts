@@ -1,8 +1,8 @@
 // Name resolution (reference §2.5): WskGetAddressInfo, WskFreeAddressInfo, WskGetNameInfo over
 // getaddrinfo / getnameinfo on libuv's thread pool, so the event loop never blocks. Windows
 // flag, family and type values are translated here; results come back in Windows form.
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from './irp';
-import { native, NETADDR_SIZE, OS } from './native';
+import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { native, NETADDR_SIZE, OS } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_BUFFER_TOO_SMALL,
@@ -14,12 +14,12 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
   STATUS_UNEXPECTED_NETWORK_ERROR,
-} from './ntstatus';
+} from '../kernel/ntstatus';
 import type { ClientState } from './registration';
-import { PUNICODE_STRING, UNICODE_STRING } from './rtl';
-import { netaddrToSockaddr, PSOCKADDR, sockaddrFamily, sockaddrToNetaddr } from './sockaddr';
-import { badArgument } from './verifier';
-import * as ws from './ws2def';
+import { PUNICODE_STRING, UNICODE_STRING } from '../kernel/rtl';
+import { netaddrToSockaddr, PSOCKADDR, sockaddrFamily, sockaddrToNetaddr } from '../net/sockaddr';
+import { badArgument } from '../kernel/verifier';
+import * as ws from '../net/ws2def';
 import { ADDRINFOEXW, GUID, PADDRINFOEXW, PEPROCESS, PETHREAD, PWSK_CLIENT, ULONG } from './wsk';
 
 const E = native.resolverErrors;

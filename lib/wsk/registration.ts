@@ -1,15 +1,15 @@
 // Registration and the provider NPI (reference §1): WskRegister, WskCaptureProviderNPI,
 // WskReleaseProviderNPI, WskQueryProviderCharacteristics, WskDeregister.
-import type { IRP } from './irp';
+import type { IRP } from '../kernel/irp';
 import {
   NTSTATUS,
   STATUS_DEVICE_NOT_READY,
   STATUS_INVALID_PARAMETER,
   STATUS_NOINTERFACE,
   STATUS_SUCCESS,
-} from './ntstatus';
-import type { SocketObject } from './socket';
-import { badArgument, violation } from './verifier';
+} from '../kernel/ntstatus';
+import type { SocketObject } from '../socket/socket';
+import { badArgument, violation } from '../kernel/verifier';
 import {
   MAKE_WSK_VERSION,
   WSK_CLIENT,

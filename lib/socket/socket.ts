@@ -1,17 +1,17 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart, PendingIrps } from './irp';
-import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from './native';
+import { IRP, irpCancelled, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
+import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_ADDRESS_ALREADY_EXISTS,
   STATUS_CANCELLED,
   STATUS_INVALID_DEVICE_STATE,
-  STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS, ntStatusFromErrno } from './ntstatus';
-import type { ControlRequest, ControlResult } from './options';
-import type { ClientState } from './registration';
-import { netaddrToSockaddr, PSOCKADDR, sockaddrToNetaddr } from './sockaddr';
-import { badArgument, violation } from './verifier';
+  STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS, ntStatusFromErrno } from '../kernel/ntstatus';
+import type { ControlRequest, ControlResult } from './control';
+import type { ClientState } from '../wsk/registration';
+import { netaddrToSockaddr, PSOCKADDR, sockaddrToNetaddr } from '../net/sockaddr';
+import { badArgument, violation } from '../kernel/verifier';
 import {
   PWSK_SOCKET,
   WSK_FLAG_BASIC_SOCKET,
@@ -20,7 +20,7 @@ import {
   WSK_FLAG_LISTEN_SOCKET,
   WSK_FLAG_STREAM_SOCKET,
   WSK_PROVIDER_BASIC_DISPATCH,
-} from './wsk';
+} from '../wsk/wsk';
 
 export const CATEGORY_NAMES: Record<number, string> = {
   [WSK_FLAG_BASIC_SOCKET]: 'basic',

@@ -1,7 +1,7 @@
 // SOCKADDR_IN / SOCKADDR_IN6 in their C form (reference §6, DESIGN "representation details"),
 // friendly helpers to and from text, and the translation to the transport's NETADDR.
-import { NETADDR_SIZE } from './native';
-import { RtlUshortByteSwap } from './rtl';
+import { NETADDR_SIZE } from '../transport/native';
+import { RtlUshortByteSwap } from '../kernel/rtl';
 import { AF_INET, AF_INET6, ADDRESS_FAMILY } from './ws2def';
 
 /** s_addr is what a little-endian machine reads from the four network-order bytes. */

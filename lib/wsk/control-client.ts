@@ -1,8 +1,8 @@
 // WskControlClient (reference §2.4): the transport list, its change notification, cached
 // security descriptors, static event callbacks, and the TDI codes of a system without TDI.
-import { isWskNpiId } from './events';
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from './irp';
-import { native } from './native';
+import { isWskNpiId } from '../socket/events';
+import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { native } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_BUFFER_OVERFLOW,
@@ -10,10 +10,10 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
-} from './ntstatus';
+} from '../kernel/ntstatus';
 import type { ClientState } from './registration';
-import { badArgument } from './verifier';
-import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ws2def';
+import { badArgument } from '../kernel/verifier';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from '../net/ws2def';
 import {
   GUID,
   PSIZE_T,

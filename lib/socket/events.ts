@@ -1,8 +1,8 @@
 // Event callbacks (reference §4.4): the SO_WSK_EVENT_CALLBACK request every category shares,
 // and the per-socket enable/disable bookkeeping (static events, events that cannot be disabled,
 // disabling while a callback is in progress). What each event does lives with its category.
-import { IRP, irpComplete, irpPend } from './irp';
-import type { ControlRequest, ControlResult } from './options';
+import { IRP, irpComplete, irpPend } from '../kernel/irp';
+import type { ControlRequest, ControlResult } from './control';
 import {
   NTSTATUS,
   STATUS_CANCELLED,
@@ -11,9 +11,9 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
   STATUS_SUCCESS,
-} from './ntstatus';
+} from '../kernel/ntstatus';
 import type { SocketObject } from './socket';
-import { GUID, NPI_WSK_INTERFACE_ID, WSK_EVENT_CALLBACK_CONTROL, WSK_EVENT_DISABLE, WskSetOption } from './wsk';
+import { GUID, NPI_WSK_INTERFACE_ID, WSK_EVENT_CALLBACK_CONTROL, WSK_EVENT_DISABLE, WskSetOption } from '../wsk/wsk';
 
 export interface EventControl {
   /** Events to enable (several at once), or the single event to disable. */

@@ -3,11 +3,11 @@
 // WskAcceptEvent delivers connections when no WskAccept waits; with SO_CONDITIONAL_ACCEPT,
 // WskInspectEvent / WskAbortEvent / WskInspectComplete decide on each one first. The work lives
 // in ListenRole, which a stream socket that commits to listening uses as well.
-import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from './address-sharing';
-import { CONNECTION_EVENTS, ConnectionSocket } from './connection-socket';
-import { EventState, readEventControl } from './events';
-import { IRP, irpComplete, irpPend, irpStart } from './irp';
-import { native, NativeSocket, NETADDR_SIZE, OS } from './native';
+import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
+import { CONNECTION_EVENTS, ConnectionSocket } from '../connection/connection-socket';
+import { EventState, readEventControl } from '../socket/events';
+import { IRP, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { native, NativeSocket, NETADDR_SIZE, OS } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_CANCELLED,
@@ -15,11 +15,11 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
   ntStatusFromErrno,
-} from './ntstatus';
-import { ControlRequest, ControlResult, WskControlSocket } from './options';
-import { PSOCKADDR, SOCKADDR_STORAGE } from './sockaddr';
-import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from './socket';
-import { SO_CONDITIONAL_ACCEPT, SO_RCVBUF, SOL_SOCKET } from './ws2def';
+} from '../kernel/ntstatus';
+import { ControlRequest, ControlResult, WskControlSocket } from '../socket/control';
+import { PSOCKADDR, SOCKADDR_STORAGE } from '../net/sockaddr';
+import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+import { SO_CONDITIONAL_ACCEPT, SO_RCVBUF, SOL_SOCKET } from '../net/ws2def';
 import {
   PWSK_INSPECT_ID,
   PWSK_SOCKET,
@@ -35,7 +35,7 @@ import {
   WskInspectPend,
   WskInspectReject,
   WskIoctl,
-} from './wsk';
+} from '../wsk/wsk';
 
 const LISTEN = 1 << WSK_FLAG_LISTEN_SOCKET;
 

@@ -7,7 +7,7 @@
 // CHECK cells (an access check of the second socket's owner against the first socket's
 // security descriptor): every socket here belongs to this one process, the same security
 // principal, and a default descriptor grants its own principal access, so CHECK is SUCCESS.
-import { native, NETADDR_SIZE, OS } from './native';
+import { native, NETADDR_SIZE, OS } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_ACCESS_DENIED,
@@ -16,12 +16,12 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
   ntStatusFromErrno,
-} from './ntstatus';
-import { PSOCKADDR, sockaddrToNetaddr } from './sockaddr';
+} from '../kernel/ntstatus';
+import { PSOCKADDR, sockaddrToNetaddr } from '../net/sockaddr';
 import type { SocketObject } from './socket';
-import type { ControlRequest, ControlResult } from './options';
-import { SO_EXCLUSIVEADDRUSE, SO_REUSEADDR, SOL_SOCKET } from './ws2def';
-import { WskGetOption, WskIoctl } from './wsk';
+import type { ControlRequest, ControlResult } from './control';
+import { SO_EXCLUSIVEADDRUSE, SO_REUSEADDR, SOL_SOCKET } from '../net/ws2def';
+import { WskGetOption, WskIoctl } from '../wsk/wsk';
 
 /** The sharing option a socket was bound with. */
 export const SHARE_NONE = 0;

@@ -3,21 +3,21 @@
 // it then hosts a ListenRole or a ConnectionRole, the same code the listen and connection
 // categories run. What the other role offers is refused with STATUS_INVALID_DEVICE_STATE, as is
 // anything before bind. A connect that fails leaves the socket uncommitted (bound) again.
-import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from './address-sharing';
-import { BOUND, bufferControl, checkRetained, CONNECTED, CONNECTING, ConnectionRole, makeConnectionCalls } from './connection-socket';
-import { IRP, irpStart } from './irp';
-import { acceptOn, ListenRole } from './listen-socket';
+import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
+import { BOUND, bufferControl, checkRetained, CONNECTED, CONNECTING, ConnectionRole, makeConnectionCalls } from '../connection/connection-socket';
+import { IRP, irpStart } from '../kernel/irp';
+import { acceptOn, ListenRole } from '../listen/listen-socket';
 import {
   NTSTATUS,
   STATUS_CONNECTION_ACTIVE,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
-} from './ntstatus';
-import { ControlRequest, ControlResult, WskControlSocket } from './options';
-import { PSOCKADDR } from './sockaddr';
-import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from './socket';
-import { SOL_SOCKET } from './ws2def';
+} from '../kernel/ntstatus';
+import { ControlRequest, ControlResult, WskControlSocket } from '../socket/control';
+import { PSOCKADDR } from '../net/sockaddr';
+import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+import { SOL_SOCKET } from '../net/ws2def';
 import {
   PFN_WSK_CONNECT_EX,
   PFN_WSK_RECEIVE_EX,
@@ -29,7 +29,7 @@ import {
   WSK_CLIENT_STREAM_DISPATCH,
   WSK_FLAG_STREAM_SOCKET,
   WSK_PROVIDER_STREAM_DISPATCH,
-} from './wsk';
+} from '../wsk/wsk';
 
 const STREAM = 1 << WSK_FLAG_STREAM_SOCKET;
 

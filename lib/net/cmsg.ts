@@ -2,9 +2,9 @@
 // WSACMSGHDR { SIZE_T cmsg_len; INT cmsg_level; INT cmsg_type; } with the data at offset 16 and
 // every header 8-aligned, plus the translation to and from the host's cmsgs for the transport.
 // A PCMSGHDR here is a Uint8Array that starts at a header (C's pointer into the buffer).
-import { OS } from './native';
+import { OS } from '../transport/native';
 import * as ws from './ws2def';
-import type { PCMSGHDR } from './wsk';
+import type { PCMSGHDR } from '../wsk/wsk';
 
 const HDR = 16;
 const align8 = (n: number): number => (n + 7) & ~7;

@@ -1,13 +1,13 @@
 // WSK_PROVIDER_DISPATCH, the client-level table (reference §2): WskSocket creates a socket of
 // any category over a real OS socket.
-import { BasicSocket } from './basic-socket';
-import { ConnectionSocket, makeWskSocketConnect } from './connection-socket';
+import { BasicSocket } from '../basic/basic-socket';
+import { ConnectionSocket, makeWskSocketConnect } from '../connection/connection-socket';
 import { WskControlClient, isLiveCachedSd, setSocketSecurity } from './control-client';
-import { DatagramSocket } from './datagram-socket';
+import { DatagramSocket } from '../datagram/datagram-socket';
 import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve';
-import { IRP, irpComplete, irpStart } from './irp';
-import { ListenSocket } from './listen-socket';
-import { native, OS } from './native';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
+import { ListenSocket } from '../listen/listen-socket';
+import { native, OS } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_INVALID_PARAMETER,
@@ -15,12 +15,12 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
   ntStatusFromErrno,
-} from './ntstatus';
+} from '../kernel/ntstatus';
 import { ClientState, setProviderDispatch, WSK_PROVIDER_VERSION } from './registration';
-import type { SocketObject } from './socket';
-import { StreamSocket } from './stream-socket';
-import { badArgument } from './verifier';
-import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ws2def';
+import type { SocketObject } from '../socket/socket';
+import { StreamSocket } from '../stream/stream-socket';
+import { badArgument } from '../kernel/verifier';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from '../net/ws2def';
 import {
   PEPROCESS,
   PETHREAD,

@@ -1,5 +1,5 @@
 // NTSTATUS values (ntstatus.h) as unsigned 32-bit numbers, and the one errno -> NTSTATUS table.
-import { errnoName } from './native';
+import { errnoName } from '../transport/native';
 
 export type NTSTATUS = number;
 

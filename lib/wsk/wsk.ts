@@ -1,11 +1,11 @@
 // wsk.h: WSK constants, structures, dispatch tables and function-pointer types, named and
 // valued as in C (reference §1–§6). Behaviour lives in the files named after each concept.
-import type { IRP } from './irp';
-import type { WSK_BUF } from './mdl';
-import type { NTSTATUS } from './ntstatus';
-import type { PUNICODE_STRING } from './rtl';
-import type { PSOCKADDR } from './sockaddr';
-import type { ADDRESS_FAMILY } from './ws2def';
+import type { IRP } from '../kernel/irp';
+import type { WSK_BUF } from '../kernel/mdl';
+import type { NTSTATUS } from '../kernel/ntstatus';
+import type { PUNICODE_STRING } from '../kernel/rtl';
+import type { PSOCKADDR } from '../net/sockaddr';
+import type { ADDRESS_FAMILY } from '../net/ws2def';
 
 export type ULONG = number;
 export type USHORT = number;

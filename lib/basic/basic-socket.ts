@@ -1,10 +1,10 @@
 // Basic sockets (WSK_FLAG_BASIC_SOCKET): options and IOCTLs only, never bound, no data.
-import { readEventControl } from './events';
-import { WskControlSocket } from './options';
-import type { ControlRequest, ControlResult } from './options';
-import { SocketObject, WskCloseSocket } from './socket';
-import { SOL_SOCKET } from './ws2def';
-import { SO_WSK_EVENT_CALLBACK, WSK_FLAG_BASIC_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from './wsk';
+import { readEventControl } from '../socket/events';
+import { WskControlSocket } from '../socket/control';
+import type { ControlRequest, ControlResult } from '../socket/control';
+import { SocketObject, WskCloseSocket } from '../socket/socket';
+import { SOL_SOCKET } from '../net/ws2def';
+import { SO_WSK_EVENT_CALLBACK, WSK_FLAG_BASIC_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from '../wsk/wsk';
 
 export class BasicSocket extends SocketObject {
   // On the prototype, not in every socket (memory per connection, bench C idle).
