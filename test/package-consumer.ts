@@ -129,7 +129,7 @@ function findSpecifier(source: ts.SourceFile): ts.StringLiteralLike {
 }
 
 /** Type-checks and emits `files`; throws tsc's messages if there are any. */
-export function compile(files: string[], options: ts.CompilerOptions, oldProgram?: ts.Program): ts.Program {
+function compile(files: string[], options: ts.CompilerOptions, oldProgram?: ts.Program): ts.Program {
   const program = ts.createProgram({ rootNames: files, options, oldProgram });
   const diagnostics = ts.getPreEmitDiagnostics(program).concat(program.emit().diagnostics);
   if (diagnostics.length > 0) {

@@ -10,7 +10,6 @@ import {
   ROOT,
   STRICT_NODENEXT,
   cjsReport,
-  compile,
   esmMismatches,
   runNode,
   runtimeNames,
@@ -58,6 +57,12 @@ function freshProject(work: string, name: string, tarball: string, args: string[
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
   npm(dir, ['install', ...args, tarball], env);
   return dir;
+}
+
+/** Runs this repository's TypeScript (the devDependency) in `dir`; tsc's messages if it fails. */
+function tsc(dir: string, args: string[], env: NodeJS.ProcessEnv): void {
+  const run = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), ...args], { cwd: dir, env, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`tsc ${args.join(' ')} in ${dir}:\n${run.stdout}${run.stderr}`);
 }
 
 /** The ELF machine field of a shared object: 62 is x86-64, 183 is AArch64. */
@@ -171,14 +176,20 @@ describeWhenAsked('the packed package, installed', () => {
       expect(report.undefinedAtRunTime).toEqual([[], []]);
     });
 
-    test('the README example, copied as written, compiles and accepts a node:net peer', async () => {
+    test('the README example, copied as written, compiles (tsc --init, plus Node\'s types) and accepts a node:net peer', async () => {
       const readme = fs.readFileSync(path.join(dir, 'node_modules', 'node-wsk', 'README.md'), 'utf8');
       const example = /## Example[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
       const port = Number(/sockaddrFromString\('127\.0\.0\.1', (\d+)\)/.exec(example)![1]);
-      fs.writeFileSync(path.join(dir, 'readme.mts'), example);
-      const typeRoots = [path.join(dir, 'node_modules', '@types')];
-      compile([path.join(dir, 'readme.mts')], { ...STRICT_NODENEXT, types: ['node'], typeRoots, skipLibCheck: true, outDir: path.join(dir, 'out') });
-      const result = await runReadmeExample(dir, port);
+      const project = path.join(dir, 'readme');
+      fs.mkdirSync(project);
+      tsc(project, ['--init'], env);
+      // What tsc --init's own comment says to do for Node: "types": ["node"] (with @types/node).
+      const config = fs.readFileSync(path.join(project, 'tsconfig.json'), 'utf8');
+      expect(config).toContain('"types": [],');
+      fs.writeFileSync(path.join(project, 'tsconfig.json'), config.replace('"types": [],', '"types": ["node"],'));
+      fs.writeFileSync(path.join(project, 'readme.mts'), example);
+      tsc(project, ['-p', '.'], env);
+      const result = await runReadmeExample(project, port);
       expect(result).toEqual({ code: 0, signal: null, stdout: `accepted 127.0.0.1:${result.clientPort}\n`, stderr: '', clientPort: expect.any(Number) });
     });
   });
@@ -204,7 +215,7 @@ describeWhenAsked('the packed package, installed', () => {
  * port cannot meet another program's; else on this machine's loopback, if the port is free.
  */
 async function runReadmeExample(dir: string, port: number): Promise<Record<string, unknown>> {
-  const driver = [process.execPath, path.join(__dirname, 'package-readme-driver.mjs'), path.join('out', 'readme.mjs'), String(port)];
+  const driver = [process.execPath, path.join(__dirname, 'package-readme-driver.mjs'), 'readme.mjs', String(port)];
   const isolated = spawnSync('unshare', ['--net', 'true']).status === 0;
   if (!isolated) {
     console.log(`README example: no network namespace here (not root?); it runs on 127.0.0.1:${port}`);
