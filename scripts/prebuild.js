@@ -4,7 +4,8 @@
 //   prebuilds/linux-arm64/node-wsk.glibc.node   (Debian's aarch64 cross compiler)
 // node-gyp-build (lib/native.ts, and the package's install script) loads the one that matches,
 // so an install needs no compiler and works with install scripts off. Run by `npm pack` and
-// `npm publish` (prepack); by hand: npm run build:prebuilds [-- x64 arm64].
+// `npm publish` (prepack; postpack removes them again); by hand:
+//   npm run build:prebuilds [-- x64 arm64]
 //
 // Each target builds in its own folder under build/, so that the development build
 // (build/Release, which node-gyp-build prefers) is left alone.
@@ -113,6 +114,13 @@ async function main(named) {
   fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });
   const archs = named.length > 0 ? named : [os.arch(), ...Object.keys(CROSS).filter((a) => a !== os.arch())];
   for (const arch of archs) await build(arch, named.length > 0 || arch === os.arch());
+}
+
+// npm pack's postpack: the binaries live in the tarball only. Left in the working tree, they
+// would be what a later `npm install` there finds and loads instead of compiling native/.
+if (process.argv[2] === '--clean') {
+  fs.rmSync(path.join(root, 'prebuilds'), { recursive: true, force: true });
+  process.exit(0);
 }
 
 main(process.argv.slice(2)).catch((err) => {
