@@ -149,7 +149,7 @@ describeWhenAsked('the packed package, installed', () => {
       names = runtimeNames(dir);
     }, SLOW);
 
-    test('the PATH of the install and of every run here has no compiler, make or python', () => {
+    test('the PATH the tarball is installed with has no compiler, make or python', () => {
       expect(COMPILERS.filter((program) => onPath(env, program))).toEqual([]);
     });
 
