@@ -41,6 +41,8 @@ export const config = loaded as NetfaultConfig;
 
 /** `test`, or `test.skip` with the reason printed once where the capability is missing. */
 export const faultTest: jest.It = loaded ? test : test.skip;
+/** A test of a known bug: it passes while the bug is there, and fails once it is fixed. */
+export const faultTestFailing = loaded ? test.failing : test.skip;
 if (!loaded) console.warn(`skipped: ${process.env.NETFAULT_SKIP}`);
 
 /** Appends a line to the figures run.sh prints at the end. */
@@ -71,6 +73,12 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `condition` every 10 ms for up to 30 s. */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 3000 && !condition(); i++) await sleep(10);
+  if (!condition()) throw new Error(`${what}: not within 30 s`);
+}
 
 export interface Counters {
   received: number;

@@ -4,66 +4,25 @@
 // or the WSK client's own, which the host aborts under it. The client is sending and receiving
 // when it happens; its pending IRPs must all complete, with Windows' statuses.
 import {
-  NTSTATUS,
   STATUS_CONNECTION_ABORTED,
   STATUS_CONNECTION_RESET,
   STATUS_SUCCESS,
-  WSK_BUF,
   WSK_CLIENT_CONNECTION_DISPATCH,
   WSK_EVENT_DISCONNECT,
   WSK_EVENT_RECEIVE,
   WSK_FLAG_ABORTIVE,
-  WSK_SOCKET,
   ntStatusName,
 } from '../../lib';
 import { pattern } from './irp-ledger';
-import { config, faultTest, inNamespace, Peer, report, sleep, within } from './netfault';
-import { conn, enableEvents, FaultClient, indicationBytes, localPort, mdlOver, StreamCheck, withClient } from './wsk-client';
+import { config, faultTest, inNamespace, Peer, report, until, within } from './netfault';
+import { Ended, enableEvents, FaultClient, indicationBytes, localPort, receiveUntilFailure, sendUntilFailure, StreamCheck, withClient } from './wsk-client';
 
-const STREAM = 64 * 1024 * 1024; // more than the transfer gets through before the reset
-const CHUNK = 64 * 1024;
+const STREAM = 16 * 1024 * 1024; // more than the transfer gets through before the reset
 const RESET_AFTER = 1024 * 1024; // bytes echoed back before the kill: mid-transfer
-
-interface Ended {
-  status: NTSTATUS;
-  bytes: number;
-}
-
-/** WskSend of the stream in CHUNKs until one fails; its status and the bytes sent before. */
-async function sendUntilFailure(client: FaultClient, s: WSK_SOCKET, data: Uint8Array): Promise<Ended> {
-  const lane = client.ledger.lane();
-  const mdl = mdlOver(data);
-  let bytes = 0;
-  for (;;) {
-    const buf: WSK_BUF = { Mdl: mdl, Offset: bytes, Length: CHUNK };
-    const done = await lane.run((irp) => conn(s).WskSend(s, buf, 0, irp));
-    if (done.IoStatus.Status !== STATUS_SUCCESS) return { status: done.IoStatus.Status, bytes };
-    bytes += CHUNK;
-    if (bytes + CHUNK > data.byteLength) throw new Error('the stream ended before any reset');
-  }
-}
-
-/** WskReceive until one fails (or the peer's FIN: a success with 0 bytes). */
-async function receiveUntilFailure(client: FaultClient, s: WSK_SOCKET, check: StreamCheck): Promise<Ended> {
-  const lane = client.ledger.lane();
-  const space = new Uint8Array(CHUNK);
-  const buf: WSK_BUF = { Mdl: mdlOver(space), Offset: 0, Length: CHUNK };
-  for (;;) {
-    const done = await lane.run((irp) => conn(s).WskReceive(s, buf, 0, irp));
-    const n = done.IoStatus.Information as number;
-    if (done.IoStatus.Status !== STATUS_SUCCESS || n === 0) return { status: done.IoStatus.Status, bytes: check.received };
-    check.take(space.subarray(0, n));
-  }
-}
 
 /** Destroys the TCP sockets `ss` finds in namespace `ns` with `filter`; returns what it listed. */
 function killSockets(ns: 'A' | 'B', filter: string[]): string {
   return inNamespace(ns, ['ss', '-K', '-t', '-n', ...filter]);
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 3000 && !condition(); i++) await sleep(10);
-  if (!condition()) throw new Error(`${what}: not within 30 s`);
 }
 
 let peer: Peer;

@@ -175,3 +175,37 @@ export class StreamCheck {
       : `${this.received} of ${this.expected.byteLength} bytes, all matching`;
   }
 }
+
+const CHUNK = 64 * 1024;
+
+export interface Ended {
+  status: NTSTATUS;
+  bytes: number;
+}
+
+/** WskSend of the stream in CHUNKs until one fails; its status and the bytes sent before. */
+export async function sendUntilFailure(client: FaultClient, s: WSK_SOCKET, data: Uint8Array): Promise<Ended> {
+  const lane = client.ledger.lane();
+  const mdl = mdlOver(data);
+  let bytes = 0;
+  for (;;) {
+    const buf: WSK_BUF = { Mdl: mdl, Offset: bytes, Length: CHUNK };
+    const done = await lane.run((irp) => conn(s).WskSend(s, buf, 0, irp));
+    if (done.IoStatus.Status !== STATUS_SUCCESS) return { status: done.IoStatus.Status, bytes };
+    bytes += CHUNK;
+    if (bytes + CHUNK > data.byteLength) throw new Error(`${bytes} bytes sent and no failure yet: the stream ran out`);
+  }
+}
+
+/** WskReceive until one fails (or the peer's FIN: a success with 0 bytes). */
+export async function receiveUntilFailure(client: FaultClient, s: WSK_SOCKET, check: StreamCheck): Promise<Ended> {
+  const lane = client.ledger.lane();
+  const space = new Uint8Array(CHUNK);
+  const buf: WSK_BUF = { Mdl: mdlOver(space), Offset: 0, Length: CHUNK };
+  for (;;) {
+    const done = await lane.run((irp) => conn(s).WskReceive(s, buf, 0, irp));
+    const n = done.IoStatus.Information as number;
+    if (done.IoStatus.Status !== STATUS_SUCCESS || n === 0) return { status: done.IoStatus.Status, bytes: check.received };
+    check.take(space.subarray(0, n));
+  }
+}
