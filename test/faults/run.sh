@@ -19,6 +19,7 @@ NS_A="wskfault-$$-a" NS_B="wskfault-$$-b" DEV=wskf0
 A4=198.18.0.1 B4=198.18.0.2 A6=2001:2::1 B6=2001:2::2
 
 JEST=(npx jest -c test/faults/jest.config.js --runInBand)
+JEST_ARGS=("$@")
 
 skip_reason() {
   [ "$(id -u)" = 0 ] || { echo "not root (network namespaces and TUN devices need CAP_NET_ADMIN)"; return; }
@@ -43,6 +44,7 @@ remove_stale_namespaces() {
 WORK="" FORWARDER=""
 cleanup() {
   local ns pid
+  trap '' PIPE # a reader that went away (| head) must not stop the clean-up half-way
   if [ -n "$FORWARDER" ]; then
     kill -TERM "$FORWARDER" 2>/dev/null
     wait "$FORWARDER" 2>/dev/null
@@ -61,12 +63,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-reason=$(skip_reason)
-if [ -n "$reason" ]; then
-  echo "test:faults skipped: $reason"
-  NETFAULT_SKIP="$reason" "${JEST[@]}" "$@"
+# Every test is reported skipped, with the reason, rather than silently passing.
+skip() {
+  echo "test:faults skipped: $1"
+  NETFAULT_SKIP="$1" "${JEST[@]}" "${JEST_ARGS[@]}"
   exit $?
-fi
+}
+
+reason=$(skip_reason)
+[ -z "$reason" ] || skip "$reason"
 
 remove_stale_namespaces
 WORK=$(mktemp -d /tmp/netfault.XXXXXX)
@@ -76,7 +81,7 @@ echo "== netfault: seed $SEED (NETFAULT_SEED=$SEED npm run test:faults replays t
 cc -O2 -Wall -Wextra -o "$WORK/forwarder" tools/netfault/forwarder.c || exit 1
 npx tsc -p test/faults/tsconfig.json --outDir "$WORK/js" || exit 1
 
-ip netns add "$NS_A" && ip netns add "$NS_B" || exit 1
+err=$(ip netns add "$NS_A" 2>&1 && ip netns add "$NS_B" 2>&1) || skip "cannot make network namespaces here ($err)"
 "$WORK/forwarder" --ns-a "/run/netns/$NS_A" --ns-b "/run/netns/$NS_B" --dev "$DEV" --seed "$SEED" \
   --loss $LOSS --delay-ms $DELAY_MS --jitter-ms $JITTER_MS --reorder $REORDER --duplicate $DUPLICATE \
   --stats "$WORK/stats.json" >"$WORK/forwarder.out" &
@@ -120,7 +125,10 @@ cat >"$WORK/config.json" <<EOF
 EOF
 
 started=$(date +%s)
-NETFAULT_CONFIG="$WORK/config.json" timeout 900 ip netns exec "$NS_A" "${JEST[@]}" "$@"
+# In the background, so that a TERM or INT to this script is handled at once: the clean-up then
+# ends jest and its peers (everything running in the two namespaces).
+NETFAULT_CONFIG="$WORK/config.json" timeout 900 ip netns exec "$NS_A" "${JEST[@]}" "${JEST_ARGS[@]}" &
+wait $!
 rc=$?
 echo "test:faults took $(( $(date +%s) - started )) s (jest inside $NS_A)"
 exit $rc
