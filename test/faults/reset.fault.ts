@@ -111,6 +111,6 @@ faultTest("with receive and disconnect events, the peer's reset mid-transfer is 
     expect(ntStatusName(sent.status)).toBe(ntStatusName(STATUS_CONNECTION_RESET));
     expect(check.firstBad).toBe(-1);
     client.ledger.verify();
-    report(`reset by the peer with events on, after ${check.received} bytes indicated: WskDisconnectEvent flags ${disconnects.join(',')}, send ${ntStatusName(sent.status)}`);
+    report(`reset by the peer with events on, after ${check.received} bytes indicated: WskDisconnectEvent flags ${disconnects.join(',')}, send ${ntStatusName(sent.status)}; ${client.ledger}`);
   }),
 );
