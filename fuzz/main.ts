@@ -66,7 +66,9 @@ async function campaign(targets: Target[], seconds: number, seed0: number, slice
     if (died && result.lastRun) {
       console.log(`[fuzz] ${died.kind} in ${target} child (seed ${result.lastRun.seed}, run ${result.lastRun.run}): ${died.detail}; minimizing`);
       const min = await minimizeInChildren(target, result.lastRun.seed, result.lastRun.run, died.kind, 120_000);
-      totals.reports.push(min ?? { target, seed: result.lastRun.seed, path: String(result.lastRun.run), findings: [died], value: null });
+      // Not reproduced in a fresh child (timing): report the original case as it was generated.
+      const original = valueAt(target, result.lastRun.seed, String(result.lastRun.run));
+      totals.reports.push(min ?? { target, seed: result.lastRun.seed, path: String(result.lastRun.run), findings: [died], value: original });
     }
     for (const r of totals.reports) for (const f of r.findings) fs.appendFileSync(knownFile, `${signature(f)}\n`);
     seed = (result.lastRun?.seed ?? seed) + 1;
