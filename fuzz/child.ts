@@ -25,6 +25,7 @@ const known = new Set<string>();
 
 /** The findings that count: not on the skip list (tallied by reason), not already reported. */
 function reportable(findings: Finding[]): Finding[] {
+  if (process.env.NODE_WSK_FUZZ_NO_SKIP === '1') return findings; // a replay shows everything
   return findings.filter((f) => {
     const why = skipped(f);
     if (why) skippedCount[why] = (skippedCount[why] ?? 0) + 1;
@@ -39,6 +40,8 @@ function reportable(findings: Finding[]): Finding[] {
 async function warmUp(target: Target): Promise<void> {
   const warm = target === 'api'
     ? [{ op: 'socket', fam: 4, kind: 2, flags: null, ev: null, irp: 0, fresh: true, rt: { invoke: 7, cb: { ret: 0, do: [] } } },
+       { op: 'bind', s: 0, addr: { a: 'lo4' }, flags: 0, irp: 2, fresh: true, rt: { invoke: 7, cb: { ret: 0, do: [] } } },
+       { op: 'receiveFrom', s: 0, buf: { m: 0, off: 0, len: 8 }, flags: 0, from: null, ctlLen: null, ctlFlags: null, irp: 3, fresh: true, rt: { invoke: 7, cb: { ret: 0, do: [] } } },
        { op: 'getAddressInfo', node: 0, svc: 0, flags: 0, fam: 0, result: { $: 'obj' }, irp: 1, fresh: true, rt: { invoke: 7, cb: { ret: 0, do: [] } } },
        { op: 'tick', ms: 5 }]
     : [{ op: 'socket', kind: 1 }, { op: 'call', fn: 'poll', id: 0, args: [{ k: 'events', n: 1, g: null }] }, { op: 'getaddrinfo', node: 0, svc: 0, flags: 0, family: 0, cbDo: [], bad: null },

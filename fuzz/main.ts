@@ -92,6 +92,7 @@ function printReport(r: Report, n: number): void {
 
 async function replay(target: Target, value: unknown): Promise<number> {
   console.log(formatCase(value as unknown[], '  '));
+  process.env.NODE_WSK_FUZZ_NO_SKIP = '1'; // inherited by the child: skip-listed findings show too
   const result = await runChild(target, { value });
   for (const f of result.findings) console.log(`[${f.kind}] ${f.detail}`);
   console.log(result.findings.length === 0 ? 'replay: no finding' : `replay: ${result.findings.length} finding(s)`);
