@@ -7,7 +7,7 @@ import type { Act } from './api-arbs';
 import { describeError, Finding, loopErrors, openFds } from './findings';
 import { isOwnThrow } from './values';
 
-const DEREGISTER_TIMEOUT_MS = 2000;
+const DEREGISTER_TIMEOUT_MS = 500;
 
 const tick = (ms: number) => new Promise<void>((r) => (ms === 0 ? setImmediate(r) : setTimeout(r, ms)));
 
