@@ -3,7 +3,7 @@
 // resolution callback exactly once, no socket or descriptor left over.
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { addon } from '../lib/native';
+import { addon } from '../lib/transport/native';
 import type { AddonAct } from './addon-arbs';
 import { addonCall, AddonState, makeSocket } from './addon-exec';
 import { addonErrorAllowed, counter, describeError, Finding, loopErrors, openFds } from './findings';

@@ -1,7 +1,7 @@
 // One API case from start to verdict: register, run the actions (awaiting the loop where the
 // case says "tick"), close and release everything, and check what must hold afterwards.
 import * as W from '../lib';
-import { native } from '../lib/native';
+import { native } from '../lib/transport/native';
 import { ApiRunner } from './api-run';
 import type { Act } from './api-arbs';
 import { describeError, Finding, loopErrors, openFds } from './findings';
