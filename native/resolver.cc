@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "guard.h"
 #include "socket_handle.h"
 
 namespace wsk {
@@ -236,10 +237,10 @@ void CancelAllResolutions(EnvData* data) {
 #define SET(name) errors.Set(#name, Napi::Number::New(env, UV_##name))
 
 void ResolverExports(Napi::Env env, Napi::Object exports, EnvData* data) {
-  exports.Set("getaddrinfo", Napi::Function::New<GetAddrInfo>(env, "getaddrinfo", data));
-  exports.Set("getnameinfo", Napi::Function::New<GetNameInfo>(env, "getnameinfo", data));
-  exports.Set("cancelResolution", Napi::Function::New<CancelResolution>(env, "cancelResolution", data));
-  exports.Set("pendingResolutions", Napi::Function::New<Pending>(env, "pendingResolutions", data));
+  SetFunction<GetAddrInfo>(env, exports, "getaddrinfo", data);
+  SetFunction<GetNameInfo>(env, exports, "getnameinfo", data);
+  SetFunction<CancelResolution>(env, exports, "cancelResolution", data);
+  SetFunction<Pending>(env, exports, "pendingResolutions", data);
   Napi::Object errors = Napi::Object::New(env);
   SET(EAI_ADDRFAMILY); SET(EAI_AGAIN); SET(EAI_BADFLAGS); SET(EAI_CANCELED); SET(EAI_FAIL);
   SET(EAI_FAMILY); SET(EAI_MEMORY); SET(EAI_NODATA); SET(EAI_NONAME); SET(EAI_OVERFLOW);
