@@ -5,12 +5,15 @@
 // of killing jest.
 import { execFile } from 'child_process';
 import * as path from 'path';
+import { native } from '../lib/native';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'terminate-workers.js');
+// The workers poll as this jest project does (the child's env reaches their getenv).
+const ENV = { ...process.env, ...(native.poller().poller === 'uv' ? { NODE_WSK_POLLER: 'uv' } : {}) };
 
 function run(count: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [FIXTURE, String(count)], { timeout: 170_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [FIXTURE, String(count)], { timeout: 170_000, maxBuffer: 1 << 20, env: ENV }, (err, stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { code?: number | string; signal?: string }) | null;
       resolve({
         code: e === null ? 0 : typeof e.code === 'number' ? e.code : null,
