@@ -12,7 +12,8 @@
 # How: node is not instrumented, so libasan is preloaded (LD_PRELOAD) for the addon's
 # instrumented code to find its runtime; node-gyp-build loads the addon from
 # $NODE_WSK_PREBUILD/build/Release when that is set, in jest and in every child and worker.
-# Reports go to files (log_path), one per process, so that none is lost in a child's stderr.
+# Reports go to files (log_path), one per process, so that none is lost in a child's stderr;
+# UBSan's checks trap and ASan reports the trap there too.
 # Leaks of V8 itself at process.exit() are suppressed by name (scripts/lsan.supp).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -38,8 +39,12 @@ build() {
   # The same binding.gyp and sources, seen from another directory: node-gyp builds there.
   ln -sfn ../binding.gyp "$asan_root/binding.gyp"
   ln -sfn ../native "$asan_root/native"
-  local flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
-  if ! (cd "$asan_root" && CFLAGS="$flags" CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" node-gyp rebuild) > "$asan_root/build.log" 2>&1; then
+  # UBSan's checks trap (ud2) instead of calling libubsan: with libasan loaded first, GCC's
+  # libubsan ignores log_path (its __sanitizer_set_report_path is libasan's) and would print
+  # only to the stderr of whichever process hit it. ASan reports the trap (handle_sigill) as
+  # "ILL" with the stack, file and line of the undefined operation, in the report files.
+  local flags="-fsanitize=address,undefined -fsanitize-undefined-trap-on-error -fno-omit-frame-pointer -g"
+  if ! (cd "$asan_root" && CFLAGS="$flags" CXXFLAGS="$flags" LDFLAGS="-fsanitize=address" node-gyp rebuild) > "$asan_root/build.log" 2>&1; then
     tail -n 40 "$asan_root/build.log" >&2
     die "the ASan build failed (build-asan/build.log)"
   fi
@@ -51,9 +56,8 @@ use_sanitizers() {
   mkdir -p "$reports"
   export NODE_WSK_PREBUILD=$asan_root
   export LD_PRELOAD=$libasan
-  export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:halt_on_error=1:strict_string_checks=1:check_initialization_order=1"
+  export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:halt_on_error=1:handle_sigill=1:strict_string_checks=1:check_initialization_order=1"
   export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
-  export UBSAN_OPTIONS="log_path=$reports/ubsan:halt_on_error=1:print_stacktrace=1"
 }
 
 # The addon every loader will pick, loaded once: proof that the run tests the ASan build.
