@@ -23,7 +23,7 @@ reports=$asan_root/reports
 fuzz_seconds=${FUZZ_SECONDS:-60}
 started=$SECONDS
 
-say() { printf '== test:asan: %s\n' "$*"; }
+say() { printf '== test:asan: %s (%d s)\n' "$*" $((SECONDS - started)); }
 die() {
   printf 'test:asan FAILED: %s\n' "$*" >&2
   exit 1
@@ -119,4 +119,4 @@ if ! found=$(count_reports); then
 fi
 [ "$jest_rc" -eq 0 ] || die "jest failed under the sanitizers (exit $jest_rc) with no sanitizer report"
 [ "$fuzz_rc" -eq 0 ] || die "the fuzz run failed under the sanitizers (exit $fuzz_rc) with no sanitizer report"
-say "0 sanitizer reports, jest passed, $((SECONDS - started)) s in all"
+say "0 sanitizer reports, jest passed; done"
