@@ -5,7 +5,7 @@
 // of killing jest.
 import { execFile } from 'child_process';
 import * as path from 'path';
-import { native } from '../lib/native';
+import { native } from '../lib/transport/native';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'terminate-workers.js');
 // The workers poll as this jest project does (the child's env reaches their getenv).

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { native } from '../lib/native';
+import { native } from '../lib/transport/native';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -22,8 +22,9 @@ const CHILD_ENV = { ...process.env, ...(POLLER === 'uv' ? { NODE_WSK_POLLER: 'uv
 function ensureDist(): void {
   const built = path.join(ROOT, 'dist', 'lib', 'index.js');
   const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : 0;
-  const sources = fs.readdirSync(path.join(ROOT, 'lib')).map((f) => fs.statSync(path.join(ROOT, 'lib', f)).mtimeMs);
-  if (sources.every((t) => t <= builtAt)) return;
+  const lib = path.join(ROOT, 'lib');
+  const sources = (fs.readdirSync(lib, { recursive: true }) as string[]).map((f) => fs.statSync(path.join(lib, f)));
+  if (sources.every((s) => s.isDirectory() || s.mtimeMs <= builtAt)) return;
   console.log('workers.test: dist/lib is older than lib/, running tsc -p tsconfig.json');
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
 }
