@@ -1,13 +1,17 @@
-// The module object behind lib/native.ts: socket() and the functions on a socket id
-// (socket_handle.cc), setEventHandler(), openSockets(), name resolution, constants and
-// errno. The contract (types, NETADDR, POLL_* bits) is documented there.
+// The module object behind lib/transport/native.ts: socket() and the functions on a socket
+// id (socket_calls.cc, message_calls.cc, readiness.cc), setEventHandler(), openSockets(),
+// name resolution (resolver.cc), constants and errno. The contract (types, NETADDR, POLL_*
+// bits) is documented there.
 #include <netdb.h>
 #include <netinet/ip.h>
 
 #include <string>
 
+#include "args.h"
 #include "guard.h"
-#include "socket_handle.h"
+#include "resolver.h"
+#include "ring.h"
+#include "socket_call.h"
 
 namespace wsk {
 namespace {
@@ -23,7 +27,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
   long fd = os::Socket(domain, type, protocol);
   if (fd < 0) return Napi::Number::New(info.Env(), static_cast<double>(fd));
   bool stream = (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM;
-  return SocketHandle::Adopt(info.Env(), Data(info), static_cast<os::Fd>(fd), stream);
+  return Adopt(info.Env(), Data(info), static_cast<os::Fd>(fd), stream);
 }
 
 Napi::Value SetEventHandler(const Napi::CallbackInfo& info) {
@@ -73,7 +77,7 @@ Napi::Value OpenSockets(const Napi::CallbackInfo& info) {
 Napi::Value CloseAllSockets(const Napi::CallbackInfo& info) {
   EnvData* data = Data(info);
   size_t count = data->open_count;
-  SocketHandle::CloseAll(data);
+  CloseAll(data);
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
@@ -141,7 +145,7 @@ Napi::Object Errnos(Napi::Env env) {
 void Teardown(napi_async_cleanup_hook_handle, void* arg) {
   auto* data = static_cast<EnvData*>(arg);
   data->tearing_down = true;
-  SocketHandle::CloseAll(data);
+  CloseAll(data);
   Ring::Close(data);
   CancelAllResolutions(data);
   // Reset() throws if napi_delete_reference fails, and nothing may leave a cleanup hook.
@@ -174,7 +178,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SetFunction<UsePoller>(env, exports, "usePoller", data);
   SetFunction<OpenSockets>(env, exports, "openSockets", data);
   SetFunction<CloseAllSockets>(env, exports, "closeAllSockets", data);
-  SocketHandle::Exports(env, exports, data);
+  SocketCallExports(env, exports, data);
+  MessageCallExports(env, exports, data);
+  ReadinessExports(env, exports, data);
   ResolverExports(env, exports, data);
   exports.Set("constants", Constants(env));
   exports.Set("errno", Errnos(env));

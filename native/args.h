@@ -1,0 +1,83 @@
+// Argument checks for the module's functions: a value of the wrong type throws TypeError, a
+// number that is not an integer in range throws RangeError (both caught by Guarded()).
+// Views are read straight from the typed arrays JS passed: no copy.
+#pragma once
+
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "platform.h"
+
+namespace wsk {
+
+// Most views one sendmsg/recvmsg takes.
+constexpr uint32_t kMaxViews = IOV_MAX;
+// Most datagrams one recvmmsg/sendmmsg call takes (Linux's UIO_MAXIOV).
+constexpr uint32_t kMaxBatch = 1024;
+
+struct View {
+  uint8_t* data = nullptr;
+  size_t length = 0;
+};
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& msg);
+[[noreturn]] void ThrowRange(Napi::Env env, const std::string& msg);
+
+// A Uint8Array's bytes; false (no exception) for anything else.
+bool ToView(napi_env env, napi_value value, View* out);
+View ViewArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+// An optional view: null or undefined means the caller does not want it (false).
+bool OptionalViewArg(const Napi::CallbackInfo& info, size_t i, const char* name, View* out);
+double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+int32_t Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+// A byte count or offset into a view; `max` is what the view has left.
+size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max);
+// (buf, offset, length) starting at argument i, checked against the view's own length.
+View SliceArgs(const Napi::CallbackInfo& info, size_t i);
+// An Int32Array or Uint32Array of at least `min` elements (the batch calls' out-parameters).
+int32_t* Int32ViewArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t min);
+// The same, returning its length too; false (no exception) for anything else.
+bool ToInt32View(napi_env env, napi_value value, int32_t** data, size_t* length);
+
+// Stack storage for the common small case, heap beyond it.
+template <typename T, size_t N = 16>
+class Scratch {
+ public:
+  explicit Scratch(size_t n) : p_(n <= N ? inline_ : (heap_ = std::make_unique<T[]>(n)).get()) {}
+  T& operator[](size_t i) { return p_[i]; }
+  T* get() { return p_; }
+
+ private:
+  T inline_[N];
+  std::unique_ptr<T[]> heap_;
+  T* p_;
+};
+
+// The views of a JS array as iovecs, for one sendmsg/recvmsg. Reading an element can run
+// JS (a getter) that detaches or shrinks a view already visited, so every element is
+// fetched first and the data pointers are read only after that, when no JS can run before
+// the system call.
+class IoVecs {
+ public:
+  IoVecs(const Napi::CallbackInfo& info, size_t i);
+
+  os::IoVec* data() { return iov_.get(); }
+  size_t size() const { return count_; }
+  size_t total() {
+    size_t sum = 0;
+    for (uint32_t k = 0; k < count_; k++) sum += iov_[k].iov_len;
+    return sum;
+  }
+
+ private:
+  static uint32_t Count(const Napi::CallbackInfo& info, size_t i);
+
+  uint32_t count_;
+  Scratch<os::IoVec> iov_;
+};
+
+}  // namespace wsk
