@@ -9,6 +9,7 @@
         "native/message_calls.cc",
         "native/netaddr.cc",
         "native/readiness.cc",
+        "native/receive.cc",
         "native/resolver.cc",
         "native/ring.cc",
         "native/socket_calls.cc",

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "guard.h"
+#include "receive.h"
 #include "resolver.h"
 #include "ring.h"
 #include "socket_call.h"
@@ -72,6 +73,16 @@ Napi::Value OpenSockets(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(Data(info)->open_count));
 }
 
+// stats(): { reads, reports }: read system calls this env made (explicit and automatic) and
+// calls into its handler. For tests (a read answered without a system call) and benchmarks.
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  EnvData* data = Data(info);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("reads", data->stats.reads);
+  out.Set("reports", data->stats.reports);
+  return out;
+}
+
 // Closes every socket of this env that is still open; returns how many. For test harnesses:
 // a test that fails half-way must not leave armed sockets keeping the process alive.
 Napi::Value CloseAllSockets(const Napi::CallbackInfo& info) {
@@ -115,7 +126,9 @@ Napi::Object Constants(Napi::Env env) {
   table.Set("CMSG_LENSIZE", Napi::Number::New(env, sizeof(static_cast<cmsghdr*>(nullptr)->cmsg_len)));
   table.Set("SIZEOF_IN_PKTINFO", Napi::Number::New(env, sizeof(in_pktinfo)));
   table.Set("SIZEOF_IN6_PKTINFO", Napi::Number::New(env, sizeof(in6_pktinfo)));
-  table.Set("MAX_BATCH", Napi::Number::New(env, 1024));
+  table.Set("MAX_BATCH", Napi::Number::New(env, kMaxBatch));
+  // The event handler's `received` when no automatic read happened (receive.h).
+  table.Set("NO_RECEIVE", Napi::Number::New(env, kNoReceive));
   // A socket id modulo this is its slot, the number the event handler is called with.
   table.Set("SOCKET_SLOTS", Napi::Number::New(env, static_cast<double>(uint32_t{1} << HandleTable::kSlotBits)));
   return table;
@@ -148,6 +161,7 @@ void Teardown(napi_async_cleanup_hook_handle, void* arg) {
   CloseAll(data);
   Ring::Close(data);
   CancelAllResolutions(data);
+  ReleaseAreas(data);
   // Reset() throws if napi_delete_reference fails, and nothing may leave a cleanup hook.
   try {
     data->handler.Reset();
@@ -178,9 +192,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SetFunction<UsePoller>(env, exports, "usePoller", data);
   SetFunction<OpenSockets>(env, exports, "openSockets", data);
   SetFunction<CloseAllSockets>(env, exports, "closeAllSockets", data);
+  SetFunction<Stats>(env, exports, "stats", data);
   SocketCallExports(env, exports, data);
   MessageCallExports(env, exports, data);
   ReadinessExports(env, exports, data);
+  ReceiveExports(env, exports, data);
   ResolverExports(env, exports, data);
   exports.Set("constants", Constants(env));
   exports.Set("errno", Errnos(env));

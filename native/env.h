@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "handle_table.h"
+#include "receive.h"
 
 namespace wsk {
 
@@ -22,8 +23,16 @@ struct EnvData {
   napi_env env = nullptr;
   napi_async_context async_context = nullptr;
   napi_async_cleanup_hook_handle cleanup_hook = nullptr;
-  // The one readiness handler of this env (readiness.cc).
+  // The one readiness handler of this env (readiness.cc), and the areas its automatic
+  // reads fill (receive.h).
   Napi::FunctionReference handler;
+  ReceiveAreas areas;
+  // For tests and benchmarks (stats()): read system calls made (explicit and automatic),
+  // and calls into the handler.
+  struct {
+    double reads = 0;
+    double reports = 0;
+  } stats;
   // Every open socket by id (see HandleTable), and as a list, so that teardown can close
   // what JS left open.
   HandleTable handles;

@@ -1,12 +1,76 @@
 // The socket functions built on a msghdr: one datagram (or stream read) with its address and
 // control data (recvmsg, sendmsg), and batches of datagrams in one system call (recvmmsg,
 // sendmmsg). Arguments are checked before the socket is looked up (socket_call.h).
+#include "message_calls.h"
+
 #include <cmath>
 
 #include "netaddr.h"
 #include "socket_call.h"
 
 namespace wsk {
+
+long RecvBatch(SocketHandle* self, const DatagramBatch& b, int flags) {
+  Scratch<os::MMsgHdr, 64> msgs(b.count);
+  Scratch<os::IoVec, 64> iov(b.count);
+  Scratch<sockaddr_storage, 64> names(b.count);
+  for (uint32_t i = 0; i < b.count; i++) {
+    iov[i].iov_base = b.area.data + i * b.slot;
+    iov[i].iov_len = b.slot;
+    msghdr& m = msgs[i].msg_hdr;
+    m = msghdr{};
+    m.msg_iov = &iov[i];
+    m.msg_iovlen = 1;
+    m.msg_name = &names[i];
+    m.msg_namelen = sizeof(sockaddr_storage);
+    if (b.control_slot > 0) {
+      m.msg_control = b.control.data + i * b.control_slot;
+      m.msg_controllen = b.control_slot;
+    }
+    msgs[i].msg_len = 0;
+  }
+  self->data->stats.reads++;
+  long n = os::RecvMMsg(self->fd, msgs.get(), b.count, flags);
+  // Fewer datagrams than asked: the queue ran empty (recvmmsg stops at EAGAIN).
+  if (n == -EAGAIN || n == -EWOULDBLOCK || (n >= 0 && n < static_cast<long>(b.count) && (flags & MSG_PEEK) == 0)) {
+    self->read_drained = true;
+  }
+  for (long i = 0; i < n; i++) {
+    const msghdr& m = msgs[i].msg_hdr;
+    b.meta[3 * i] = static_cast<int32_t>(msgs[i].msg_len);
+    b.meta[3 * i + 1] = m.msg_flags;
+    b.meta[3 * i + 2] = static_cast<int32_t>(m.msg_control != nullptr ? m.msg_controllen : 0);
+    if (b.addrs.data != nullptr) FromSockaddr(names[i], m.msg_namelen, b.addrs.data + i * kNetaddrSize);
+  }
+  return n;
+}
+
+DatagramBatch BatchArgs(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Env env = info.Env();
+  DatagramBatch b;
+  b.area = ViewArg(info, i, "area");
+  double slot = NumberArg(info, i + 1, "slotSize");
+  double count = NumberArg(info, i + 2, "count");
+  if (!(slot >= 1 && slot <= static_cast<double>(b.area.length)) || slot != std::trunc(slot)) {
+    ThrowRange(env, "slotSize must be an integer from 1 to the area's length");
+  }
+  if (!(count >= 1 && count <= kMaxBatch) || count != std::trunc(count)) {
+    ThrowRange(env, "count must be an integer from 1 to 1024");
+  }
+  b.slot = static_cast<size_t>(slot);
+  b.count = static_cast<uint32_t>(count);
+  if (b.slot * b.count > b.area.length) ThrowRange(env, "slotSize * count exceeds the area");
+  b.meta = Int32ViewArg(info, i + 3, "meta", 3 * static_cast<size_t>(b.count));
+  bool want_addrs = OptionalViewArg(info, i + 4, "addrs", &b.addrs);
+  if (OptionalViewArg(info, i + 5, "control", &b.control)) {
+    double c = NumberArg(info, i + 6, "controlSlot");
+    if (!(c >= 0 && c <= 65536) || c != std::trunc(c)) ThrowRange(env, "controlSlot must be an integer from 0 to 65536");
+    b.control_slot = static_cast<size_t>(c);
+    if (b.control_slot * b.count > b.control.length) ThrowRange(env, "controlSlot * count exceeds control");
+  }
+  if (want_addrs && b.addrs.length < kNetaddrSize * b.count) ThrowRange(env, "addrs is shorter than count NETADDRs");
+  return b;
+}
 
 namespace {
 
@@ -23,6 +87,8 @@ Napi::Value RecvMsg(const Napi::CallbackInfo& info, EnvData* data) {
   SOCKET_OR_EBADF(id);
   if (want_addr && addr_out.length < kNetaddrSize) return RESULT(-EINVAL);
   if (want_control && control.length > INT32_MAX) return RESULT(-EINVAL);
+  if (self->KnownEmpty(bufs.total(), flags)) return RESULT(-EAGAIN);
+  data->stats.reads++;
   sockaddr_storage ss;
   msghdr m{};
   m.msg_name = &ss;
@@ -72,68 +138,14 @@ Napi::Value SendMsg(const Napi::CallbackInfo& info, EnvData* data) {
 }
 
 // recvmmsg(area, slotSize, count, meta, addrs, control, controlSlot, flags): up to `count`
-// datagrams, datagram i into area[i*slotSize, +slotSize), its sender into addrs[i*28, +28)
-// and its control data into control[i*controlSlot, +controlSlot). meta[3i..3i+2] = bytes,
-// host msg_flags, control bytes. Returns the number received (one system call), or -errno.
+// datagrams laid out as DatagramBatch says. Returns the number received (one system call),
+// or -errno.
 Napi::Value RecvMMsg(const Napi::CallbackInfo& info, EnvData* data) {
   double id = IdArg(info);
-  Napi::Env env = info.Env();
-  View area = ViewArg(info, 1, "area");
-  double slot_d = NumberArg(info, 2, "slotSize");
-  double count_d = NumberArg(info, 3, "count");
-  if (!(slot_d >= 1 && slot_d <= static_cast<double>(area.length)) || slot_d != std::trunc(slot_d)) {
-    ThrowRange(env, "slotSize must be an integer from 1 to the area's length");
-  }
-  if (!(count_d >= 1 && count_d <= kMaxBatch) || count_d != std::trunc(count_d)) {
-    ThrowRange(env, "count must be an integer from 1 to 1024");
-  }
-  size_t slot = static_cast<size_t>(slot_d);
-  uint32_t count = static_cast<uint32_t>(count_d);
-  if (slot * count > area.length) ThrowRange(env, "slotSize * count exceeds the area");
-  int32_t* meta = Int32ViewArg(info, 4, "meta", 3 * static_cast<size_t>(count));
-  View addrs, control;
-  bool want_addrs = OptionalViewArg(info, 5, "addrs", &addrs);
-  bool want_control = OptionalViewArg(info, 6, "control", &control);
-  size_t control_slot = 0;
-  if (want_control) {
-    double c = NumberArg(info, 7, "controlSlot");
-    if (!(c >= 0 && c <= 65536) || c != std::trunc(c)) ThrowRange(env, "controlSlot must be an integer from 0 to 65536");
-    control_slot = static_cast<size_t>(c);
-    if (control_slot * count > control.length) ThrowRange(env, "controlSlot * count exceeds control");
-  }
+  DatagramBatch batch = BatchArgs(info, 1);
   int32_t flags = Int32Arg(info, 8, "flags");
-  if (want_addrs && addrs.length < kNetaddrSize * count) ThrowRange(env, "addrs is shorter than count NETADDRs");
   SOCKET_OR_EBADF(id);
-  Scratch<os::MMsgHdr, 64> msgs(count);
-  Scratch<os::IoVec, 64> iov(count);
-  Scratch<sockaddr_storage, 64> names(count);
-  for (uint32_t i = 0; i < count; i++) {
-    iov[i].iov_base = area.data + i * slot;
-    iov[i].iov_len = slot;
-    msghdr& m = msgs[i].msg_hdr;
-    m = msghdr{};
-    m.msg_iov = &iov[i];
-    m.msg_iovlen = 1;
-    m.msg_name = &names[i];
-    m.msg_namelen = sizeof(sockaddr_storage);
-    if (control_slot > 0) {
-      m.msg_control = control.data + i * control_slot;
-      m.msg_controllen = control_slot;
-    }
-    msgs[i].msg_len = 0;
-  }
-  long n = os::RecvMMsg(self->fd, msgs.get(), count, flags);
-  // Fewer datagrams than asked: the queue ran empty (recvmmsg stops at EAGAIN).
-  if (n == -EAGAIN || n == -EWOULDBLOCK || (n >= 0 && n < static_cast<long>(count) && (flags & MSG_PEEK) == 0)) self->read_drained = true;
-  if (n < 0) return RESULT(n);
-  for (long i = 0; i < n; i++) {
-    const msghdr& m = msgs[i].msg_hdr;
-    meta[3 * i] = static_cast<int32_t>(msgs[i].msg_len);
-    meta[3 * i + 1] = m.msg_flags;
-    meta[3 * i + 2] = static_cast<int32_t>(m.msg_control != nullptr ? m.msg_controllen : 0);
-    if (want_addrs) FromSockaddr(names[i], m.msg_namelen, addrs.data + i * kNetaddrSize);
-  }
-  return RESULT(n);
+  return RESULT(RecvBatch(self, batch, flags));
 }
 
 // sendmmsg(bufs, counts, addr, control, flags): datagram i is the next counts[i] views of

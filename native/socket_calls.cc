@@ -47,7 +47,9 @@ Napi::Value Listen(const Napi::CallbackInfo& info, EnvData* data) {
   double id = IdArg(info);
   int32_t backlog = Int32Arg(info, 1, "backlog");
   SOCKET_OR_EBADF(id);
-  return RESULT(os::Listen(self->fd, backlog));
+  long r = os::Listen(self->fd, backlog);
+  if (r == 0) self->listening = true;
+  return RESULT(r);
 }
 
 Napi::Value Accept(const Napi::CallbackInfo& info, EnvData* data) {
@@ -70,6 +72,8 @@ Napi::Value Connect(const Napi::CallbackInfo& info, EnvData* data) {
   double id = IdArg(info);
   View addr = ViewArg(info, 1, "addr");
   SOCKET_OR_EBADF(id);
+  // A listening TCP socket that connects (even to AF_UNSPEC) stops listening.
+  self->listening = false;
   if (addr.length >= kNetaddrSize && addr.data[0] == 0) {
     // Version 0: AF_UNSPEC, which dissolves a datagram socket's association.
     sockaddr sa{};
@@ -109,6 +113,10 @@ Napi::Value Slice(const Napi::CallbackInfo& info, EnvData* data) {
   View buf = SliceArgs(info, 1);
   int32_t flags = Int32Arg(info, 4, "flags");
   SOCKET_OR_EBADF(id);
+  if (kRead) {
+    if (self->KnownEmpty(buf.length, flags)) return RESULT(-EAGAIN);
+    data->stats.reads++;
+  }
   long r = Op(self->fd, buf.data, buf.length, flags);
   if (kRead) self->NoteRead(r, buf.length, flags);
   else self->NoteWrite(r, buf.length);
@@ -130,6 +138,8 @@ Napi::Value RecvV(const Napi::CallbackInfo& info, EnvData* data) {
   IoVecs bufs(info, 1);
   int32_t flags = Int32Arg(info, 2, "flags");
   SOCKET_OR_EBADF(id);
+  if (self->KnownEmpty(bufs.total(), flags)) return RESULT(-EAGAIN);
+  data->stats.reads++;
   long r = os::RecvV(self->fd, bufs.data(), bufs.size(), flags);
   self->NoteRead(r, bufs.total(), flags);
   return RESULT(r);
@@ -162,6 +172,8 @@ Napi::Value RecvFrom(const Napi::CallbackInfo& info, EnvData* data) {
   bool want_addr = OptionalViewArg(info, 5, "addrOut", &out);
   SOCKET_OR_EBADF(id);
   if (want_addr && out.length < kNetaddrSize) return RESULT(-EINVAL);
+  if (self->KnownEmpty(buf.length, flags)) return RESULT(-EAGAIN);
+  data->stats.reads++;
   sockaddr_storage ss;
   socklen_t len = sizeof ss;
   long r = os::RecvFrom(self->fd, buf.data, buf.length, flags, reinterpret_cast<sockaddr*>(&ss), &len);
@@ -174,7 +186,13 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info, EnvData* data) {
   double id = IdArg(info);
   int32_t how = Int32Arg(info, 1, "how");
   SOCKET_OR_EBADF(id);
-  return RESULT(os::Shutdown(self->fd, how));
+  long r = os::Shutdown(self->fd, how);
+  if (r == 0 && (how == SHUT_RD || how == SHUT_RDWR)) {
+    // Reads end at once now (0), whatever a read showed before.
+    self->read_drained = false;
+    self->hung_up = true;
+  }
+  return RESULT(r);
 }
 
 // getsockname / getpeername into the NETADDR `out` (argument 1).

@@ -77,6 +77,7 @@ void SocketHandle::Close() {
 }
 
 void SocketHandle::NoteRead(long result, size_t asked, int flags) {
+  if (flags & (MSG_OOB | MSG_ERRQUEUE)) return;  // another queue than the one POLLIN is about
   if (result == -EAGAIN || result == -EWOULDBLOCK ||
       (stream && !hung_up && result > 0 && static_cast<size_t>(result) < asked && (flags & MSG_PEEK) == 0)) {
     read_drained = true;

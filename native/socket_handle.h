@@ -28,6 +28,14 @@ struct SocketHandle {
   // no room to write, for now, and owes a wakeup when that changes.
   void NoteRead(long result, size_t asked, int flags);
   void NoteWrite(long result, size_t asked);
+  // A read of `asked` bytes would find nothing: a stream socket that a call showed drained
+  // since its last readiness report. The read functions then return -EAGAIN without a
+  // system call, and JS, which arms readiness on EAGAIN, hears of the next data from the
+  // poller (arming reports data that came in between; see readiness.cc). Not for urgent
+  // data or the error queue, whose arrival is no POLLIN; a zero-byte read still asks the OS.
+  bool KnownEmpty(size_t asked, int flags) const {
+    return stream && read_drained && !listening && asked > 0 && (flags & (MSG_OOB | MSG_ERRQUEUE)) == 0;
+  }
   // Closes the descriptor, frees the id and deletes this. Nothing holds a SocketHandle
   // across a call into JS (readiness.cc looks the socket up again by id after its handler),
   // so the memory goes at once.
@@ -61,6 +69,9 @@ struct SocketHandle {
   // The peer's FIN (or an error) was seen: from then on reading stays possible with no
   // wakeup to come, so a short read no longer means drained.
   bool hung_up = false;
+  // listen() succeeded (and no connect() since): a read is the OS's error to report, and
+  // read_drained is about accept.
+  bool listening = false;
 
   // The env's list of open sockets, for CloseAll.
   SocketHandle* prev_open = nullptr;

@@ -618,9 +618,10 @@ describe('readiness', () => {
     s.close();
   });
 
-  test('poll() rejects bits other than READABLE | WRITABLE', () => {
+  test('poll() rejects bits other than READABLE | WRITABLE | RECEIVE', () => {
     const s = open();
     expect(s.poll(POLL_DISCONNECT)).toBe(-E.EINVAL);
+    expect(s.poll(16 | POLL_READABLE)).toBe(-E.EINVAL);
     expect(s.poll(0)).toBe(0);
     s.close();
   });
@@ -1207,6 +1208,7 @@ describe('bad input never crashes', () => {
     const moduleFunctions = new Set([
       'socket', 'setEventHandler', 'poller', 'usePoller', 'openSockets', 'closeAllSockets',
       'getaddrinfo', 'getnameinfo', 'cancelResolution', 'pendingResolutions',
+      'setReceiveArea', 'setDatagramArea', 'stats',
     ]);
     const raw = addon as unknown as Record<string, (...args: unknown[]) => unknown>;
     const socketFunctions = Object.keys(raw).filter((k) => typeof raw[k] === 'function' && !moduleFunctions.has(k));
