@@ -102,8 +102,8 @@ class Scope {
 // Tells JS what `self` became ready for, with both pollers. A socket armed with POLL_RECEIVE
 // is read first and the report carries what was read; while reads fill the area, native reads
 // and reports again, up to its kind's rounds. One call into JS per read. A read that finds
-// nothing is not reported unless other events are. False when there is no handler (no JS
-// ran); after true, `self` may be gone (the handler may close it).
+// nothing is not reported unless other events (or an error status) are. False when there is
+// no handler (no JS ran); after true, `self` may be gone (the handler may close it).
 bool Report(EnvData* data, SocketHandle* self, int events, int status) {
   if (data->handler.IsEmpty()) return false;
   const double id = data->handles.IdOf(self->slot);
@@ -118,7 +118,9 @@ bool Report(EnvData* data, SocketHandle* self, int events, int status) {
       if (read.tried && read.received == kNoReceive) events &= ~kPollReadable;  // nothing after all
       if (read.ended) EndReceive(self);
     }
-    if (events == 0) return true;
+    // Nothing to say, unless an error is: a POLLERR the read did not explain (an error queue,
+    // say) is still JS's to hear of, or it would repeat unseen.
+    if (events == 0 && status == 0) return true;
     if (!CallHandler(data, slot, events, status, read.received) || !read.more || round == rounds) return true;
     // The handler may have closed the socket, dropped POLL_RECEIVE or swapped the area.
     self = data->handles.Find(id);

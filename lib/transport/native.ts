@@ -132,8 +132,8 @@ export interface NativeSocket {
  * or -errno (-ECONNRESET...); for a datagram socket, the number of datagrams in the datagram
  * area (>= 1, laid out as recvmmsg lays them out) or -errno (an ICMP error on a connected
  * socket, consumed by the read: more may follow). An automatic read that finds nothing is not
- * reported at all unless other events are. The area's bytes are the handler's until it
- * returns: to keep them, register another area before returning.
+ * reported at all unless other events (or an error status) are. The area's bytes are the
+ * handler's until it returns: to keep them, register another area before returning.
  */
 export type NativeEventHandler = (sock: NativeSocket, events: number, status: number, received: number) => void;
 
