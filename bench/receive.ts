@@ -1,4 +1,4 @@
-// npm run bench:receive [-- --runs=5] [-- --before=DIR]: what one crossing per readiness event
+// npm run bench:receive [-- --runs=5 --scale=1 --before=DIR]: what one crossing per readiness event
 // saves. bench/floor/raw-addon.ts (the request/response workload on the bare addon, no WSK
 // layer) two ways, alternated run by run, with both pollers, medians:
 //   call   each readiness report, then a recvById call into the addon: two crossings per event
@@ -6,6 +6,7 @@
 //          bytes: one crossing per event
 // --before=DIR adds "call" with the addon of DIR/build/Release (NODE_WSK_PREBUILD), for
 // instance a build of the commit before, to see that the two-crossing path did not get slower.
+// --scale=N multiplies the rounds (on a busy machine, longer runs steady the figures).
 // Per readiness event (two per round trip): wall µs, and user and system CPU ns.
 import * as path from 'path';
 import { median, renderTable, runForResult } from './harness';
@@ -14,10 +15,11 @@ const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const runs = Number(opt('runs') ?? 5);
 const before = opt('before');
+const scale = Number(opt('scale') ?? 1);
 
 const WORKLOADS = [
-  { id: 'B', conns: 1, rounds: 20000, size: 100 },
-  { id: 'C', conns: 100, rounds: 200, size: 64 },
+  { id: 'B', conns: 1, rounds: 20000 * scale, size: 100 },
+  { id: 'C', conns: 100, rounds: 200 * scale, size: 64 },
 ];
 type Workload = (typeof WORKLOADS)[number];
 

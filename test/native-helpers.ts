@@ -2,6 +2,8 @@
 // the contract of lib/transport/native.ts and closed after each test, loopback addresses,
 // connected pairs, and a handler that hands each socket's reports to its owner.
 import { afterEach, beforeAll, expect } from '@jest/globals';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import { native, NativeSocket, NETADDR_SIZE, NO_RECEIVE, POLL_READABLE, POLL_WRITABLE } from '../lib/transport/native';
 
 export const C = native.constants;
@@ -107,11 +109,11 @@ export async function connectTo(addr: Uint8Array, family: 4 | 6 = 4): Promise<Na
   return c;
 }
 
-export async function acceptOne(l: NativeSocket): Promise<NativeSocket> {
-  let a = l.accept(null);
+export async function acceptOne(l: NativeSocket, addrOut: Uint8Array | null = null): Promise<NativeSocket> {
+  let a = l.accept(addrOut);
   if (a === -E.EAGAIN) {
     await next(l, POLL_READABLE);
-    a = l.accept(null);
+    a = l.accept(addrOut);
   }
   return track(a);
 }
@@ -122,6 +124,19 @@ export async function pair(family: 4 | 6 = 4): Promise<[NativeSocket, NativeSock
   const c = await connectTo(addr, family);
   const a = await acceptOne(l);
   return [c, a, l];
+}
+
+/** Try-first receive of exactly n bytes, waiting for readiness only on EAGAIN. */
+export async function recvExactly(s: NativeSocket, n: number): Promise<Buffer> {
+  const buf = Buffer.alloc(n);
+  let got = 0;
+  while (got < n) {
+    const r = s.recv(buf, got, n - got, 0);
+    if (r === -E.EAGAIN) await next(s, POLL_READABLE);
+    else if (r <= 0) throw new Error(`recv returned ${r}`);
+    else got += r;
+  }
+  return buf;
 }
 
 /** A bound UDP socket on loopback and its address. */
@@ -178,5 +193,22 @@ export function thrownName(fn: () => unknown): string {
 }
 
 export const closeAll = (...socks: NativeSocket[]): void => socks.forEach((s) => s.close());
+
+// ---- children: exit, GC and worker behaviour ----
+
+export const ROOT = path.resolve(__dirname, '..');
+// The addon file node-gyp-build loads (build/Release, or NODE_WSK_PREBUILD's: test:asan).
+export const ADDON_FILE: string = require('node-gyp-build').resolve(ROOT);
+/** What a child's code starts with: the addon as `native`, its constants as `C`, v4(). */
+export const LOAD =
+  `const native = require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)});` +
+  `const C = native.constants;` +
+  `const v4 = () => { const a = new Uint8Array(28); a[0] = 4; a.set([127, 0, 0, 1], 8); return a; };`;
+
+/** Runs `code` after LOAD in a child node process. */
+export function child(code: string, nodeArgs: string[] = []): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...nodeArgs, '-e', LOAD + code], { encoding: 'utf8', timeout: 20000 });
+  return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
+}
 export const turn = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
 export { NO_RECEIVE };
