@@ -1,73 +1,17 @@
 #include "args.h"
 
-#include <cmath>
-
 namespace wsk {
 
 void ThrowType(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
 
 void ThrowRange(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
 
-// One call is the check and the read: napi_get_typedarray_info refuses (napi_invalid_arg,
-// no exception) anything that is not a typed array.
-bool ToView(napi_env env, napi_value value, View* out) {
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array) {
-    return false;
-  }
-  out->data = static_cast<uint8_t*>(data);
-  out->length = length;
-  return true;
+void ThrowTypeOf(Napi::Env env, const char* name, const char* must) {
+  throw Napi::TypeError::New(env, std::string(name) + " " + must);
 }
 
-View ViewArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  View view;
-  if (!ToView(info.Env(), info[i], &view)) {
-    ThrowType(info.Env(), std::string(name) + " must be a Uint8Array");
-  }
-  return view;
-}
-
-bool OptionalViewArg(const Napi::CallbackInfo& info, size_t i, const char* name, View* out) {
-  if (info[i].IsNull() || info[i].IsUndefined()) return false;
-  *out = ViewArg(info, i, name);
-  return true;
-}
-
-// One call is the check and the read: napi_get_value_double refuses (napi_number_expected,
-// no exception) anything that is not a number.
-double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  double d;
-  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok) {
-    ThrowType(info.Env(), std::string(name) + " must be a number");
-  }
-  return d;
-}
-
-int32_t Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  double d = NumberArg(info, i, name);
-  if (!(d >= INT32_MIN && d <= INT32_MAX) || d != std::trunc(d)) {
-    ThrowRange(info.Env(), std::string(name) + " must be a 32-bit integer");
-  }
-  return static_cast<int32_t>(d);
-}
-
-size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max) {
-  double d = NumberArg(info, i, name);
-  if (!(d >= 0 && d <= static_cast<double>(max)) || d != std::trunc(d)) {
-    ThrowRange(info.Env(), std::string(name) + " must be an integer within the buffer");
-  }
-  return static_cast<size_t>(d);
-}
-
-View SliceArgs(const Napi::CallbackInfo& info, size_t i) {
-  View view = ViewArg(info, i, "buf");
-  size_t offset = SizeArg(info, i + 1, "offset", view.length);
-  size_t length = SizeArg(info, i + 2, "length", view.length - offset);
-  return {view.data + offset, length};
+void ThrowRangeOf(Napi::Env env, const char* name, const char* must) {
+  throw Napi::RangeError::New(env, std::string(name) + " " + must);
 }
 
 bool ToInt32View(napi_env env, napi_value value, int32_t** data, size_t* length) {

@@ -26,18 +26,76 @@ struct View {
 
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& msg);
 [[noreturn]] void ThrowRange(Napi::Env env, const std::string& msg);
+// "<name> <must>" as a TypeError / RangeError: out of line, so that the checks below, inline
+// on every call's path, stay small.
+[[noreturn]] void ThrowTypeOf(Napi::Env env, const char* name, const char* must);
+[[noreturn]] void ThrowRangeOf(Napi::Env env, const char* name, const char* must);
 
-// A Uint8Array's bytes; false (no exception) for anything else.
-bool ToView(napi_env env, napi_value value, View* out);
-View ViewArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+// The checks every call makes are inline here: defined in another file they would cost the
+// data path a call each (measured with callgrind when native/ was split).
+
+// A Uint8Array's bytes; false (no exception) for anything else. One call is the check and
+// the read: napi_get_typedarray_info refuses (napi_invalid_arg) anything not a typed array.
+inline bool ToView(napi_env env, napi_value value, View* out) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array) {
+    return false;
+  }
+  out->data = static_cast<uint8_t*>(data);
+  out->length = length;
+  return true;
+}
+
+inline View ViewArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  View view;
+  if (!ToView(info.Env(), info[i], &view)) ThrowTypeOf(info.Env(), name, "must be a Uint8Array");
+  return view;
+}
+
 // An optional view: null or undefined means the caller does not want it (false).
-bool OptionalViewArg(const Napi::CallbackInfo& info, size_t i, const char* name, View* out);
-double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name);
-int32_t Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+inline bool OptionalViewArg(const Napi::CallbackInfo& info, size_t i, const char* name, View* out) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return false;
+  *out = ViewArg(info, i, name);
+  return true;
+}
+
+// One call is the check and the read: napi_get_value_double refuses (napi_number_expected,
+// no exception) anything that is not a number.
+inline double NumberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  double d;
+  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok) ThrowTypeOf(info.Env(), name, "must be a number");
+  return d;
+}
+
+inline int32_t Int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  double d = NumberArg(info, i, name);
+  if (!(d >= INT32_MIN && d <= INT32_MAX) || d != static_cast<double>(static_cast<int32_t>(d))) {
+    ThrowRangeOf(info.Env(), name, "must be a 32-bit integer");
+  }
+  return static_cast<int32_t>(d);
+}
+
 // A byte count or offset into a view; `max` is what the view has left.
-size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max);
+inline size_t SizeArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max) {
+  double d = NumberArg(info, i, name);
+  // In range first, so that the cast below is defined; then no fraction.
+  if (!(d >= 0 && d <= static_cast<double>(max)) || d != static_cast<double>(static_cast<size_t>(d))) {
+    ThrowRangeOf(info.Env(), name, "must be an integer within the buffer");
+  }
+  return static_cast<size_t>(d);
+}
+
 // (buf, offset, length) starting at argument i, checked against the view's own length.
-View SliceArgs(const Napi::CallbackInfo& info, size_t i);
+inline View SliceArgs(const Napi::CallbackInfo& info, size_t i) {
+  View view = ViewArg(info, i, "buf");
+  size_t offset = SizeArg(info, i + 1, "offset", view.length);
+  size_t length = SizeArg(info, i + 2, "length", view.length - offset);
+  return {view.data + offset, length};
+}
+
 // An Int32Array or Uint32Array of at least `min` elements (the batch calls' out-parameters).
 int32_t* Int32ViewArg(const Napi::CallbackInfo& info, size_t i, const char* name, size_t min);
 // The same, returning its length too; false (no exception) for anything else.
