@@ -8,6 +8,10 @@
 // instance a build of the commit before, to see that the two-crossing path did not get slower.
 // --scale=N multiplies the rounds (on a busy machine, longer runs steady the figures).
 // Per readiness event (two per round trip): wall µs, and user and system CPU ns.
+// --callgrind: instead, user-space instructions per event under valgrind's callgrind (B only,
+// 5,000 and 25,000 round trips, the difference over 40,000 events: start-up cancels out). Not
+// timing, so steady on a busy machine; ±5% between runs (JIT and GC).
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { median, renderTable, runForResult } from './harness';
 
@@ -16,6 +20,7 @@ const opt = (name: string): string | undefined => argv.find((a) => a.startsWith(
 const runs = Number(opt('runs') ?? 5);
 const before = opt('before');
 const scale = Number(opt('scale') ?? 1);
+const callgrind = argv.includes('--callgrind');
 
 const WORKLOADS = [
   { id: 'B', conns: 1, rounds: 20000 * scale, size: 100 },
@@ -41,8 +46,35 @@ function ways(): Way[] {
   return list;
 }
 
+/** Instructions callgrind counted for `cmd` (env assignments first, as ways() makes them). */
+function instructions(cmd: string[]): number {
+  const env = { ...process.env };
+  const at = cmd.findIndex((c) => !c.includes('=') && c !== 'env');
+  for (const kv of cmd.slice(1, at)) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  const out = '/dev/null';
+  const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, ...cmd.slice(at)], { encoding: 'utf8', env });
+  const m = /Collected : (\d+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) throw new Error(`valgrind ${cmd.slice(at).join(' ')}: ${r.error?.message ?? r.stderr}`);
+  return Number(m[1]);
+}
+
+function countInstructions(list: Way[]): void {
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('--callgrind: valgrind is not installed here (apt-get install valgrind); nothing measured');
+    return;
+  }
+  const lines = list.map((x) => {
+    const at = (rounds: number) => instructions(x.cmd({ id: 'B', conns: 1, rounds, size: 100 }));
+    const perEvent = (at(25000) - at(5000)) / (2 * 20000);
+    return [x.name, Math.round(perEvent).toLocaleString('en-US')];
+  });
+  console.log('\nUser-space instructions per readiness event (callgrind; B: 1 connection, 100-byte messages)\n');
+  console.log(renderTable(['way', 'instructions/event'], lines));
+}
+
 async function main(): Promise<void> {
   const list = ways();
+  if (callgrind) return countInstructions(list);
   const header = ['workload', 'way', 'rt/s', 'wall µs/event', 'user ns/event', 'sys ns/event', 'reports/event', 'reads/event'];
   const lines: string[][] = [];
   for (const w of WORKLOADS) {
