@@ -3,6 +3,7 @@
 import './wsk/provider';
 
 export * from './kernel/ntstatus';
+export { ntStatusFromErrno } from './transport/errno';
 export * from './net/ws2def';
 export * from './wsk/wsk';
 export * from './kernel/kevent';

@@ -15,27 +15,12 @@ import {
 } from '../socket/address-sharing';
 import { EventState, readEventControl } from '../socket/events';
 import { IRP, IoAllocateIrp, irpComplete, irpPend, irpStart } from '../kernel/irp';
-import { MDL, MDL_PAGES_LOCKED, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from '../kernel/mdl';
+import { WSK_BUF, wskBufRange, wskBufViews, wskOwnedMdl } from '../kernel/mdl';
 import { native, NETADDR_SIZE, OS, POLL_READABLE } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_BUFFER_TOO_SMALL,
-  STATUS_CANCELLED,
-  STATUS_CONNECTION_ABORTED,
-  STATUS_CONNECTION_ACTIVE,
-  STATUS_DATA_NOT_ACCEPTED,
-  STATUS_INVALID_DEVICE_REQUEST,
-  STATUS_INVALID_DEVICE_STATE,
-  STATUS_INVALID_PARAMETER,
-  STATUS_NOT_SUPPORTED,
-  STATUS_PENDING,
-  STATUS_SUCCESS,
-  ntStatusFromErrno,
-  ntStatusName,
-} from '../kernel/ntstatus';
-import { ControlRequest, ControlResult, WskControlSocket } from '../socket/control';
+import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_CANCELLED, STATUS_CONNECTION_ABORTED, STATUS_CONNECTION_ACTIVE, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_PENDING, STATUS_SUCCESS, ntStatusName } from '../kernel/ntstatus';
+import { WskControlSocket } from '../socket/control';
 import type { ClientState } from '../wsk/registration';
-import { PSOCKADDR, sockaddrFamily, sockaddrToNetaddr } from '../net/sockaddr';
+import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { badArgument, violation } from '../kernel/verifier';
 import { IPPROTO_TCP, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY } from '../net/ws2def';
@@ -67,6 +52,9 @@ import {
   WskIoctl,
   WskSetOption,
 } from '../wsk/wsk';
+import { ntStatusFromErrno } from '../transport/errno';
+import { sockaddrToNetaddr } from '../transport/netaddr';
+import { ControlRequest, ControlResult } from '../socket/control-request';
 
 const CONNECTION = 1 << WSK_FLAG_CONNECTION_SOCKET;
 
@@ -74,7 +62,6 @@ const CONNECTION = 1 << WSK_FLAG_CONNECTION_SOCKET;
 export const CONNECTION_EVENTS = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
 
 const { EAGAIN, EWOULDBLOCK, EINPROGRESS } = native.errno;
-const BUILT = MDL_SOURCE_IS_NONPAGED_POOL | MDL_PAGES_LOCKED;
 const EMPTY: Uint8Array[] = [];
 
 /** struct linger { l_onoff = 1, l_linger = 0 }: close() then sends a reset. */
@@ -168,10 +155,8 @@ class IndicationSet {
   constructor() {
     for (let i = 0; i < CHUNKS; i++) {
       const chunk = new Uint8Array(CHUNK);
-      const mdl = new MDL(chunk);
-      mdl.MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
       this.chunks.push(chunk);
-      this.elems.push({ Next: null, Buffer: { Mdl: mdl, Offset: 0, Length: 0 } });
+      this.elems.push({ Next: null, Buffer: { Mdl: wskOwnedMdl(chunk), Offset: 0, Length: 0 } });
     }
   }
 
@@ -453,10 +438,9 @@ export class ConnectionRole {
     const length = Buffer.Length;
     if (this.sendQueue.length === 0) {
       // Try first: most sends go out whole at once.
-      const mdl = Buffer.Mdl;
-      const view = mdl instanceof MDL ? mdl._view : null;
+      const view = wskBufRange(Buffer);
       const off = Buffer.Offset;
-      if (view !== null && (mdl!.MdlFlags & BUILT) !== 0 && length > 0 && Number.isInteger(off) && Number.isInteger(length) && off >= 0 && off + length <= view.byteLength) {
+      if (view !== null) {
         const n = native.sendById(s.sock.id, view, off, length, 0);
         if (n === length) {
           if (Flags & WSK_FLAG_NODELAY) this.push();
@@ -558,10 +542,9 @@ export class ConnectionRole {
     this.parked = false;
     if (this.recvQueue.length === 0 && !drain && this.leftover === null && !this.recvEof && this.failure === STATUS_SUCCESS) {
       // Try first, straight into the caller's memory.
-      const mdl = Buffer.Mdl;
-      const view = mdl instanceof MDL ? mdl._view : null;
+      const view = wskBufRange(Buffer);
       const off = Buffer.Offset;
-      if (view !== null && (mdl!.MdlFlags & BUILT) !== 0 && length > 0 && Number.isInteger(off) && Number.isInteger(length) && off >= 0 && off + length <= view.byteLength) {
+      if (view !== null) {
         if (!this.mayHaveData) {
           // The last read came back short and no readiness since: nothing to try, wait.
           const t = new Transfer(Irp, [view], length, Flags, false);

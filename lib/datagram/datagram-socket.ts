@@ -3,25 +3,13 @@
 // straight into the caller's MDL memory (WskReceiveFrom); with WskReceiveFromEvent enabled and no
 // receive IRP waiting, each readiness event reads a batch with one recvmmsg into a WSK-owned
 // receive area and indicates it as one WSK_DATAGRAM_INDICATION chain.
-import { controlToHost, hostToControl } from '../net/cmsg';
 import { readEventControl } from '../socket/events';
 import { IRP, irpStart } from '../kernel/irp';
-import { MDL, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from '../kernel/mdl';
+import { MDL, WSK_BUF, wskBufViews, wskOwnedMdl } from '../kernel/mdl';
 import { native, NETADDR_SIZE, OS } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_BUFFER_OVERFLOW,
-  STATUS_DATA_NOT_ACCEPTED,
-  STATUS_EVENT_PENDING,
-  STATUS_INVALID_DEVICE_STATE,
-  STATUS_INVALID_PARAMETER,
-  STATUS_PENDING,
-  STATUS_SUCCESS,
-  ntStatusFromErrno,
-} from '../kernel/ntstatus';
-import type { ControlRequest, ControlResult } from '../socket/control';
+import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_DATA_NOT_ACCEPTED, STATUS_EVENT_PENDING, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { WskControlSocket } from '../socket/control';
-import { IN6_ADDR_FROM_BYTES, netaddrToSockaddr, PSOCKADDR, SOCKADDR_IN, SOCKADDR_IN6, sockaddrToNetaddr } from '../net/sockaddr';
+import { IN6_ADDR_FROM_BYTES, PSOCKADDR, SOCKADDR_IN, SOCKADDR_IN6 } from '../net/sockaddr';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { violation } from '../kernel/verifier';
 import { AF_INET, AF_INET6, MSG_CTRUNC, MSG_TRUNC, SOL_SOCKET } from '../net/ws2def';
@@ -42,6 +30,10 @@ import {
   WskIoctl,
   WskSetOption,
 } from '../wsk/wsk';
+import { ntStatusFromErrno } from '../transport/errno';
+import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
+import { controlToHost, hostToControl } from '../transport/host-cmsg';
+import type { ControlRequest, ControlResult } from '../socket/control-request';
 
 const DATAGRAM = 1 << WSK_FLAG_DATAGRAM_SOCKET;
 const { EAGAIN, EWOULDBLOCK, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EPROTO } = native.errno;
@@ -103,8 +95,7 @@ class ReceiveArea {
     this.controlViews = [];
     this.indications = [];
     for (let i = 0; i < batch; i++) {
-      const mdl = new MDL(this.area.subarray(i * slot, (i + 1) * slot));
-      mdl.MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+      const mdl = wskOwnedMdl(this.area.subarray(i * slot, (i + 1) * slot));
       this.mdls.push(mdl);
       this.controlViews.push(this.control.subarray(i * controlSlot, (i + 1) * controlSlot));
       const ind: Indication = { Next: null, Buffer: { Mdl: mdl, Offset: 0, Length: 0 }, ControlInfo: null, ControlInfoLength: 0, RemoteAddress: {} };

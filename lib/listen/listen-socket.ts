@@ -8,15 +8,8 @@ import { CONNECTION_EVENTS, ConnectionSocket } from '../connection/connection-so
 import { EventState, readEventControl } from '../socket/events';
 import { IRP, irpComplete, irpPend, irpStart } from '../kernel/irp';
 import { native, NativeSocket, NETADDR_SIZE, OS } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_CANCELLED,
-  STATUS_INVALID_DEVICE_STATE,
-  STATUS_INVALID_PARAMETER,
-  STATUS_SUCCESS,
-  ntStatusFromErrno,
-} from '../kernel/ntstatus';
-import { ControlRequest, ControlResult, WskControlSocket } from '../socket/control';
+import { NTSTATUS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { WskControlSocket } from '../socket/control';
 import { PSOCKADDR, SOCKADDR_STORAGE } from '../net/sockaddr';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { SO_CONDITIONAL_ACCEPT, SO_RCVBUF, SOL_SOCKET } from '../net/ws2def';
@@ -36,6 +29,8 @@ import {
   WskInspectReject,
   WskIoctl,
 } from '../wsk/wsk';
+import { ntStatusFromErrno } from '../transport/errno';
+import { ControlRequest, ControlResult } from '../socket/control-request';
 
 const LISTEN = 1 << WSK_FLAG_LISTEN_SOCKET;
 

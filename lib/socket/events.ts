@@ -2,7 +2,6 @@
 // and the per-socket enable/disable bookkeeping (static events, events that cannot be disabled,
 // disabling while a callback is in progress). What each event does lives with its category.
 import { IRP, irpComplete, irpPend } from '../kernel/irp';
-import type { ControlRequest, ControlResult } from './control';
 import {
   NTSTATUS,
   STATUS_CANCELLED,
@@ -14,6 +13,7 @@ import {
 } from '../kernel/ntstatus';
 import type { SocketObject } from './socket';
 import { GUID, NPI_WSK_INTERFACE_ID, WSK_EVENT_CALLBACK_CONTROL, WSK_EVENT_DISABLE, WskSetOption } from '../wsk/wsk';
+import type { ControlRequest, ControlResult } from './control-request';
 
 export interface EventControl {
   /** Events to enable (several at once), or the single event to disable. */

@@ -2,15 +2,9 @@
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
 import { IRP, irpCancelled, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
 import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_ADDRESS_ALREADY_EXISTS,
-  STATUS_CANCELLED,
-  STATUS_INVALID_DEVICE_STATE,
-  STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS, ntStatusFromErrno } from '../kernel/ntstatus';
-import type { ControlRequest, ControlResult } from './control';
+import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/registration';
-import { netaddrToSockaddr, PSOCKADDR, sockaddrToNetaddr } from '../net/sockaddr';
+import { PSOCKADDR } from '../net/sockaddr';
 import { badArgument, violation } from '../kernel/verifier';
 import {
   PWSK_SOCKET,
@@ -21,6 +15,9 @@ import {
   WSK_FLAG_STREAM_SOCKET,
   WSK_PROVIDER_BASIC_DISPATCH,
 } from '../wsk/wsk';
+import { ntStatusFromErrno } from '../transport/errno';
+import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
+import type { ControlRequest, ControlResult } from './control-request';
 
 export const CATEGORY_NAMES: Record<number, string> = {
   [WSK_FLAG_BASIC_SOCKET]: 'basic',

@@ -14,7 +14,7 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
-import { ControlRequest, ControlResult, WskControlSocket } from '../socket/control';
+import { WskControlSocket } from '../socket/control';
 import { PSOCKADDR } from '../net/sockaddr';
 import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { SOL_SOCKET } from '../net/ws2def';
@@ -30,6 +30,7 @@ import {
   WSK_FLAG_STREAM_SOCKET,
   WSK_PROVIDER_STREAM_DISPATCH,
 } from '../wsk/wsk';
+import { ControlRequest, ControlResult } from '../socket/control-request';
 
 const STREAM = 1 << WSK_FLAG_STREAM_SOCKET;
 

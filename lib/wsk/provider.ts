@@ -8,14 +8,7 @@ import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { ListenSocket } from '../listen/listen-socket';
 import { native, OS } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_INVALID_PARAMETER,
-  STATUS_NOT_IMPLEMENTED,
-  STATUS_NOT_SUPPORTED,
-  STATUS_SUCCESS,
-  ntStatusFromErrno,
-} from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ClientState, setProviderDispatch, WSK_PROVIDER_VERSION } from './registration';
 import type { SocketObject } from '../socket/socket';
 import { StreamSocket } from '../stream/stream-socket';
@@ -37,6 +30,7 @@ import {
   WSK_FLAG_STREAM_SOCKET,
   WSK_PROVIDER_DISPATCH,
 } from './wsk';
+import { ntStatusFromErrno } from '../transport/errno';
 
 type SocketClass = new (...args: ConstructorParameters<typeof BasicSocket>) => SocketObject;
 

@@ -17,10 +17,11 @@ import {
 } from '../kernel/ntstatus';
 import type { ClientState } from './registration';
 import { PUNICODE_STRING, UNICODE_STRING } from '../kernel/rtl';
-import { netaddrToSockaddr, PSOCKADDR, sockaddrFamily, sockaddrToNetaddr } from '../net/sockaddr';
+import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { badArgument } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
 import { ADDRINFOEXW, GUID, PADDRINFOEXW, PEPROCESS, PETHREAD, PWSK_CLIENT, ULONG } from './wsk';
+import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
 
 const E = native.resolverErrors;
 
