@@ -212,6 +212,23 @@ export function irpPend(Irp: IRP, cancelRoutine: (irp: IRP) => void): NTSTATUS {
   return STATUS_PENDING;
 }
 
+/**
+ * Calls `each` on every item, even when one throws, then rethrows the first exception: a
+ * completion routine that throws (where the kernel would bugcheck) must not leave the IRPs after
+ * it uncompleted, nor the caller's state half-updated.
+ */
+export function forEachSettled<T>(items: readonly T[], each: (item: T) => void): void {
+  let first: { error: unknown } | null = null;
+  for (const item of items) {
+    try {
+      each(item);
+    } catch (error) {
+      first ??= { error };
+    }
+  }
+  if (first) throw first.error;
+}
+
 /** The default cancel routine's work: complete with STATUS_CANCELLED, no information. */
 export function irpCancelled(Irp: IRP): void {
   irpComplete(Irp, STATUS_CANCELLED, 0);

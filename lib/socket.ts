@@ -1,6 +1,6 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart, PendingIrps } from './irp';
+import { forEachSettled, IRP, irpCancelled, irpComplete, irpPend, irpStart, PendingIrps } from './irp';
 import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from './native';
 import {
   NTSTATUS,
@@ -141,21 +141,37 @@ export abstract class SocketObject implements PWSK_SOCKET {
   /** Category teardown before the transport handle closes (an abortive reset, for instance). */
   protected beforeClose(): void {}
 
-  /** WskCloseSocket: pending IRPs complete STATUS_CANCELLED first, then the close IRP. */
+  /**
+   * WskCloseSocket: pending IRPs complete STATUS_CANCELLED first, then the close IRP.
+   *
+   * The socket is closed before the first completion routine runs: nothing may be called on a
+   * socket once WskCloseSocket is (reference §3.4), so a routine that re-posts its request or
+   * closes again gets SOCKET_CLOSED, as Driver Verifier would flag it, instead of an IRP pended
+   * on a socket about to go. A routine that throws does not stop the close: every IRP still
+   * completes once, the socket closes, and the first exception is rethrown at the end.
+   */
   close(Irp: IRP): NTSTATUS {
     irpStart(Irp, 'WskCloseSocket');
-    for (const irp of this.pendingList?.toArray() ?? []) {
-      const cancel = irp._cancelRoutine;
-      irp._cancelRoutine = null;
-      if (cancel) cancel(irp);
-      else this.complete(irp, STATUS_CANCELLED, 0);
-    }
-    this.beforeClose();
     this.closed = true;
-    this.interest = 0;
-    this.sock.close();
-    this.client.socketClosed(this);
-    return irpComplete(Irp, STATUS_SUCCESS, 0);
+    let status: NTSTATUS;
+    try {
+      const list = this.pendingList;
+      forEachSettled(list?.toArray() ?? [], (irp) => {
+        // An earlier routine may have completed it already (IoCancelIrp).
+        if (irp._list !== list) return;
+        const cancel = irp._cancelRoutine;
+        irp._cancelRoutine = null;
+        if (cancel) cancel(irp);
+        else this.complete(irp, STATUS_CANCELLED, 0);
+      });
+    } finally {
+      this.beforeClose();
+      this.interest = 0;
+      this.sock.close();
+      this.client.socketClosed(this);
+      status = irpComplete(Irp, STATUS_SUCCESS, 0);
+    }
+    return status;
   }
 }
 
