@@ -500,6 +500,8 @@ export class ConnectionRole {
   }
 
   private queueSend(t: Transfer): NTSTATUS {
+    const refused = this.s.closedDuringCall(t.Irp, t.done);
+    if (refused !== null) return refused;
     if (this.sendQueue === NO_TRANSFERS) this.sendQueue = [];
     this.sendQueue.push(t);
     this.s.pending.add(t.Irp);
@@ -593,6 +595,8 @@ export class ConnectionRole {
   }
 
   private queueRecv(t: Transfer): NTSTATUS {
+    const refused = this.s.closedDuringCall(t.Irp, t.done);
+    if (refused !== null) return refused;
     if (this.recvQueue === NO_TRANSFERS) this.recvQueue = [];
     this.recvQueue.push(t);
     this.s.pending.add(t.Irp);

@@ -381,6 +381,8 @@ export class DatagramSocket extends SocketObject {
 
   send(req: SendRequest): NTSTATUS {
     if (this.sends.length === 0 && this.trySend(req)) return req.Irp.IoStatus.Status;
+    const refused = this.closedDuringCall(req.Irp);
+    if (refused !== null) return refused;
     if (req.addr === scratchAddr) req.addr = scratchAddr.slice();
     this.sends.push(req);
     this.updateInterest();
@@ -471,6 +473,8 @@ export class DatagramSocket extends SocketObject {
 
   receive(req: ReceiveRequest): NTSTATUS {
     if (this.receives.length === 0 && this.tryReceive(req)) return req.Irp.IoStatus.Status;
+    const refused = this.closedDuringCall(req.Irp);
+    if (refused !== null) return refused;
     this.receives.push(req);
     this.updateInterest();
     return this.pend(req.Irp, () => {

@@ -284,6 +284,8 @@ export class ListenRole {
         if (c !== null) return this.finishAccept(req, c);
       }
     }
+    const refused = this.s.closedDuringCall(req.Irp);
+    if (refused !== null) return refused;
     this.acceptQueue.push(req);
     this.s.pending.add(req.Irp);
     const status = irpPend(req.Irp, this.cancelAccept);

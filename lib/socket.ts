@@ -7,6 +7,7 @@ import {
   STATUS_ADDRESS_ALREADY_EXISTS,
   STATUS_CANCELLED,
   STATUS_INVALID_DEVICE_STATE,
+  STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS, ntStatusFromErrno } from './ntstatus';
 import type { ControlRequest, ControlResult } from './options';
 import type { ClientState } from './registration';
@@ -66,12 +67,24 @@ export abstract class SocketObject implements PWSK_SOCKET {
 
   /** Pends `Irp` on this socket; `onCancel` undoes whatever queued it before it completes cancelled. */
   pend(Irp: IRP, onCancel?: (irp: IRP) => void): NTSTATUS {
+    const refused = this.closedDuringCall(Irp);
+    if (refused !== null) return refused;
     this.pending.add(Irp);
     return irpPend(Irp, (irp) => {
       onCancel?.(irp);
       this.pending.delete(irp);
       irpCancelled(irp);
     });
+  }
+
+  /**
+   * A getter in the caller's arguments (WSK_BUF.Length...) can close the socket in the middle
+   * of the call. What was about to pend then completes, as the transport answers a closed handle
+   * (EBADF: STATUS_INVALID_HANDLE), instead of waiting on a socket nothing polls or cancels any
+   * more. Returns that status, or null when the socket is open and the IRP may pend.
+   */
+  closedDuringCall(Irp: IRP, Information = 0): NTSTATUS | null {
+    return this.closed ? irpComplete(Irp, STATUS_INVALID_HANDLE, Information) : null;
   }
 
   /** Completes an IRP of this socket (inline or pended). */

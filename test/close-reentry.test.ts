@@ -1,4 +1,4 @@
-// Regressions (issue 14, item 2): WskCloseSocket runs the completion routines of the
+// Regressions (issue 14, items 2 and 3): WskCloseSocket runs the completion routines of the
 // IRPs it cancels, and a caller's getter runs in the middle of a call. Whatever those run
 // into the socket, every IRP completes exactly once and none is left pending on a closed socket.
 import {
@@ -134,5 +134,38 @@ describe('WskCloseSocket marks the socket closed before it cancels', () => {
     expectStatus(other.irp.IoStatus.Status, STATUS_CANCELLED);
     expect(close.completions).toBe(1);
     await unregister(p); // resolves: the socket is closed
+  });
+});
+
+describe('a socket closed by a getter while a call reads its arguments', () => {
+  test('WskReceive after a short read completes STATUS_INVALID_HANDLE instead of pending on the closed socket', async () => {
+    const p = register();
+    const { s, peer, close } = await connectedPair(p);
+    // A short read: the socket is then known to be empty, and the next receive skips its try-first recv.
+    const first = newOp();
+    conn(s).WskReceive(s, connBuf(new Uint8Array(10)), 0, first.irp);
+    peer.write('abc');
+    expect((await first.done).IoStatus.Information).toBe(3);
+
+    const buf = connBuf(new Uint8Array(10));
+    let length = buf.Length;
+    const closing = newOp();
+    const sneaky: WSK_BUF = {
+      Mdl: buf.Mdl,
+      Offset: 0,
+      get Length() {
+        if (closing.completions === 0) s.Dispatch.WskCloseSocket(s, closing.irp);
+        return length;
+      },
+      set Length(v: number) {
+        length = v;
+      },
+    };
+    const op = newOp();
+    expectStatus(conn(s).WskReceive(s, sneaky, 0, op.irp), STATUS_INVALID_HANDLE);
+    expect(op.completions).toBe(1);
+    expect(closing.completions).toBe(1);
+    await close();
+    await unregister(p);
   });
 });
