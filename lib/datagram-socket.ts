@@ -344,7 +344,7 @@ export class DatagramSocket extends SocketObject {
               ? this.sock.sendto(EMPTY, 0, 0, 0, req.addr)
               : this.sock.sendmsg(v, 0, req.addr, req.control);
         if (rc >= 0) {
-          this.complete(req.Irp, STATUS_SUCCESS, req.total);
+          this.finishSend(req, STATUS_SUCCESS, req.total);
           return true;
         }
       } else {
@@ -353,7 +353,7 @@ export class DatagramSocket extends SocketObject {
         let end = req.next;
         while (end < req.counts.length && end - req.next < MAX_VIEWS && views + req.counts[end] <= MAX_VIEWS) views += req.counts[end++];
         if (end === req.next) {
-          this.complete(req.Irp, STATUS_INVALID_PARAMETER, 0); // one datagram of more than IOV_MAX views
+          this.finishSend(req, STATUS_INVALID_PARAMETER, 0); // one datagram of more than IOV_MAX views
           return true;
         }
         rc = this.sock.sendmmsg(req.views.slice(req.nextView, req.nextView + views), req.counts.subarray(req.next, end), req.addr, req.control, 0);
@@ -362,7 +362,7 @@ export class DatagramSocket extends SocketObject {
           req.next += rc;
           retried = false;
           if (req.next === req.counts.length) {
-            this.complete(req.Irp, STATUS_SUCCESS, req.total);
+            this.finishSend(req, STATUS_SUCCESS, req.total);
             return true;
           }
           continue;
@@ -374,9 +374,18 @@ export class DatagramSocket extends SocketObject {
         retried = true;
         continue;
       }
-      this.complete(req.Irp, ntStatusFromErrno(rc), 0);
+      this.finishSend(req, ntStatusFromErrno(rc), 0);
       return true;
     }
+  }
+
+  /**
+   * Completes a send, taken off the queue first: a routine that throws (on the event loop) must
+   * not leave it at the head, to be sent and completed again at the next readiness.
+   */
+  private finishSend(req: SendRequest, status: NTSTATUS, bytes: number): void {
+    if (this.sends[0] === req) this.sends.shift();
+    this.complete(req.Irp, status, bytes);
   }
 
   send(req: SendRequest): NTSTATUS {
@@ -394,9 +403,9 @@ export class DatagramSocket extends SocketObject {
   }
 
   private drainSends(): void {
+    // trySend takes each finished send off the queue.
     while (this.sends.length > 0 && !this.closed) {
       if (!this.trySend(this.sends[0])) break;
-      this.sends.shift();
     }
   }
 
@@ -411,7 +420,7 @@ export class DatagramSocket extends SocketObject {
       if (isAgain(rc)) return false;
       if (SOFT_ERRORS.has(rc)) continue;
       if (rc < 0) {
-        this.complete(req.Irp, ntStatusFromErrno(rc), 0);
+        this.finishReceive(req, ntStatusFromErrno(rc), 0);
         return true;
       }
       if (!this.accepts(scratchFrom, 0)) continue; // from a source the fixed remote address excludes
@@ -428,10 +437,19 @@ export class DatagramSocket extends SocketObject {
       if (req.remote) netaddrToSockaddr(scratchFrom, req.remote);
       // A datagram larger than the buffer: the bytes that fit, MSG_TRUNC, and STATUS_BUFFER_OVERFLOW
       // (what AFD does for a truncated datagram receive; see README "Choices").
-      this.complete(req.Irp, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, rc);
+      this.finishReceive(req, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, rc);
       return true;
     }
     return false;
+  }
+
+  /**
+   * Completes a receive, taken off the queue first: a routine that throws (on the event loop)
+   * must not leave it at the head, to be completed again with every later datagram.
+   */
+  private finishReceive(req: ReceiveRequest, status: NTSTATUS, bytes: number): void {
+    if (this.receives[0] === req) this.receives.shift();
+    this.complete(req.Irp, status, bytes);
   }
 
   /** A WskReceiveFrom served from a refused chain, which WSK keeps buffered. */
@@ -467,7 +485,7 @@ export class DatagramSocket extends SocketObject {
       this.refused = null;
       giveBack(area);
     }
-    this.complete(req.Irp, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, copied);
+    this.finishReceive(req, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, copied);
     return true;
   }
 
@@ -485,9 +503,9 @@ export class DatagramSocket extends SocketObject {
   }
 
   private drainReceives(): void {
+    // tryReceive takes each finished receive off the queue.
     while (this.receives.length > 0 && !this.closed) {
       if (!this.tryReceive(this.receives[0])) break;
-      this.receives.shift();
     }
   }
 
