@@ -1,11 +1,12 @@
 // WskControlClient (reference §2.4): the transport list, its change notification, cached
 // security descriptors, static event callbacks, and the TDI codes of a system without TDI.
 import { isWskNpiId } from './events';
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from './irp';
+import { IRP, irpComplete, irpPend, irpStart } from './irp';
 import { native } from './native';
 import {
   NTSTATUS,
   STATUS_BUFFER_OVERFLOW,
+  STATUS_CANCELLED,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
@@ -184,8 +185,7 @@ export function WskControlClient(
     if (!Irp) return STATUS_INVALID_PARAMETER;
     client.pendingIrps.add(Irp);
     const cancel = (irp: IRP) => {
-      irpCancelled(irp);
-      client.irpDone(irp);
+      client.completeIrp(irp, STATUS_CANCELLED, 0);
     };
     client.onDeregister.push(() => {
       if (client.pendingIrps.has(Irp) && Irp._cancelRoutine === cancel) {

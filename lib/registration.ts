@@ -1,6 +1,6 @@
 // Registration and the provider NPI (reference §1): WskRegister, WskCaptureProviderNPI,
 // WskReleaseProviderNPI, WskQueryProviderCharacteristics, WskDeregister.
-import type { IRP } from './irp';
+import { forEachSettled, IRP, irpComplete } from './irp';
 import {
   NTSTATUS,
   STATUS_DEVICE_NOT_READY,
@@ -52,9 +52,17 @@ export class ClientState implements WSK_CLIENT {
     this.checkDone();
   }
 
-  irpDone(irp: IRP): void {
+  /**
+   * Completes a client-level IRP, forgotten first: a routine that throws must not leave it
+   * counted, with WskDeregister waiting for it forever.
+   */
+  completeIrp(irp: IRP, status: NTSTATUS, information: unknown): NTSTATUS {
     this.pendingIrps.delete(irp);
-    this.checkDone();
+    try {
+      return irpComplete(irp, status, information);
+    } finally {
+      this.checkDone();
+    }
   }
 
   /** Provider functions may be called only while the NPI is captured. */
@@ -169,6 +177,7 @@ export function WskDeregister(WskRegistration: WSK_REGISTRATION): Promise<void> 
   const state = stateOf(WskRegistration, 'WskDeregister');
   if (state.deregistering) violation('REGISTRATION_MISUSE', 'WskDeregister', 'WskDeregister was already called for this registration');
   state.deregistering = true;
-  for (const cancel of state.onDeregister.splice(0)) cancel();
+  // Each cancel runs even if a routine throws before it; the first exception comes out after.
+  forEachSettled(state.onDeregister.splice(0), (cancel) => cancel());
   return state.whenDrained();
 }

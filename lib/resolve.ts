@@ -1,7 +1,7 @@
 // Name resolution (reference §2.5): WskGetAddressInfo, WskFreeAddressInfo, WskGetNameInfo over
 // getaddrinfo / getnameinfo on libuv's thread pool, so the event loop never blocks. Windows
 // flag, family and type values are translated here; results come back in Windows form.
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from './irp';
+import { IRP, irpComplete, irpPend, irpStart } from './irp';
 import { native, NETADDR_SIZE, OS } from './native';
 import {
   NTSTATUS,
@@ -122,8 +122,7 @@ function pendLookup(
   const done = (status: NTSTATUS, info: unknown): void => {
     if (finished) return;
     finished = true;
-    irpComplete(Irp, status, info);
-    client.irpDone(Irp);
+    client.completeIrp(Irp, status, info);
   };
   id = start(done, () => !finished);
   if (id <= 0) {
@@ -135,8 +134,7 @@ function pendLookup(
     if (finished) return;
     finished = true;
     native.cancelResolution(id);
-    irpCancelled(irp);
-    client.irpDone(irp);
+    client.completeIrp(irp, STATUS_CANCELLED, 0);
   });
 }
 
