@@ -14,7 +14,7 @@ import {
   unbindShared,
 } from './address-sharing';
 import { EventState, readEventControl } from './events';
-import { IRP, IoAllocateIrp, irpComplete, irpPend, irpStart } from './irp';
+import { forEachSettled, IRP, IoAllocateIrp, irpComplete, irpPend, irpStart, surfaceLater } from './irp';
 import { MDL, MDL_PAGES_LOCKED, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from './mdl';
 import { native, NETADDR_SIZE, OS, POLL_READABLE } from './native';
 import {
@@ -690,8 +690,10 @@ export class ConnectionRole {
     if (this.failure !== STATUS_SUCCESS) return;
     this.failure = status;
     const sends = this.sendQueue.splice(0);
-    for (const t of sends) this.s.complete(t.Irp, status, t.done);
     this.schedule();
+    // Every send fails even if a routine throws; whatever noticed the break (a receive of the
+    // caller's, a readiness event) goes on, and the exception comes out on the event loop.
+    surfaceLater(() => forEachSettled(sends, (t) => this.s.complete(t.Irp, status, t.done)));
   }
 
   private cancelIn(q: Transfer[], irp: IRP): void {
@@ -719,8 +721,14 @@ export class ConnectionRole {
       if (Buffer !== null && Buffer !== undefined) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
       if (this.aborted) return s.complete(Irp, STATUS_CONNECTION_ABORTED, 0);
       if (this.state !== CONNECTED) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-      this.abort();
-      return s.complete(Irp, STATUS_SUCCESS, 0);
+      let status: NTSTATUS;
+      try {
+        this.abort();
+      } finally {
+        // Done even if a routine abort ran threw: the exception then comes out after.
+        status = s.complete(Irp, STATUS_SUCCESS, 0);
+      }
+      return status;
     }
     const refused = this.sendRefused();
     if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
@@ -754,15 +762,16 @@ export class ConnectionRole {
     this.s.sock.setsockopt(OS.SOL_SOCKET, OS.SO_LINGER, LINGER_ABORT);
     // connect(AF_UNSPEC) makes Linux send the reset at once while the handle stays ours.
     s.sock.connect(UNSPEC);
-    for (const t of this.sendQueue.splice(0)) s.complete(t.Irp, STATUS_CONNECTION_ABORTED, t.disconnect ? 0 : t.done);
-    for (const t of this.recvQueue.splice(0)) {
-      s.complete(t.Irp, t.done > 0 ? STATUS_SUCCESS : STATUS_CONNECTION_ABORTED, t.done);
-    }
+    const ended: Array<[Transfer, NTSTATUS, number]> = [];
+    for (const t of this.sendQueue.splice(0)) ended.push([t, STATUS_CONNECTION_ABORTED, t.disconnect ? 0 : t.done]);
+    for (const t of this.recvQueue.splice(0)) ended.push([t, t.done > 0 ? STATUS_SUCCESS : STATUS_CONNECTION_ABORTED, t.done]);
     if (this.leftover) {
       putSet(this.leftover);
       this.leftover = null;
     }
     this.updateInterest();
+    // The routines run last, each even if one before it throws (rethrown after).
+    forEachSettled(ended, ([t, status, bytes]) => s.complete(t.Irp, status, bytes));
   }
 
   /** Both directions were shut down gracefully: close may then be graceful too. */

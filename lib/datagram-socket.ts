@@ -5,7 +5,7 @@
 // receive area and indicates it as one WSK_DATAGRAM_INDICATION chain.
 import { controlToHost, hostToControl } from './cmsg';
 import { readEventControl } from './events';
-import { IRP, irpStart } from './irp';
+import { forEachSettled, IRP, irpStart } from './irp';
 import { MDL, MDL_SOURCE_IS_NONPAGED_POOL, WSK_BUF, wskBufViews } from './mdl';
 import { native, NETADDR_SIZE, OS } from './native';
 import {
@@ -511,16 +511,20 @@ export class DatagramSocket extends SocketObject {
 
   // ---- WskReceiveFromEvent ----
 
-  /** Calls the event with one chain; returns its status (the socket may be closed after). */
-  private indicateChain(head: Indication, flags: number): NTSTATUS {
+  /**
+   * Calls the event with one chain from `area` and settles the area by its answer (the socket
+   * may be closed after); then completes the disables that waited for the callback to return,
+   * every one even if a routine throws.
+   */
+  private indicateChain(area: ReceiveArea, head: Indication, flags: number): void {
     const fn = this.receiveEvent!;
     this.inCallback++;
     try {
-      return fn(this.context, flags, head);
+      this.settle(area, fn(this.context, flags, head));
     } finally {
       this.inCallback--;
       if (this.inCallback === 0 && this.disableWaiters.length > 0) {
-        for (const irp of this.disableWaiters.splice(0)) this.complete(irp, STATUS_SUCCESS, 0);
+        forEachSettled(this.disableWaiters.splice(0), (irp) => this.complete(irp, STATUS_SUCCESS, 0));
       }
     }
   }
@@ -546,7 +550,7 @@ export class DatagramSocket extends SocketObject {
       const area = this.refused;
       this.refused = null;
       const c = area.chain(area.first, this.family);
-      if (c) this.settle(area, this.indicateChain(c.head, c.flags));
+      if (c) this.indicateChain(area, c.head, c.flags);
       else giveBack(area);
     }
     const { ROUNDS, BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
@@ -563,7 +567,7 @@ export class DatagramSocket extends SocketObject {
       area.count = n;
       if (this.remoteAddress) for (let i = 0; i < n; i++) if (!this.accepts(area.addrs, i * NETADDR_SIZE)) area.drop(i);
       const c = area.chain(0, this.family);
-      if (c) this.settle(area, this.indicateChain(c.head, c.flags));
+      if (c) this.indicateChain(area, c.head, c.flags);
       else giveBack(area);
       if (n < BATCH) break;
     }

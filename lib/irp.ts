@@ -229,6 +229,21 @@ export function forEachSettled<T>(items: readonly T[], each: (item: T) => void):
   if (first) throw first.error;
 }
 
+/**
+ * Runs `fn`; an exception it throws is rethrown from the event loop instead, as an uncaught
+ * exception (a bugcheck). For completions that are news from the transport rather than the
+ * caller's own request (a connection breaking): the operation that noticed goes on.
+ */
+export function surfaceLater(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    process.nextTick(() => {
+      throw error;
+    });
+  }
+}
+
 /** The default cancel routine's work: complete with STATUS_CANCELLED, no information. */
 export function irpCancelled(Irp: IRP): void {
   irpComplete(Irp, STATUS_CANCELLED, 0);

@@ -1,4 +1,4 @@
-// Regressions (issue 14, items 4 and 6):
+// Regressions (issue 14, items 4 and 6, and the same pattern wherever IRPs complete in a batch):
 // a completion routine that throws, or returns a status other than STATUS_MORE_PROCESSING_REQUIRED,
 // is a bug in the driver. The exception comes out (from the call, or on the event loop, as a
 // bugcheck would), but each IRP still completes exactly once and nothing queued is lost. What
@@ -13,14 +13,17 @@ import {
   NS_ALL,
   RtlInitUnicodeString,
   STATUS_CANCELLED,
+  STATUS_CONNECTION_ABORTED,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING,
   UNICODE_STRING,
+  WSK_FLAG_ABORTIVE,
   WSK_TRANSPORT_LIST_CHANGE,
   WskDeregister,
   WskReleaseProviderNPI,
 } from '../lib';
 import { scenarioResult } from './child';
+import { conn, connectedPair, wskBuf } from './conn-helpers';
 import { expectStatus, newOp, Provider, register, tick } from './helpers';
 
 const bug = new Error('a bug in the completion routine');
@@ -68,6 +71,30 @@ describe('on the event loop (a child process)', () => {
     expect(await scenarioResult('throwing-routines.ts', ['resolution'])).toEqual({ pended: true, runs: 1, uncaught: 1, deregistered: true });
   });
 
+  test('disabling WskReceiveFromEvent twice from inside it: both IRPs complete when it returns, though the first routine throws', async () => {
+    expect(await scenarioResult('throwing-routines.ts', ['datagram-disable'])).toEqual({
+      first: ['STATUS_SUCCESS'],
+      second: ['STATUS_SUCCESS'],
+      uncaught: 1,
+    });
+  });
+
+  test('disabling WskReceiveEvent twice from inside it: both IRPs complete when it returns, though the first routine throws', async () => {
+    expect(await scenarioResult('throwing-routines.ts', ['connection-disable'])).toEqual({
+      first: ['STATUS_SUCCESS'],
+      second: ['STATUS_SUCCESS'],
+      uncaught: 1,
+    });
+  });
+
+  test('a reset fails every pending send, though the first routine throws', async () => {
+    expect(await scenarioResult('throwing-routines.ts', ['connection-reset'])).toEqual({
+      first: ['STATUS_CONNECTION_RESET'],
+      second: ['STATUS_CONNECTION_RESET'],
+      uncaught: 1,
+    });
+  });
+
   test('a pending WskSendTo whose routine throws is sent and completed once; the send queued after it goes too', async () => {
     // A send pends only when the socket's send buffer is full, which loopback never lets happen:
     // the child slows lo down with a token-bucket qdisc in a network namespace of its own.
@@ -82,6 +109,25 @@ describe('on the event loop (a child process)', () => {
 });
 
 describe('in the call that ran the routine', () => {
+  test('an abortive WskDisconnect completes every pending receive and itself, then the exception comes out', async () => {
+    const p = register();
+    const { s, close } = await connectedPair(p);
+    const first = throwing();
+    const second = newOp();
+    expectStatus(conn(s).WskReceive(s, wskBuf(new Uint8Array(8)), 0, first.irp), STATUS_PENDING);
+    expectStatus(conn(s).WskReceive(s, wskBuf(new Uint8Array(8)), 0, second.irp), STATUS_PENDING);
+    const disconnect = newOp();
+    expect(() => conn(s).WskDisconnect(s, null, WSK_FLAG_ABORTIVE, disconnect.irp)).toThrow(bug);
+    expect(first.runs()).toBe(1);
+    expect(second.completions).toBe(1);
+    expectStatus(second.irp.IoStatus.Status, STATUS_CONNECTION_ABORTED);
+    expect(disconnect.completions).toBe(1);
+    const closing = newOp();
+    s.Dispatch.WskCloseSocket(s, closing.irp);
+    await close();
+    expect(await deregisters(p)).toBe(true);
+  });
+
   test('IoCancelIrp of a name resolution whose routine throws: the IRP is forgotten, WskDeregister resolves', async () => {
     const p = register();
     const name: UNICODE_STRING = { Length: 0, MaximumLength: 0, Buffer: new Uint16Array(0) };
