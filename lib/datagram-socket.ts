@@ -23,7 +23,7 @@ import type { ControlRequest, ControlResult } from './options';
 import { WskControlSocket } from './options';
 import { IN6_ADDR_FROM_BYTES, netaddrToSockaddr, PSOCKADDR, SOCKADDR_IN, SOCKADDR_IN6, sockaddrToNetaddr } from './sockaddr';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from './socket';
-import { violation } from './verifier';
+import { isRefillable, isWritableSlot, violation } from './verifier';
 import { AF_INET, AF_INET6, MSG_CTRUNC, MSG_TRUNC, SOL_SOCKET } from './ws2def';
 import {
   PCMSGHDR,
@@ -221,6 +221,8 @@ interface ReceiveRequest {
   remote: PSOCKADDR | null;
   ControlLength: PULONG | null;
   ControlInfo: Uint8Array | null;
+  /** *ControlLength on the way in, read at the call: the room in ControlInfo. */
+  controlRoom: number;
   ControlFlags: PULONG | null;
 }
 
@@ -428,7 +430,7 @@ export class DatagramSocket extends SocketObject {
       if (recvOut[0] & OS.MSG_TRUNC) flags |= MSG_TRUNC;
       if (recvOut[0] & OS.MSG_CTRUNC) flags |= MSG_CTRUNC;
       if (req.ControlLength) {
-        const t = hostToControl(recvControl, recvOut[1], req.ControlInfo, req.ControlInfo ? Math.min(req.ControlLength[0] >>> 0, req.ControlInfo.byteLength) : 0);
+        const t = hostToControl(recvControl, recvOut[1], req.ControlInfo, req.controlRoom);
         req.ControlLength[0] = t.length;
         if (t.truncated) flags |= MSG_CTRUNC;
         flags |= t.castFlags;
@@ -474,8 +476,7 @@ export class DatagramSocket extends SocketObject {
     if (req.remote) netaddrToSockaddr(area.addrs.subarray(i * NETADDR_SIZE, (i + 1) * NETADDR_SIZE), req.remote);
     let flags = copied < length ? MSG_TRUNC : 0;
     if (req.ControlLength) {
-      const t = hostToControl(area.hostControl.subarray(i * area.controlSlot), area.meta[3 * i + 2], req.ControlInfo,
-        req.ControlInfo ? Math.min(req.ControlLength[0] >>> 0, req.ControlInfo.byteLength) : 0);
+      const t = hostToControl(area.hostControl.subarray(i * area.controlSlot), area.meta[3 * i + 2], req.ControlInfo, req.controlRoom);
       req.ControlLength[0] = t.length;
       if (t.truncated) flags |= MSG_CTRUNC;
       flags |= t.castFlags;
@@ -768,16 +769,25 @@ export function WskReceiveFrom(
   const views = bufViews(Buffer, 'WskReceiveFrom');
   if (Flags !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (!s.bound) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-  if (RemoteAddress !== null && RemoteAddress !== undefined && typeof RemoteAddress !== 'object') {
+  // The out-parameters are written when a datagram comes, maybe later on the event loop: each
+  // must be one the call can fill, checked now.
+  if (RemoteAddress !== null && RemoteAddress !== undefined && !isRefillable(RemoteAddress)) {
     return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
   }
   const hasControl = ControlLength !== null && ControlLength !== undefined;
+  const info = hasControl && ControlInfo instanceof Uint8Array ? ControlInfo : null;
+  const room = info ? ControlLength![0] : 0;
+  if (hasControl && (!isWritableSlot(ControlLength, 0) || typeof room !== 'number')) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (hasControl && ControlFlags !== null && ControlFlags !== undefined && !isWritableSlot(ControlFlags, 0)) {
+    return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  }
   return s.receive({
     Irp,
     views,
     remote: RemoteAddress ?? null,
     ControlLength: hasControl ? ControlLength : null,
-    ControlInfo: hasControl && ControlInfo instanceof Uint8Array ? ControlInfo : null,
+    ControlInfo: info,
+    controlRoom: info ? Math.min(room >>> 0, info.byteLength) : 0,
     ControlFlags: hasControl ? (ControlFlags ?? null) : null,
   });
 }

@@ -54,3 +54,34 @@ export function violation(code: WskVerifierCode, where: string, detail: string):
 export function badArgument(where: string, detail: string): never {
   return violation('INVALID_ARGUMENT', where, detail);
 }
+
+// ---- argument shapes, checked where a call starts ----
+
+/**
+ * Whether `target[key] = value` works: the object's own slot is writable (or has a setter), or
+ * the slot can be added. An out-parameter that fails this would throw a TypeError (strict mode)
+ * when the call fills it, which may be later, on the event loop.
+ */
+export function isWritableSlot(target: unknown, key: string | number): boolean {
+  if (target === null || typeof target !== 'object') return false;
+  if (ArrayBuffer.isView(target)) {
+    // A typed array takes a number at an index it has; a BigInt64Array would want a bigint.
+    const t = target as unknown as { length?: number; BYTES_PER_ELEMENT?: number };
+    const bigint = target instanceof BigInt64Array || target instanceof BigUint64Array;
+    return typeof key === 'number' && t.BYTES_PER_ELEMENT !== undefined && !bigint && key < (t.length ?? 0);
+  }
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d) return d.set !== undefined || (d.writable === true && (o === target || Object.isExtensible(target)));
+  }
+  return Object.isExtensible(target);
+}
+
+/**
+ * Whether an out-parameter structure can be filled the way netaddrToSockaddr fills a SOCKADDR:
+ * every own key deleted, then the members set (not a frozen, sealed or non-extensible object).
+ */
+export function isRefillable(target: unknown): boolean {
+  if (target === null || typeof target !== 'object' || ArrayBuffer.isView(target) || !Object.isExtensible(target)) return false;
+  return Reflect.ownKeys(target).every((key) => Object.getOwnPropertyDescriptor(target, key)?.configurable === true);
+}
