@@ -37,7 +37,7 @@ import { ControlRequest, ControlResult, WskControlSocket } from './options';
 import type { ClientState } from './registration';
 import { PSOCKADDR, sockaddrFamily, sockaddrToNetaddr } from './sockaddr';
 import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from './socket';
-import { badArgument, violation } from './verifier';
+import { badArgument, isWritableSlot, violation } from './verifier';
 import { IPPROTO_TCP, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY } from './ws2def';
 import {
   PFN_WSK_CONNECT_EX,
@@ -446,7 +446,7 @@ export class ConnectionRole {
 
   send(Irp: IRP, Buffer: WSK_BUF, Flags: number): NTSTATUS {
     const s = this.s;
-    if ((Flags & ~WSK_FLAG_NODELAY) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
+    if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_NODELAY) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
     const refused = this.sendRefused();
     if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
     if (Buffer === null || typeof Buffer !== 'object') badArgument('WskSend', 'Buffer must be a WSK_BUF');
@@ -550,7 +550,7 @@ export class ConnectionRole {
 
   receive(Irp: IRP, Buffer: WSK_BUF, Flags: number): NTSTATUS {
     const s = this.s;
-    if ((Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
+    if (typeof Flags !== 'number' || (Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
     if (Buffer === null || typeof Buffer !== 'object') return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
     const drain = (Flags & WSK_FLAG_DRAIN) !== 0;
     if (drain && ((Flags & WSK_FLAG_WAITALL) !== 0 || Buffer.Length !== 0)) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
@@ -716,7 +716,7 @@ export class ConnectionRole {
 
   disconnect(Irp: IRP, Buffer: WSK_BUF | null, Flags: number): NTSTATUS {
     const s = this.s;
-    if ((Flags & ~WSK_FLAG_ABORTIVE) !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+    if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_ABORTIVE) !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
     if (Flags & WSK_FLAG_ABORTIVE) {
       if (Buffer !== null && Buffer !== undefined) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
       if (this.aborted) return s.complete(Irp, STATUS_CONNECTION_ABORTED, 0);
@@ -1039,7 +1039,7 @@ function writeSizeT(req: ControlRequest, value: number): ControlResult {
     return { status: STATUS_SUCCESS, bytes: 8 };
   }
   const obj = req.outputObject as { 0?: unknown } | null;
-  if (obj && typeof obj === 'object' && !ArrayBuffer.isView(obj)) {
+  if (obj && typeof obj === 'object' && !ArrayBuffer.isView(obj) && isWritableSlot(obj, 0)) {
     (obj as { 0: number })[0] = value;
     return { status: STATUS_SUCCESS, bytes: 8 };
   }
@@ -1155,7 +1155,9 @@ function queryInspectId(conn: ConnectionSocket, req: ControlRequest): ControlRes
   if (req.Irp) return { status: STATUS_INVALID_PARAMETER };
   if (!conn.inspectId) return { status: STATUS_INVALID_DEVICE_REQUEST };
   const out = req.outputObject as WSK_INSPECT_ID | null;
-  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out)) return { status: STATUS_INVALID_PARAMETER };
+  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out) || !isWritableSlot(out, 'Key') || !isWritableSlot(out, 'SerialNumber')) {
+    return { status: STATUS_INVALID_PARAMETER };
+  }
   out.Key = conn.inspectId.Key;
   out.SerialNumber = conn.inspectId.SerialNumber;
   return { status: STATUS_SUCCESS, bytes: 16 };

@@ -13,7 +13,7 @@ import {
   STATUS_SUCCESS,
 } from './ntstatus';
 import type { ClientState } from './registration';
-import { badArgument } from './verifier';
+import { badArgument, isWritableSlot, outSlotArg, ulongArg } from './verifier';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ws2def';
 import {
   GUID,
@@ -171,14 +171,15 @@ export function WskControlClient(
 ): NTSTATUS {
   const where = 'WskControlClient';
   const client = clientArgLocal(Client, where);
+  const code = ulongArg(ControlCode, where, 'ControlCode');
+  const sizeOut = outSlotArg(OutputSizeReturned, where, 'OutputSizeReturned');
   if (Irp) irpStart(Irp, where);
   /** Completes (with an IRP) or returns the status, and reports the output size. */
   const done = (status: NTSTATUS, bytes = 0): NTSTATUS => {
     if (Irp) return irpComplete(Irp, status, bytes);
-    if (OutputSizeReturned) OutputSizeReturned[0] = bytes;
+    if (sizeOut) sizeOut[0] = bytes;
     return status;
   };
-  const code = ControlCode >>> 0;
 
   if (code === WSK_TRANSPORT_LIST_CHANGE) {
     // The transports of this host do not come and go: the IRP waits for cancel or WskDeregister.
@@ -203,17 +204,18 @@ export function WskControlClient(
     case WSK_TRANSPORT_LIST_QUERY: {
       const list = transportList();
       const need = list.length * SIZEOF_WSK_TRANSPORT;
-      if (!Number.isInteger(OutputSize) || OutputSize < need || !Array.isArray(OutputBuffer)) {
+      const fits = Array.isArray(OutputBuffer) && list.every((_, i) => isWritableSlot(OutputBuffer, i));
+      if (!Number.isInteger(OutputSize) || OutputSize < need || !fits) {
         // The size query (OutputSize 0, OutputBuffer NULL) and a buffer too small alike.
-        if (OutputSizeReturned) OutputSizeReturned[0] = need;
+        if (sizeOut) sizeOut[0] = need;
         return OutputSize === 0 || (Number.isInteger(OutputSize) && OutputSize < need) ? STATUS_BUFFER_OVERFLOW : STATUS_INVALID_PARAMETER;
       }
-      list.forEach((t, i) => (OutputBuffer[i] = { ...t }));
+      list.forEach((t, i) => ((OutputBuffer as WSK_TRANSPORT[])[i] = { ...t }));
       return done(STATUS_SUCCESS, need);
     }
     case WSK_CACHE_SD: {
       const sd = pointee(InputBuffer);
-      if (InputSize !== SIZEOF_POINTER || OutputSize !== SIZEOF_POINTER || sd === null || typeof sd !== 'object' || !OutputBuffer) {
+      if (InputSize !== SIZEOF_POINTER || OutputSize !== SIZEOF_POINTER || sd === null || typeof sd !== 'object' || !isWritableSlot(OutputBuffer, 0)) {
         return done(STATUS_INVALID_PARAMETER);
       }
       (OutputBuffer as { 0: unknown })[0] = cacheSd(sd as object);

@@ -19,6 +19,7 @@ import {
 import { ControlRequest, ControlResult, WskControlSocket } from './options';
 import { PSOCKADDR, SOCKADDR_STORAGE } from './sockaddr';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from './socket';
+import { isRefillable } from './verifier';
 import { SO_CONDITIONAL_ACCEPT, SO_RCVBUF, SOL_SOCKET } from './ws2def';
 import {
   PWSK_INSPECT_ID,
@@ -416,6 +417,9 @@ export function acceptOn(
   Irp: IRP,
 ): NTSTATUS {
   if (Flags !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  // Filled when a connection comes, maybe later on the event loop: checked now.
+  const fillable = (a: PSOCKADDR | null) => a === null || a === undefined || isRefillable(a);
+  if (!fillable(LocalAddress) || !fillable(RemoteAddress)) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (!role) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
   return role.accept({
     Irp,

@@ -9,7 +9,7 @@ import {
   STATUS_SUCCESS,
 } from './ntstatus';
 import type { SocketObject } from './socket';
-import { badArgument, violation } from './verifier';
+import { badArgument, isWritableSlot, violation } from './verifier';
 import {
   MAKE_WSK_VERSION,
   WSK_CLIENT,
@@ -109,6 +109,9 @@ export function WskRegister(WskClientNpi: WSK_CLIENT_NPI, WskRegistration: WSK_R
   const dispatch = WskClientNpi.Dispatch;
   if (dispatch === null || typeof dispatch !== 'object' || !Number.isInteger(dispatch.Version)) return STATUS_INVALID_PARAMETER;
   if (WskRegistration === null || typeof WskRegistration !== 'object') return STATUS_INVALID_PARAMETER;
+  // The block gets a hidden member; a frozen one cannot (C would pass a read-only block).
+  const slot = Object.getOwnPropertyDescriptor(WskRegistration, '_registration');
+  if (!(slot ? slot.configurable : Object.isExtensible(WskRegistration))) return STATUS_INVALID_PARAMETER;
   const previous = WskRegistration._registration;
   if (previous instanceof ClientState && !previous.deregistering) {
     violation('REGISTRATION_MISUSE', 'WskRegister', 'this WSK_REGISTRATION is already registered; use one block per registration');
@@ -136,7 +139,9 @@ export function WskCaptureProviderNPI(
   if (!Number.isInteger(WaitTimeout) || WaitTimeout < 0 || WaitTimeout > WSK_INFINITE_WAIT) {
     badArgument(where, `WaitTimeout must be WSK_NO_WAIT, WSK_INFINITE_WAIT or milliseconds, got ${String(WaitTimeout)}`);
   }
-  if (WskProviderNpi === null || typeof WskProviderNpi !== 'object') badArgument(where, 'WskProviderNpi must be an object to fill');
+  if (!isWritableSlot(WskProviderNpi, 'Client') || !isWritableSlot(WskProviderNpi, 'Dispatch')) {
+    badArgument(where, 'WskProviderNpi must be an object the call can fill (not frozen)');
+  }
   if (state.deregistering) return STATUS_DEVICE_NOT_READY;
   if (WSK_MAJOR_VERSION(state.npi.Dispatch.Version) !== WSK_MAJOR_VERSION(WSK_PROVIDER_VERSION)) return STATUS_NOINTERFACE;
   state.captures++;
@@ -159,8 +164,8 @@ export function WskQueryProviderCharacteristics(
   WskProviderCharacteristics: Partial<WSK_PROVIDER_CHARACTERISTICS>,
 ): NTSTATUS {
   const state = stateOf(WskRegistration, 'WskQueryProviderCharacteristics');
-  if (WskProviderCharacteristics === null || typeof WskProviderCharacteristics !== 'object') {
-    badArgument('WskQueryProviderCharacteristics', 'WskProviderCharacteristics must be an object to fill');
+  if (!isWritableSlot(WskProviderCharacteristics, 'HighestVersion') || !isWritableSlot(WskProviderCharacteristics, 'LowestVersion')) {
+    badArgument('WskQueryProviderCharacteristics', 'WskProviderCharacteristics must be an object the call can fill (not frozen)');
   }
   if (state.deregistering) return STATUS_DEVICE_NOT_READY;
   WskProviderCharacteristics.HighestVersion = WSK_PROVIDER_VERSION;

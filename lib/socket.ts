@@ -12,7 +12,7 @@ import {
 import type { ControlRequest, ControlResult } from './options';
 import type { ClientState } from './registration';
 import { netaddrToSockaddr, PSOCKADDR, sockaddrToNetaddr } from './sockaddr';
-import { badArgument, violation } from './verifier';
+import { badArgument, isRefillable, violation } from './verifier';
 import {
   PWSK_SOCKET,
   WSK_FLAG_BASIC_SOCKET,
@@ -233,7 +233,7 @@ export function getAddressCall(
   const s = socketArg<SocketObject>(Socket, categories, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);
-  if (Address === null || typeof Address !== 'object') return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (!isRefillable(Address)) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (!s.hasAddress(remote)) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
   return s.complete(Irp, s.queryAddress(remote, Address), 0);
 }

@@ -85,3 +85,16 @@ export function isRefillable(target: unknown): boolean {
   if (target === null || typeof target !== 'object' || ArrayBuffer.isView(target) || !Object.isExtensible(target)) return false;
   return Reflect.ownKeys(target).every((key) => Object.getOwnPropertyDescriptor(target, key)?.configurable === true);
 }
+
+/** A ULONG argument: a number, taken modulo 2^32 as C converts it; anything else is a named error. */
+export function ulongArg(value: unknown, where: string, name: string): number {
+  if (typeof value !== 'number') badArgument(where, `${name} must be a number (a ULONG), got ${typeof value}`);
+  return value >>> 0;
+}
+
+/** An optional out-parameter the call writes at [0] (C's `&x`, a PULONG or PSIZE_T): null, or one it can write. */
+export function outSlotArg<T>(value: T | null | undefined, where: string, name: string): T | null {
+  if (value === null || value === undefined) return null;
+  if (!isWritableSlot(value, 0)) badArgument(where, `${name} must be null or an object whose [0] the call can write (not a number, not frozen)`);
+  return value;
+}
