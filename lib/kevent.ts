@@ -133,12 +133,28 @@ export function KeWaitForSingleObject(
   return new Promise<NTSTATUS>((resolve) => {
     const waiter: Waiter = { resolve, timer: null };
     if (ms !== null) {
-      waiter.timer = setTimeout(() => {
+      armTimeout(waiter, ms, () => {
         const i = waiters.indexOf(waiter);
         if (i >= 0) waiters.splice(i, 1);
         resolve(STATUS_TIMEOUT);
-      }, ms);
+      });
     }
     waiters.push(waiter);
   });
+}
+
+/** The longest delay one setTimeout holds: Node fires a longer one after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `expire` once `ms` have passed, chaining timers for a wait longer than one can hold (a
+ * 30-day timeout is a 24.8-day timer, then a 5.2-day one). `waiter.timer` is always the one
+ * armed now, for release() to clear.
+ */
+function armTimeout(waiter: Waiter, ms: number, expire: () => void): void {
+  const step = Math.min(ms, MAX_TIMER_MS);
+  waiter.timer = setTimeout(() => {
+    if (ms > step) armTimeout(waiter, ms - step, expire);
+    else expire();
+  }, step);
 }
