@@ -1,5 +1,6 @@
 // Registration and the provider NPI (reference §1): WskRegister, WskCaptureProviderNPI,
 // WskReleaseProviderNPI, WskQueryProviderCharacteristics, WskDeregister.
+import { exitReport } from './exit-report';
 import { forEachSettled, IRP, irpComplete } from './irp';
 import {
   NTSTATUS,
@@ -25,9 +26,27 @@ import {
 /** The NPI version this provider implements: 1.0, as every Microsoft sample requests. */
 export const WSK_PROVIDER_VERSION = MAKE_WSK_VERSION(1, 0);
 
+let registrations = 0;
+
+/** Registrations not yet deregistered to the end: what the report at exit looks through. */
+const live = new Set<ClientState>();
+let exitReportInstalled = false;
+
+/** Prints, when the process exits, what is still open (lib/exit-report.ts); installed once. */
+function installExitReport(): void {
+  if (exitReportInstalled) return;
+  exitReportInstalled = true;
+  process.on('exit', () => {
+    const report = exitReport(live);
+    if (report) process.stderr.write(report);
+  });
+}
+
 /** The opaque WSK_CLIENT: one per registration, it owns the sockets created through it. */
 export class ClientState implements WSK_CLIENT {
   declare readonly __brand_WSK_CLIENT: never;
+  /** 1, 2...: how the report at exit names it. */
+  readonly id = ++registrations;
   captures = 0;
   deregistering = false;
   readonly sockets = new Set<SocketObject>();
@@ -82,6 +101,7 @@ export class ClientState implements WSK_CLIENT {
   /** Wakes WskDeregister when nothing it waits for remains. */
   checkDone(): void {
     if (!this.deregistering || this.captures > 0 || this.sockets.size > 0 || this.pendingIrps.size > 0) return;
+    live.delete(this);
     for (const resolve of this.done.splice(0)) resolve();
   }
 }
@@ -116,8 +136,11 @@ export function WskRegister(WskClientNpi: WSK_CLIENT_NPI, WskRegistration: WSK_R
   if (previous instanceof ClientState && !previous.deregistering) {
     violation('REGISTRATION_MISUSE', 'WskRegister', 'this WSK_REGISTRATION is already registered; use one block per registration');
   }
+  const state = new ClientState(WskClientNpi);
+  live.add(state);
+  installExitReport();
   Object.defineProperty(WskRegistration, '_registration', {
-    value: new ClientState(WskClientNpi),
+    value: state,
     enumerable: false,
     configurable: true,
     writable: true,

@@ -49,6 +49,11 @@ export abstract class SocketObject implements PWSK_SOCKET {
   }
   private interest = 0;
 
+  /** The IRPs pending on this socket now (a copy; none allocates nothing). */
+  pendingIrps(): IRP[] {
+    return this.pendingList?.toArray() ?? [];
+  }
+
   constructor(
     readonly client: ClientState,
     /** Windows address family (AF_INET / AF_INET6). */
