@@ -8,6 +8,8 @@ import {
   AF_INET,
   AF_INET6,
   AI_NUMERICHOST,
+  IoAllocateMdl,
+  IoFreeIrp,
   IoReuseIrp,
   IPPROTO_IP,
   IPPROTO_TCP,
@@ -218,5 +220,33 @@ describe('engine TypeErrors become named errors or statuses (item 8)', () => {
       p.npi.Dispatch.WskGetNameInfo(p.npi.Client, sockaddrFromString('127.0.0.1', 80), 16, node, null, 0, null, null, irp),
     );
     await tick();
+  });
+});
+
+describe('a call that throws after claiming its IRP gives it back', () => {
+  test('a WSK_BUF the MDL checks refuse (WskSendTo, WskReceiveFrom, WskSend, WskReceive): the IRP can be passed again at once', async () => {
+    const p = register();
+    const { s } = await udpSocket(p, 4);
+    const pair = await connectedPair(p);
+    const unbuilt = IoAllocateMdl(new Uint8Array(8), 8, false, false, null)!;
+    const calls: Array<[string, (irp: IRP) => NTSTATUS]> = [
+      ['MDL_RANGE', (irp) => dg(s).WskSendTo(s, { Mdl: null, Offset: 0, Length: 5 }, 0, sockaddrFromString('127.0.0.1', 9), 0, null, irp)],
+      ['MDL_NOT_BUILT', (irp) => dg(s).WskReceiveFrom(s, { Mdl: unbuilt, Offset: 0, Length: 8 }, 0, null, null, null, null, irp)],
+      ['INVALID_ARGUMENT', (irp) => conn(pair.s).WskSend(pair.s, null as never, 0, irp)],
+      ['MDL_NOT_BUILT', (irp) => conn(pair.s).WskReceive(pair.s, { Mdl: unbuilt, Offset: 0, Length: 8 }, 0, irp)],
+    ];
+    const op = newOp();
+    for (const [code, fn] of calls) {
+      expect(() => fn(op.irp)).toThrow(named(code));
+      expect(op.completions).toBe(0);
+    }
+    // Never reused in between: each call found it ready. It completes normally now, once.
+    expectStatus(dg(s).WskGetLocalAddress(s, {}, op.irp), STATUS_SUCCESS);
+    expect(op.completions).toBe(1);
+    IoFreeIrp(op.irp);
+    await wskClose(s);
+    await wskClose(pair.s);
+    await pair.close();
+    await unregister(p);
   });
 });
