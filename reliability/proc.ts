@@ -1,0 +1,39 @@
+// What the scale and soak runs read about their own process: resident memory, JS heap and open
+// descriptors, the way an operator would see them (/proc), after a GC where a figure must not
+// depend on when V8 last collected.
+import { readdirSync, readFileSync } from 'fs';
+import { gcNow } from '../bench/common';
+
+/** Open descriptors of this process. readdir holds one more while it lists: not counted. */
+export function fdCount(): number {
+  return readdirSync('/proc/self/fd').length - 1;
+}
+
+export interface Memory {
+  rss: number;
+  heapUsed: number;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * RSS and heap after two full GCs with a pause between them (finalizers and the native frees
+ * they trigger run in between). Needs node --expose-gc; without it the figures include garbage.
+ */
+export async function settledMemory(): Promise<Memory> {
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') throw new Error('run node with --expose-gc');
+  gcNow();
+  await sleep(200);
+  gcNow();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed };
+}
+
+export const MiB = 1024 * 1024;
+
+/** The soft limit on open files of this process (/proc/self/limits), or Infinity. */
+export function openFilesLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = line?.split(/\s{2,}/)[1];
+  return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+}

@@ -1,0 +1,52 @@
+// npm run test:scale [-- --conns=N]: 10,000 concurrent connections to a WSK server, taken once
+// through WskAccept IRPs and once through WskAcceptEvent, each run in its own server process
+// (scale-server.ts) with its peers in a child process (10,000 descriptors on each side). Prints
+// a table (RSS and JS heap per connection on the server) and exits non-zero when a run failed.
+// Launched through reliability/nofile.sh, which raises the open-files limit the runs inherit.
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { renderTable, runForResult } from '../bench/harness';
+
+const { values: opt } = parseArgs({ options: { conns: { type: 'string', default: '10000' } } });
+
+const RUNS = [
+  { mode: 'accept', how: 'WskAccept IRPs (64 posted), WskReceive IRPs' },
+  { mode: 'event', how: 'WskAcceptEvent, WskReceiveEvent' },
+];
+
+const n = (x: number, digits = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const rows: string[][] = [];
+  let failed = 0;
+  for (const { mode, how } of RUNS) {
+    const cmd = [process.execPath, '--expose-gc', path.join(__dirname, 'scale-server.js'), `--mode=${mode}`, `--conns=${opt.conns}`];
+    try {
+      const r = await runForResult(cmd, 360_000);
+      rows.push([
+        how,
+        n(r.openAtOnce),
+        n(r.roundTrips),
+        n(r.openSeconds, 1),
+        n(r.value),
+        n(r.heapB),
+        n(r.rssPeakMB, 1),
+        `${r.fdsStart} / ${r.fdsPeak} / ${r.fdsEnd}`,
+        `${r.irpsIssued} / ${r.irpsCompleted}`,
+      ]);
+    } catch (e) {
+      failed++;
+      rows.push([how, 'FAILED', String((e as Error).message), '', '', '', '', '', '']);
+    }
+  }
+  const header = ['accepted through', 'open at once', 'round trips', 'all open (s)', 'RSS B/conn', 'heap B/conn', 'peak RSS MB', 'fds start/peak/end', 'IRPs issued/completed'];
+  console.log(renderTable(header, rows));
+  console.log(`\nscale: ${failed === 0 ? 'passed' : `${failed} of ${RUNS.length} runs FAILED`} in ${n((performance.now() - t0) / 1000, 0)} s`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
