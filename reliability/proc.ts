@@ -12,6 +12,8 @@ export function fdCount(): number {
 export interface Memory {
   rss: number;
   heapUsed: number;
+  /** Memory outside the JS heap that V8 knows of (ArrayBuffers' bytes among it). */
+  external: number;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -26,7 +28,7 @@ export async function settledMemory(): Promise<Memory> {
   await sleep(200);
   gcNow();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed };
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
 }
 
 export const MiB = 1024 * 1024;

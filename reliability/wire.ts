@@ -45,3 +45,21 @@ export function scaleRequestIndex(req: Uint8Array, conns: number): number {
   if (index >= conns) return -1;
   return firstMismatch(req.subarray(4), index + 1, false) === -1 ? index : -1;
 }
+
+/** A small seeded generator for sizes and counts (xorshift32), so that a run can be repeated. */
+export class Rng {
+  private x: number;
+  constructor(seed: number) {
+    this.x = seed >>> 0 || 1;
+  }
+  next(): number {
+    this.x ^= this.x << 13;
+    this.x ^= this.x >>> 17;
+    this.x ^= this.x << 5;
+    return this.x >>> 0;
+  }
+  /** An integer from lo to hi, both included. */
+  int(lo: number, hi: number): number {
+    return lo + (this.next() % (hi - lo + 1));
+  }
+}
