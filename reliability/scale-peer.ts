@@ -73,6 +73,13 @@ function closeAll(): Promise<number> {
 }
 
 const nextMessage = (): Promise<unknown> => new Promise((r) => process.once('message', r));
+let finished = false;
+// A server that failed and exited must not leave this process holding 10,000 connections.
+process.once('disconnect', () => {
+  if (finished) return;
+  console.error('scale peer: the server went away');
+  process.exit(1);
+});
 
 async function main(): Promise<void> {
   port = ((await nextMessage()) as { port: number }).port;
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
   const closed = await closeAll();
   process.send!({ roundTrips, bad, closed, errors });
   await nextMessage(); // 'exit': the server has counted its descriptors
+  finished = true;
   process.disconnect();
   process.exitCode = roundTrips === conns && bad === 0 && closed === conns && errors === 0 ? 0 : 1;
 }

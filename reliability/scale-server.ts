@@ -1,4 +1,4 @@
-// One scale run (npm run test:scale runs two): a WSK server takes --conns connections from a
+// One scale run (npm run test:scale runs four): a WSK server takes --conns connections from a
 // peer process (scale-peer.ts, node:net), through WskAccept IRPs (--mode=accept; requests read
 // with WskReceive IRPs) or WskAcceptEvent (--mode=event; requests come in WskReceiveEvent).
 // Each connection does one round trip; every connection stays open until the server has seen
@@ -20,9 +20,10 @@ import {
   WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_SOCKET,
   ntStatusName,
+  socketPoller,
 } from '../lib';
 import { report, wskClose, wskOpen } from '../bench/common';
-import { CountedIrp, Ledger } from './ledger';
+import { CountedIrp } from './ledger';
 import { fdCount, Memory, openFilesLimit, settledMemory } from './proc';
 import { ScaleConn, ScaleRun } from './scale-conn';
 import { enableEvents, listenLoopback } from './wsk-setup';
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
   for (const p of found) console.error(`scale (${mode}): ${p}`);
   report({
     metric: 'B/conn',
+    poller: socketPoller().poller,
     value: (f.during.rss - f.before.rss) / conns,
     heapB: (f.during.heapUsed - f.before.heapUsed) / conns,
     conns,
