@@ -26,6 +26,8 @@ import { bufViews } from './wsk-setup';
 export class ScaleRun {
   readonly ledger = new Ledger();
   readonly failures: string[] = [];
+  /** What the run is waiting for, for the timeout's message. */
+  phase = 'setting up';
   acceptedCount = 0;
   roundTrips = 0;
   closed = 0;
@@ -65,7 +67,7 @@ export class ScaleRun {
   }
 
   describe(): string {
-    return `${this.acceptedCount} accepted, ${this.roundTrips} round trips, ${this.closed} closed; ${this.ledger.summary()}; ` +
+    return `${this.phase}: ${this.acceptedCount} accepted, ${this.roundTrips} round trips, ${this.closed} closed; ${this.ledger.summary()}; ` +
       `failures: ${this.failures.join('; ') || 'none'}`;
   }
 }

@@ -139,6 +139,7 @@ async function exercise(run: ScaleRun, peer: ReturnType<typeof startPeer>): Prom
   const before = await settledMemory();
 
   const t0 = performance.now();
+  run.phase = 'opening every connection';
   peer.send({ port });
   const [peerDone] = await Promise.all([peer.next(), run.allRoundTrips]);
   const openSeconds = (performance.now() - t0) / 1000;
@@ -147,9 +148,11 @@ async function exercise(run: ScaleRun, peer: ReturnType<typeof startPeer>): Prom
   const peak = fdCount();
   const during = await settledMemory();
 
+  run.phase = 'closing every connection';
   peer.send('close');
   const [peerClosed] = await Promise.all([peer.next(), run.allClosed]);
   const end = fdCount();
+  run.phase = 'closing the listener and deregistering (WskDeregister waits for every socket)';
   const irp = await run.ledger.call((i) => listener.Dispatch.WskCloseSocket(listener, i));
   if (irp.IoStatus.Status !== STATUS_SUCCESS) run.failure(`listener close: ${ntStatusName(irp.IoStatus.Status)}`);
   await wskClose(w);

@@ -16,7 +16,10 @@ const MODES = [
   { mode: 'event', how: 'WskAcceptEvent, WskReceiveEvent' },
 ];
 // /usr/bin/env arguments: the addon's own choice (io_uring here), then the fallback.
-const RUNS = MODES.flatMap((m) => [{ ...m, env: ['-u', 'NODE_WSK_POLLER'] }, { ...m, env: ['NODE_WSK_POLLER=uv'] }]);
+const RUNS = MODES.flatMap((m) => [
+  { ...m, poller: 'default', env: ['-u', 'NODE_WSK_POLLER'] },
+  { ...m, poller: 'uv', env: ['NODE_WSK_POLLER=uv'] },
+]);
 
 const n = (x: number, digits = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -24,7 +27,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const rows: string[][] = [];
   let failed = 0;
-  for (const { mode, how, env } of RUNS) {
+  for (const { mode, how, poller, env } of RUNS) {
     const cmd = ['/usr/bin/env', ...env, process.execPath, '--expose-gc', path.join(__dirname, 'scale-server.js'), `--mode=${mode}`, `--conns=${opt.conns}`];
     try {
       const r = await runForResult(cmd, 360_000);
@@ -42,7 +45,8 @@ async function main(): Promise<void> {
       ]);
     } catch (e) {
       failed++;
-      rows.push([how, env[env.length - 1], 'FAILED', String((e as Error).message), '', '', '', '', '', '']);
+      // The run printed what went wrong on stderr, above the table.
+      rows.push([how, poller, 'FAILED', '', '', '', '', '', '', '']);
     }
   }
   const header = ['accepted through', 'poller', 'open at once', 'round trips', 'all open (s)', 'RSS B/conn', 'heap B/conn', 'peak RSS MB', 'fds start/peak/end', 'IRPs issued/completed'];

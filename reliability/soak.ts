@@ -74,15 +74,20 @@ async function start(): Promise<Workload> {
   return { w, ledger, lanes, servers };
 }
 
-/** Lets every connection and socket finish (bounded), then closes the servers and deregisters. */
+/**
+ * Lets every connection and socket finish, closes the servers and deregisters (WskDeregister
+ * resolves once every socket is closed): bounded, so that a socket left open fails the run
+ * rather than hanging it.
+ */
 async function stop(load: Workload): Promise<string[]> {
   for (const lane of load.lanes) lane.stopping = true;
-  const idle = Promise.all(load.lanes.map((l) => l.idle()));
-  const timedOut = await Promise.race([idle.then(() => false), sleep(30_000).then(() => true)]);
-  if (timedOut) return ['the workload did not wind down within 30 s'];
-  for (const s of load.servers) await s.close();
-  await wskClose(load.w);
-  return [];
+  const windDown = async (): Promise<void> => {
+    await Promise.all(load.lanes.map((l) => l.idle()));
+    for (const s of load.servers) await s.close();
+    await wskClose(load.w);
+  };
+  const timedOut = await Promise.race([windDown().then(() => false), sleep(30_000).then(() => true)]);
+  return timedOut ? ['the workload did not wind down (every socket closed, WskDeregister done) within 30 s'] : [];
 }
 
 async function sample(load: Workload, t0: number): Promise<Sample> {
