@@ -18,6 +18,17 @@ export interface Memory {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** True when `work` settles within `ms`; the timer does not outlive it. */
+export async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * RSS and heap after two full GCs with a pause between them (finalizers and the native frees
  * they trigger run in between). Needs node --expose-gc; without it the figures include garbage.

@@ -10,7 +10,7 @@ import { wskClose, wskOpen, Wsk } from '../bench/common';
 import { renderTable } from '../bench/harness';
 import { native } from '../lib/native';
 import { Ledger } from './ledger';
-import { fdCount, MiB, settledMemory, sleep } from './proc';
+import { fdCount, MiB, settledMemory, sleep, within } from './proc';
 import { Lane } from './soak-lane';
 import { TcpClient } from './soak-tcp-client';
 import { eventServer, irpServer, Server } from './soak-tcp-server';
@@ -86,8 +86,8 @@ async function stop(load: Workload): Promise<string[]> {
     for (const s of load.servers) await s.close();
     await wskClose(load.w);
   };
-  const timedOut = await Promise.race([windDown().then(() => false), sleep(30_000).then(() => true)]);
-  return timedOut ? ['the workload did not wind down (every socket closed, WskDeregister done) within 30 s'] : [];
+  const done = await within(30_000, windDown());
+  return done ? [] : ['the workload did not wind down (every socket closed, WskDeregister done) within 30 s'];
 }
 
 async function sample(load: Workload, t0: number): Promise<Sample> {
