@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "guard.h"
 #include "socket_handle.h"
 
 namespace wsk {
@@ -25,7 +26,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
   return SocketHandle::Adopt(info.Env(), Data(info), static_cast<os::Fd>(fd), stream);
 }
 
-void SetEventHandler(const Napi::CallbackInfo& info) {
+Napi::Value SetEventHandler(const Napi::CallbackInfo& info) {
   EnvData* data = Data(info);
   if (info[0].IsFunction()) {
     data->handler = Napi::Persistent(info[0].As<Napi::Function>());
@@ -34,6 +35,7 @@ void SetEventHandler(const Napi::CallbackInfo& info) {
   } else {
     throw Napi::TypeError::New(info.Env(), "handler must be a function");
   }
+  return info.Env().Undefined();
 }
 
 // Which readiness mechanism this env's sockets use: { poller: 'io_uring' | 'uv', reason }.
@@ -142,7 +144,11 @@ void Teardown(napi_async_cleanup_hook_handle, void* arg) {
   SocketHandle::CloseAll(data);
   Ring::Close(data);
   CancelAllResolutions(data);
-  data->handler.Reset();
+  // Reset() throws if napi_delete_reference fails, and nothing may leave a cleanup hook.
+  try {
+    data->handler.Reset();
+  } catch (...) {
+  }
   if (data->async_context != nullptr) napi_async_destroy(data->env, data->async_context);
   data->async_context = nullptr;
   data->MaybeFinishTeardown();
@@ -162,12 +168,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                              &data->async_context));
   Check(env, napi_add_async_cleanup_hook(env, Teardown, data, &data->cleanup_hook));
 
-  exports.Set("socket", Napi::Function::New<Socket>(env, "socket", data));
-  exports.Set("setEventHandler", Napi::Function::New<SetEventHandler>(env, "setEventHandler", data));
-  exports.Set("poller", Napi::Function::New<Poller>(env, "poller", data));
-  exports.Set("usePoller", Napi::Function::New<UsePoller>(env, "usePoller", data));
-  exports.Set("openSockets", Napi::Function::New<OpenSockets>(env, "openSockets", data));
-  exports.Set("closeAllSockets", Napi::Function::New<CloseAllSockets>(env, "closeAllSockets", data));
+  SetFunction<Socket>(env, exports, "socket", data);
+  SetFunction<SetEventHandler>(env, exports, "setEventHandler", data);
+  SetFunction<Poller>(env, exports, "poller", data);
+  SetFunction<UsePoller>(env, exports, "usePoller", data);
+  SetFunction<OpenSockets>(env, exports, "openSockets", data);
+  SetFunction<CloseAllSockets>(env, exports, "closeAllSockets", data);
   SocketHandle::Exports(env, exports, data);
   ResolverExports(env, exports, data);
   exports.Set("constants", Constants(env));
@@ -178,8 +184,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }  // namespace
 }  // namespace wsk
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  return wsk::Init(env, exports);
+// Not NODE_API_MODULE: its wrapper lets anything but a Napi::Error (std::bad_alloc) and a
+// failed rethrow (a worker terminated while it loads the addon) reach std::terminate.
+NAPI_MODULE_INIT() {
+  return wsk::Guarded(env, [&]() -> napi_value { return wsk::Init(Napi::Env(env), Napi::Object(env, exports)); });
 }
-
-NODE_API_MODULE(node_wsk, InitModule)

@@ -4,8 +4,10 @@
 #include <netdb.h>
 
 #include <cstring>
+#include <memory>
 #include <string>
 
+#include "guard.h"
 #include "socket_handle.h"
 
 namespace wsk {
@@ -143,16 +145,27 @@ void OnNameInfo(uv_getnameinfo_t* req, int status, const char* host, const char*
   Done(r);
 }
 
-Resolution* NewResolution(EnvData* data, Napi::Function callback, bool name_info) {
-  auto* r = new Resolution;
+// A new request, started by `start` (uv_getaddrinfo or uv_getnameinfo; 0 or a libuv
+// error): its id, or the error. It is in the table before libuv has it, so that neither its
+// completion nor teardown's wait can miss it; whatever throws (std::bad_alloc) throws
+// before libuv has it, and nothing is left behind.
+template <typename Start>
+Napi::Value Begin(Napi::Env env, EnvData* data, Napi::Function callback, bool name_info, Start start) {
+  auto r = std::make_unique<Resolution>();
   r->data = data;
   r->name_info = name_info;
   r->callback = Napi::Persistent(callback);
   do r->id = data->next_resolution++;
   while (r->id == 0 || data->resolutions.count(r->id) != 0);
-  r->addr_req.data = r;
-  r->name_req.data = r;
-  return r;
+  r->addr_req.data = r.get();
+  r->name_req.data = r.get();
+  data->resolutions.emplace(r->id, r.get());
+  int rc = start(r.get());
+  if (rc != 0) {
+    data->resolutions.erase(r->id);
+    return Napi::Number::New(env, rc);
+  }
+  return Napi::Number::New(env, r.release()->id);
 }
 
 // getaddrinfo(node, service, flags, family, socktype, protocol, callback): an id (> 0) or a
@@ -171,15 +184,10 @@ Napi::Value GetAddrInfo(const Napi::CallbackInfo& info) {
   Napi::Function callback = CallbackArg(info, 6);
   if (!has_node && !has_service) return Napi::Number::New(env, UV_EINVAL);
   if (data->tearing_down) return Napi::Number::New(env, UV_ECANCELED);
-  Resolution* r = NewResolution(data, callback, false);
-  int rc = uv_getaddrinfo(data->loop, &r->addr_req, OnAddrInfo, has_node ? node.c_str() : nullptr,
+  return Begin(env, data, callback, false, [&](Resolution* r) {
+    return uv_getaddrinfo(data->loop, &r->addr_req, OnAddrInfo, has_node ? node.c_str() : nullptr,
                           has_service ? service.c_str() : nullptr, &hints);
-  if (rc != 0) {
-    delete r;
-    return Napi::Number::New(env, rc);
-  }
-  data->resolutions[r->id] = r;
-  return Napi::Number::New(env, r->id);
+  });
 }
 
 // getnameinfo(addr: NETADDR, flags, callback): an id (> 0) or a negative libuv error.
@@ -201,14 +209,9 @@ Napi::Value GetNameInfo(const Napi::CallbackInfo& info) {
   long len = ToSockaddr(static_cast<const uint8_t*>(bytes), length, &ss);
   if (len < 0) return Napi::Number::New(env, static_cast<double>(len));
   if (data->tearing_down) return Napi::Number::New(env, UV_ECANCELED);
-  Resolution* r = NewResolution(data, callback, true);
-  int rc = uv_getnameinfo(data->loop, &r->name_req, OnNameInfo, reinterpret_cast<sockaddr*>(&ss), flags);
-  if (rc != 0) {
-    delete r;
-    return Napi::Number::New(env, rc);
-  }
-  data->resolutions[r->id] = r;
-  return Napi::Number::New(env, r->id);
+  return Begin(env, data, callback, true, [&](Resolution* r) {
+    return uv_getnameinfo(data->loop, &r->name_req, OnNameInfo, reinterpret_cast<sockaddr*>(&ss), flags);
+  });
 }
 
 // cancelResolution(id): 0 when the request was still queued (its callback then reports
@@ -236,10 +239,10 @@ void CancelAllResolutions(EnvData* data) {
 #define SET(name) errors.Set(#name, Napi::Number::New(env, UV_##name))
 
 void ResolverExports(Napi::Env env, Napi::Object exports, EnvData* data) {
-  exports.Set("getaddrinfo", Napi::Function::New<GetAddrInfo>(env, "getaddrinfo", data));
-  exports.Set("getnameinfo", Napi::Function::New<GetNameInfo>(env, "getnameinfo", data));
-  exports.Set("cancelResolution", Napi::Function::New<CancelResolution>(env, "cancelResolution", data));
-  exports.Set("pendingResolutions", Napi::Function::New<Pending>(env, "pendingResolutions", data));
+  SetFunction<GetAddrInfo>(env, exports, "getaddrinfo", data);
+  SetFunction<GetNameInfo>(env, exports, "getnameinfo", data);
+  SetFunction<CancelResolution>(env, exports, "cancelResolution", data);
+  SetFunction<Pending>(env, exports, "pendingResolutions", data);
   Napi::Object errors = Napi::Object::New(env);
   SET(EAI_ADDRFAMILY); SET(EAI_AGAIN); SET(EAI_BADFLAGS); SET(EAI_CANCELED); SET(EAI_FAIL);
   SET(EAI_FAMILY); SET(EAI_MEMORY); SET(EAI_NODATA); SET(EAI_NONAME); SET(EAI_OVERFLOW);

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "socket_handle.h"
 
@@ -236,7 +237,13 @@ void Ring::Flush() {
 }
 
 void Ring::Queue(uint32_t slot) {
-  ready_.push_back(slot);
+  // Called from libuv's callbacks too, where an exception would be std::terminate, and the
+  // socket already counts as queued: losing the slot would lose its events for good.
+  try {
+    ready_.push_back(slot);
+  } catch (const std::bad_alloc&) {
+    napi_fatal_error("node-wsk", NAPI_AUTO_LENGTH, "out of memory queueing a socket's readiness", NAPI_AUTO_LENGTH);
+  }
   if (!running_) uv_idle_start(&idle_, OnIdle);
 }
 

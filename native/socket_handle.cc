@@ -15,6 +15,8 @@
 #include <new>
 #include <string>
 
+#include "guard.h"
+
 namespace wsk {
 
 // NETADDR -> sockaddr: the sockaddr length, or -errno.
@@ -303,11 +305,7 @@ long RecvSlice(os::Fd fd, uint8_t* data, size_t length, int flags) {
 // --- construction and lifetime -------------------------------------------------------
 
 void SocketHandle::Exports(Napi::Env env, Napi::Object exports, EnvData* data) {
-  auto set = [&](const char* name, napi_callback cb) {
-    napi_value fn;
-    if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, data, &fn) != napi_ok) throw Napi::Error::New(env);
-    exports.Set(name, Napi::Value(env, fn));
-  };
+  auto set = [&](const char* name, napi_callback cb) { SetFunction(env, exports, name, cb, data); };
   set("fd", Entry<Fd>);
   set("setsockopt", Entry<SetSockOpt>);
   set("getsockopt", Entry<GetSockOpt>);
@@ -337,16 +335,11 @@ void SocketHandle::Exports(Napi::Env env, Napi::Object exports, EnvData* data) {
 // Each function carries the EnvData of the load that made it: jest loads the addon again
 // per test file, and an id is looked up only in its own load's table.
 template <SocketHandle::Function F>
-napi_value SocketHandle::Entry(napi_env env, napi_callback_info cbinfo) {
-  try {
+napi_value SocketHandle::Entry(napi_env env, napi_callback_info cbinfo) noexcept {
+  return Guarded(env, [&]() -> napi_value {
     Napi::CallbackInfo info(env, cbinfo);
     return F(info, static_cast<EnvData*>(info.Data()));
-  } catch (const Napi::Error& e) {
-    e.ThrowAsJavaScriptException();
-  } catch (const std::bad_alloc&) {
-    napi_throw_error(env, "ENOMEM", "node-wsk: out of memory");
-  }
-  return nullptr;
+  });
 }
 
 Napi::Value SocketHandle::Adopt(Napi::Env env, EnvData* data, os::Fd fd, bool stream) {

@@ -148,7 +148,7 @@ class SocketHandle {
   // looked up, so a wrong call is reported as such whatever the socket's state.
   using Function = Napi::Value (*)(const Napi::CallbackInfo& info, EnvData* data);
   template <Function F>
-  static napi_value Entry(napi_env env, napi_callback_info cbinfo);
+  static napi_value Entry(napi_env env, napi_callback_info cbinfo) noexcept;
   // One transfer into or out of a slice of a view: what send/recv do after the checks.
   using SliceOp = long (*)(os::Fd fd, uint8_t* data, size_t length, int flags);
   template <SliceOp Op, bool kRead>

@@ -159,6 +159,8 @@ afterEach(() => {
 // ---- children: exit, GC and worker behaviour ----
 
 const ROOT = path.resolve(__dirname, '..');
+// The addon file node-gyp-build loads (build/Release, or NODE_WSK_PREBUILD's: test:asan).
+const ADDON_FILE: string = require('node-gyp-build').resolve(ROOT);
 const LOAD =
   `const native = require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)});` +
   `const C = native.constants;` +
@@ -996,7 +998,7 @@ describe('socket ids (sendById, recvById)', () => {
 
   test('an id names nothing in another load of the addon (another env)', () => {
     const r = child(
-      `const again = (() => { delete require.cache[require.resolve(${JSON.stringify(path.join(ROOT, 'build/Release/node_wsk.node'))})]; return require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)}); })();
+      `const again = (() => { delete require.cache[require.resolve(${JSON.stringify(ADDON_FILE)})]; return require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)}); })();
        const a = native.socket(C.AF_INET, C.SOCK_DGRAM, 0);
        const b = again.socket(C.AF_INET, C.SOCK_DGRAM, 0);
        const buf = new Uint8Array(4);
@@ -1132,7 +1134,7 @@ describe('bad input never crashes', () => {
 
   test('module functions of an earlier load keep their own env data', () => {
     const r = child(
-      `const again = (() => { delete require.cache[require.resolve(${JSON.stringify(path.join(ROOT, 'build/Release/node_wsk.node'))})]; return require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)}); })();
+      `const again = (() => { delete require.cache[require.resolve(${JSON.stringify(ADDON_FILE)})]; return require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(ROOT)}); })();
        const a = native.socket(C.AF_INET, C.SOCK_DGRAM, 0);
        const b = again.socket(C.AF_INET, C.SOCK_DGRAM, 0);
        console.log(typeof a, typeof b, native.openSockets(), again.openSockets(), native !== again);

@@ -14,7 +14,7 @@ import {
   unbindShared,
 } from '../socket/address-sharing';
 import { EventState, readEventControl } from '../socket/events';
-import { IRP, IoAllocateIrp, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { forEachSettled, IRP, IoAllocateIrp, irpComplete, irpPend, irpStart, surfaceLater } from '../kernel/irp';
 import { WSK_BUF, wskBufRange, wskBufViews, wskOwnedMdl } from '../kernel/mdl';
 import { native, NETADDR_SIZE, OS, POLL_READABLE } from '../transport/native';
 import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_CANCELLED, STATUS_CONNECTION_ABORTED, STATUS_CONNECTION_ACTIVE, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_PENDING, STATUS_SUCCESS, ntStatusName } from '../kernel/ntstatus';
@@ -22,7 +22,7 @@ import { WskControlSocket } from '../socket/control';
 import type { ClientState } from '../wsk/registration';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
-import { badArgument, violation } from '../kernel/verifier';
+import { badArgument, isWritableSlot, violation } from '../kernel/verifier';
 import { IPPROTO_TCP, SO_RCVBUF, SO_SNDBUF, SOCK_STREAM, SOL_SOCKET, TCP_NODELAY } from '../net/ws2def';
 import {
   PFN_WSK_CONNECT_EX,
@@ -431,7 +431,7 @@ export class ConnectionRole {
 
   send(Irp: IRP, Buffer: WSK_BUF, Flags: number): NTSTATUS {
     const s = this.s;
-    if ((Flags & ~WSK_FLAG_NODELAY) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
+    if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_NODELAY) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
     const refused = this.sendRefused();
     if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
     if (Buffer === null || typeof Buffer !== 'object') badArgument('WskSend', 'Buffer must be a WSK_BUF');
@@ -484,6 +484,8 @@ export class ConnectionRole {
   }
 
   private queueSend(t: Transfer): NTSTATUS {
+    const refused = this.s.closedDuringCall(t.Irp, t.done);
+    if (refused !== null) return refused;
     if (this.sendQueue === NO_TRANSFERS) this.sendQueue = [];
     this.sendQueue.push(t);
     this.s.pending.add(t.Irp);
@@ -532,7 +534,7 @@ export class ConnectionRole {
 
   receive(Irp: IRP, Buffer: WSK_BUF, Flags: number): NTSTATUS {
     const s = this.s;
-    if ((Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
+    if (typeof Flags !== 'number' || (Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
     if (Buffer === null || typeof Buffer !== 'object') return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
     const drain = (Flags & WSK_FLAG_DRAIN) !== 0;
     if (drain && ((Flags & WSK_FLAG_WAITALL) !== 0 || Buffer.Length !== 0)) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
@@ -576,6 +578,8 @@ export class ConnectionRole {
   }
 
   private queueRecv(t: Transfer): NTSTATUS {
+    const refused = this.s.closedDuringCall(t.Irp, t.done);
+    if (refused !== null) return refused;
     if (this.recvQueue === NO_TRANSFERS) this.recvQueue = [];
     this.recvQueue.push(t);
     this.s.pending.add(t.Irp);
@@ -669,8 +673,10 @@ export class ConnectionRole {
     if (this.failure !== STATUS_SUCCESS) return;
     this.failure = status;
     const sends = this.sendQueue.splice(0);
-    for (const t of sends) this.s.complete(t.Irp, status, t.done);
     this.schedule();
+    // Every send fails even if a routine throws; whatever noticed the break (a receive of the
+    // caller's, a readiness event) goes on, and the exception comes out on the event loop.
+    surfaceLater(() => forEachSettled(sends, (t) => this.s.complete(t.Irp, status, t.done)));
   }
 
   private cancelIn(q: Transfer[], irp: IRP): void {
@@ -693,13 +699,19 @@ export class ConnectionRole {
 
   disconnect(Irp: IRP, Buffer: WSK_BUF | null, Flags: number): NTSTATUS {
     const s = this.s;
-    if ((Flags & ~WSK_FLAG_ABORTIVE) !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+    if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_ABORTIVE) !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
     if (Flags & WSK_FLAG_ABORTIVE) {
       if (Buffer !== null && Buffer !== undefined) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
       if (this.aborted) return s.complete(Irp, STATUS_CONNECTION_ABORTED, 0);
       if (this.state !== CONNECTED) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-      this.abort();
-      return s.complete(Irp, STATUS_SUCCESS, 0);
+      let status: NTSTATUS;
+      try {
+        this.abort();
+      } finally {
+        // Done even if a routine abort ran threw: the exception then comes out after.
+        status = s.complete(Irp, STATUS_SUCCESS, 0);
+      }
+      return status;
     }
     const refused = this.sendRefused();
     if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
@@ -733,15 +745,16 @@ export class ConnectionRole {
     this.s.sock.setsockopt(OS.SOL_SOCKET, OS.SO_LINGER, LINGER_ABORT);
     // connect(AF_UNSPEC) makes Linux send the reset at once while the handle stays ours.
     s.sock.connect(UNSPEC);
-    for (const t of this.sendQueue.splice(0)) s.complete(t.Irp, STATUS_CONNECTION_ABORTED, t.disconnect ? 0 : t.done);
-    for (const t of this.recvQueue.splice(0)) {
-      s.complete(t.Irp, t.done > 0 ? STATUS_SUCCESS : STATUS_CONNECTION_ABORTED, t.done);
-    }
+    const ended: Array<[Transfer, NTSTATUS, number]> = [];
+    for (const t of this.sendQueue.splice(0)) ended.push([t, STATUS_CONNECTION_ABORTED, t.disconnect ? 0 : t.done]);
+    for (const t of this.recvQueue.splice(0)) ended.push([t, t.done > 0 ? STATUS_SUCCESS : STATUS_CONNECTION_ABORTED, t.done]);
     if (this.leftover) {
       putSet(this.leftover);
       this.leftover = null;
     }
     this.updateInterest();
+    // The routines run last, each even if one before it throws (rethrown after).
+    forEachSettled(ended, ([t, status, bytes]) => s.complete(t.Irp, status, bytes));
   }
 
   /** Both directions were shut down gracefully: close may then be graceful too. */
@@ -1009,7 +1022,7 @@ function writeSizeT(req: ControlRequest, value: number): ControlResult {
     return { status: STATUS_SUCCESS, bytes: 8 };
   }
   const obj = req.outputObject as { 0?: unknown } | null;
-  if (obj && typeof obj === 'object' && !ArrayBuffer.isView(obj)) {
+  if (obj && typeof obj === 'object' && !ArrayBuffer.isView(obj) && isWritableSlot(obj, 0)) {
     (obj as { 0: number })[0] = value;
     return { status: STATUS_SUCCESS, bytes: 8 };
   }
@@ -1125,7 +1138,9 @@ function queryInspectId(conn: ConnectionSocket, req: ControlRequest): ControlRes
   if (req.Irp) return { status: STATUS_INVALID_PARAMETER };
   if (!conn.inspectId) return { status: STATUS_INVALID_DEVICE_REQUEST };
   const out = req.outputObject as WSK_INSPECT_ID | null;
-  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out)) return { status: STATUS_INVALID_PARAMETER };
+  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out) || !isWritableSlot(out, 'Key') || !isWritableSlot(out, 'SerialNumber')) {
+    return { status: STATUS_INVALID_PARAMETER };
+  }
   out.Key = conn.inspectId.Key;
   out.SerialNumber = conn.inspectId.SerialNumber;
   return { status: STATUS_SUCCESS, bytes: 16 };

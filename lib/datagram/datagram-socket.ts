@@ -4,14 +4,14 @@
 // receive IRP waiting, each readiness event reads a batch with one recvmmsg into a WSK-owned
 // receive area and indicates it as one WSK_DATAGRAM_INDICATION chain.
 import { readEventControl } from '../socket/events';
-import { IRP, irpStart } from '../kernel/irp';
+import { forEachSettled, IRP, irpStart } from '../kernel/irp';
 import { MDL, WSK_BUF, wskBufViews, wskOwnedMdl } from '../kernel/mdl';
 import { native, NETADDR_SIZE, OS } from '../transport/native';
 import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_DATA_NOT_ACCEPTED, STATUS_EVENT_PENDING, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { WskControlSocket } from '../socket/control';
 import { IN6_ADDR_FROM_BYTES, PSOCKADDR, SOCKADDR_IN, SOCKADDR_IN6 } from '../net/sockaddr';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
-import { violation } from '../kernel/verifier';
+import { isRefillable, isWritableSlot, violation } from '../kernel/verifier';
 import { AF_INET, AF_INET6, MSG_CTRUNC, MSG_TRUNC, SOL_SOCKET } from '../net/ws2def';
 import {
   PCMSGHDR,
@@ -212,6 +212,8 @@ interface ReceiveRequest {
   remote: PSOCKADDR | null;
   ControlLength: PULONG | null;
   ControlInfo: Uint8Array | null;
+  /** *ControlLength on the way in, read at the call: the room in ControlInfo. */
+  controlRoom: number;
   ControlFlags: PULONG | null;
 }
 
@@ -335,7 +337,7 @@ export class DatagramSocket extends SocketObject {
               ? this.sock.sendto(EMPTY, 0, 0, 0, req.addr)
               : this.sock.sendmsg(v, 0, req.addr, req.control);
         if (rc >= 0) {
-          this.complete(req.Irp, STATUS_SUCCESS, req.total);
+          this.finishSend(req, STATUS_SUCCESS, req.total);
           return true;
         }
       } else {
@@ -344,7 +346,7 @@ export class DatagramSocket extends SocketObject {
         let end = req.next;
         while (end < req.counts.length && end - req.next < MAX_VIEWS && views + req.counts[end] <= MAX_VIEWS) views += req.counts[end++];
         if (end === req.next) {
-          this.complete(req.Irp, STATUS_INVALID_PARAMETER, 0); // one datagram of more than IOV_MAX views
+          this.finishSend(req, STATUS_INVALID_PARAMETER, 0); // one datagram of more than IOV_MAX views
           return true;
         }
         rc = this.sock.sendmmsg(req.views.slice(req.nextView, req.nextView + views), req.counts.subarray(req.next, end), req.addr, req.control, 0);
@@ -353,7 +355,7 @@ export class DatagramSocket extends SocketObject {
           req.next += rc;
           retried = false;
           if (req.next === req.counts.length) {
-            this.complete(req.Irp, STATUS_SUCCESS, req.total);
+            this.finishSend(req, STATUS_SUCCESS, req.total);
             return true;
           }
           continue;
@@ -365,13 +367,24 @@ export class DatagramSocket extends SocketObject {
         retried = true;
         continue;
       }
-      this.complete(req.Irp, ntStatusFromErrno(rc), 0);
+      this.finishSend(req, ntStatusFromErrno(rc), 0);
       return true;
     }
   }
 
+  /**
+   * Completes a send, taken off the queue first: a routine that throws (on the event loop) must
+   * not leave it at the head, to be sent and completed again at the next readiness.
+   */
+  private finishSend(req: SendRequest, status: NTSTATUS, bytes: number): void {
+    if (this.sends[0] === req) this.sends.shift();
+    this.complete(req.Irp, status, bytes);
+  }
+
   send(req: SendRequest): NTSTATUS {
     if (this.sends.length === 0 && this.trySend(req)) return req.Irp.IoStatus.Status;
+    const refused = this.closedDuringCall(req.Irp);
+    if (refused !== null) return refused;
     if (req.addr === scratchAddr) req.addr = scratchAddr.slice();
     this.sends.push(req);
     this.updateInterest();
@@ -383,9 +396,9 @@ export class DatagramSocket extends SocketObject {
   }
 
   private drainSends(): void {
+    // trySend takes each finished send off the queue.
     while (this.sends.length > 0 && !this.closed) {
       if (!this.trySend(this.sends[0])) break;
-      this.sends.shift();
     }
   }
 
@@ -400,7 +413,7 @@ export class DatagramSocket extends SocketObject {
       if (isAgain(rc)) return false;
       if (SOFT_ERRORS.has(rc)) continue;
       if (rc < 0) {
-        this.complete(req.Irp, ntStatusFromErrno(rc), 0);
+        this.finishReceive(req, ntStatusFromErrno(rc), 0);
         return true;
       }
       if (!this.accepts(scratchFrom, 0)) continue; // from a source the fixed remote address excludes
@@ -408,7 +421,7 @@ export class DatagramSocket extends SocketObject {
       if (recvOut[0] & OS.MSG_TRUNC) flags |= MSG_TRUNC;
       if (recvOut[0] & OS.MSG_CTRUNC) flags |= MSG_CTRUNC;
       if (req.ControlLength) {
-        const t = hostToControl(recvControl, recvOut[1], req.ControlInfo, req.ControlInfo ? Math.min(req.ControlLength[0] >>> 0, req.ControlInfo.byteLength) : 0);
+        const t = hostToControl(recvControl, recvOut[1], req.ControlInfo, req.controlRoom);
         req.ControlLength[0] = t.length;
         if (t.truncated) flags |= MSG_CTRUNC;
         flags |= t.castFlags;
@@ -417,10 +430,19 @@ export class DatagramSocket extends SocketObject {
       if (req.remote) netaddrToSockaddr(scratchFrom, req.remote);
       // A datagram larger than the buffer: the bytes that fit, MSG_TRUNC, and STATUS_BUFFER_OVERFLOW
       // (what AFD does for a truncated datagram receive; see README "Choices").
-      this.complete(req.Irp, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, rc);
+      this.finishReceive(req, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, rc);
       return true;
     }
     return false;
+  }
+
+  /**
+   * Completes a receive, taken off the queue first: a routine that throws (on the event loop)
+   * must not leave it at the head, to be completed again with every later datagram.
+   */
+  private finishReceive(req: ReceiveRequest, status: NTSTATUS, bytes: number): void {
+    if (this.receives[0] === req) this.receives.shift();
+    this.complete(req.Irp, status, bytes);
   }
 
   /** A WskReceiveFrom served from a refused chain, which WSK keeps buffered. */
@@ -445,8 +467,7 @@ export class DatagramSocket extends SocketObject {
     if (req.remote) netaddrToSockaddr(area.addrs.subarray(i * NETADDR_SIZE, (i + 1) * NETADDR_SIZE), req.remote);
     let flags = copied < length ? MSG_TRUNC : 0;
     if (req.ControlLength) {
-      const t = hostToControl(area.hostControl.subarray(i * area.controlSlot), area.meta[3 * i + 2], req.ControlInfo,
-        req.ControlInfo ? Math.min(req.ControlLength[0] >>> 0, req.ControlInfo.byteLength) : 0);
+      const t = hostToControl(area.hostControl.subarray(i * area.controlSlot), area.meta[3 * i + 2], req.ControlInfo, req.controlRoom);
       req.ControlLength[0] = t.length;
       if (t.truncated) flags |= MSG_CTRUNC;
       flags |= t.castFlags;
@@ -456,12 +477,14 @@ export class DatagramSocket extends SocketObject {
       this.refused = null;
       giveBack(area);
     }
-    this.complete(req.Irp, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, copied);
+    this.finishReceive(req, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, copied);
     return true;
   }
 
   receive(req: ReceiveRequest): NTSTATUS {
     if (this.receives.length === 0 && this.tryReceive(req)) return req.Irp.IoStatus.Status;
+    const refused = this.closedDuringCall(req.Irp);
+    if (refused !== null) return refused;
     this.receives.push(req);
     this.updateInterest();
     return this.pend(req.Irp, () => {
@@ -472,24 +495,28 @@ export class DatagramSocket extends SocketObject {
   }
 
   private drainReceives(): void {
+    // tryReceive takes each finished receive off the queue.
     while (this.receives.length > 0 && !this.closed) {
       if (!this.tryReceive(this.receives[0])) break;
-      this.receives.shift();
     }
   }
 
   // ---- WskReceiveFromEvent ----
 
-  /** Calls the event with one chain; returns its status (the socket may be closed after). */
-  private indicateChain(head: Indication, flags: number): NTSTATUS {
+  /**
+   * Calls the event with one chain from `area` and settles the area by its answer (the socket
+   * may be closed after); then completes the disables that waited for the callback to return,
+   * every one even if a routine throws.
+   */
+  private indicateChain(area: ReceiveArea, head: Indication, flags: number): void {
     const fn = this.receiveEvent!;
     this.inCallback++;
     try {
-      return fn(this.context, flags, head);
+      this.settle(area, fn(this.context, flags, head));
     } finally {
       this.inCallback--;
       if (this.inCallback === 0 && this.disableWaiters.length > 0) {
-        for (const irp of this.disableWaiters.splice(0)) this.complete(irp, STATUS_SUCCESS, 0);
+        forEachSettled(this.disableWaiters.splice(0), (irp) => this.complete(irp, STATUS_SUCCESS, 0));
       }
     }
   }
@@ -515,7 +542,7 @@ export class DatagramSocket extends SocketObject {
       const area = this.refused;
       this.refused = null;
       const c = area.chain(area.first, this.family);
-      if (c) this.settle(area, this.indicateChain(c.head, c.flags));
+      if (c) this.indicateChain(area, c.head, c.flags);
       else giveBack(area);
     }
     const { ROUNDS, BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
@@ -532,7 +559,7 @@ export class DatagramSocket extends SocketObject {
       area.count = n;
       if (this.remoteAddress) for (let i = 0; i < n; i++) if (!this.accepts(area.addrs, i * NETADDR_SIZE)) area.drop(i);
       const c = area.chain(0, this.family);
-      if (c) this.settle(area, this.indicateChain(c.head, c.flags));
+      if (c) this.indicateChain(area, c.head, c.flags);
       else giveBack(area);
       if (n < BATCH) break;
     }
@@ -733,16 +760,25 @@ export function WskReceiveFrom(
   const views = bufViews(Buffer, 'WskReceiveFrom');
   if (Flags !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (!s.bound) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-  if (RemoteAddress !== null && RemoteAddress !== undefined && typeof RemoteAddress !== 'object') {
+  // The out-parameters are written when a datagram comes, maybe later on the event loop: each
+  // must be one the call can fill, checked now.
+  if (RemoteAddress !== null && RemoteAddress !== undefined && !isRefillable(RemoteAddress)) {
     return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
   }
   const hasControl = ControlLength !== null && ControlLength !== undefined;
+  const info = hasControl && ControlInfo instanceof Uint8Array ? ControlInfo : null;
+  const room = info ? ControlLength![0] : 0;
+  if (hasControl && (!isWritableSlot(ControlLength, 0) || typeof room !== 'number')) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (hasControl && ControlFlags !== null && ControlFlags !== undefined && !isWritableSlot(ControlFlags, 0)) {
+    return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  }
   return s.receive({
     Irp,
     views,
     remote: RemoteAddress ?? null,
     ControlLength: hasControl ? ControlLength : null,
-    ControlInfo: hasControl && ControlInfo instanceof Uint8Array ? ControlInfo : null,
+    ControlInfo: info,
+    controlRoom: info ? Math.min(room >>> 0, info.byteLength) : 0,
     ControlFlags: hasControl ? (ControlFlags ?? null) : null,
   });
 }

@@ -10,7 +10,7 @@ import {
   STATUS_SUCCESS,
   ntStatusName,
 } from './ntstatus';
-import { badArgument, violation } from './verifier';
+import { badArgument, setBeforeViolation, violation } from './verifier';
 
 /** Device objects do not exist here; completion routines receive `null`. */
 export type PDEVICE_OBJECT = null;
@@ -180,11 +180,25 @@ export class PendingIrps {
   }
 }
 
+/** The IRP the provider call in progress claimed last (irpStart), while it is 'active'. */
+let claimed: IRP | null = null;
+
+// A call that throws a violation takes nothing (DESIGN: "its IRP stays the caller's"): the IRP
+// it had claimed and neither pended nor completed is ready again, to pass again, reuse or free.
+// Checks made after irpStart (a WSK_BUF's MDLs, for instance) would otherwise leave it 'active'
+// for good, refused by IoReuseIrp and IoFreeIrp alike.
+setBeforeViolation(() => {
+  if (claimed !== null && claimed._state === 'active') claimed._state = 'ready';
+  claimed = null;
+});
+
 /**
  * Claims an IRP for a provider call. A missing IRP is the caller's to report as
  * STATUS_INVALID_PARAMETER; anything else that is not a ready IRP is a violation.
  */
 export function irpStart(Irp: IRP, where: string): void {
+  // Not the IRP of an outer call (a routine calling back in with an IRP still in use).
+  claimed = null;
   checkIrp(Irp, where);
   switch (Irp._state) {
     case 'active':
@@ -197,6 +211,7 @@ export function irpStart(Irp: IRP, where: string): void {
   Irp._state = 'active';
   Irp._where = where;
   Irp.PendingReturned = false;
+  claimed = Irp;
 }
 
 /** Marks the IRP pending with a cancel routine; the caller returns what this returns. */
@@ -210,6 +225,38 @@ export function irpPend(Irp: IRP, cancelRoutine: (irp: IRP) => void): NTSTATUS {
     Irp._cancelRoutine = cancelRoutine;
   }
   return STATUS_PENDING;
+}
+
+/**
+ * Calls `each` on every item, even when one throws, then rethrows the first exception: a
+ * completion routine that throws (where the kernel would bugcheck) must not leave the IRPs after
+ * it uncompleted, nor the caller's state half-updated.
+ */
+export function forEachSettled<T>(items: readonly T[], each: (item: T) => void): void {
+  let first: { error: unknown } | null = null;
+  for (const item of items) {
+    try {
+      each(item);
+    } catch (error) {
+      first ??= { error };
+    }
+  }
+  if (first) throw first.error;
+}
+
+/**
+ * Runs `fn`; an exception it throws is rethrown from the event loop instead, as an uncaught
+ * exception (a bugcheck). For completions that are news from the transport rather than the
+ * caller's own request (a connection breaking): the operation that noticed goes on.
+ */
+export function surfaceLater(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    process.nextTick(() => {
+      throw error;
+    });
+  }
 }
 
 /** The default cancel routine's work: complete with STATUS_CANCELLED, no information. */

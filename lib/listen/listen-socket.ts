@@ -12,6 +12,7 @@ import { NTSTATUS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID
 import { WskControlSocket } from '../socket/control';
 import { PSOCKADDR, SOCKADDR_STORAGE } from '../net/sockaddr';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+import { isRefillable } from '../kernel/verifier';
 import { SO_CONDITIONAL_ACCEPT, SO_RCVBUF, SOL_SOCKET } from '../net/ws2def';
 import {
   PWSK_INSPECT_ID,
@@ -279,6 +280,8 @@ export class ListenRole {
         if (c !== null) return this.finishAccept(req, c);
       }
     }
+    const refused = this.s.closedDuringCall(req.Irp);
+    if (refused !== null) return refused;
     this.acceptQueue.push(req);
     this.s.pending.add(req.Irp);
     const status = irpPend(req.Irp, this.cancelAccept);
@@ -409,6 +412,9 @@ export function acceptOn(
   Irp: IRP,
 ): NTSTATUS {
   if (Flags !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  // Filled when a connection comes, maybe later on the event loop: checked now.
+  const fillable = (a: PSOCKADDR | null) => a === null || a === undefined || isRefillable(a);
+  if (!fillable(LocalAddress) || !fillable(RemoteAddress)) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (!role) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
   return role.accept({
     Irp,

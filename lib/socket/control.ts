@@ -5,7 +5,7 @@ import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecur
 import { IRP, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
-import { badArgument } from '../kernel/verifier';
+import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
 import {
   PSIZE_T,
@@ -59,7 +59,7 @@ function securityOption(s: SocketObject, req: ControlRequest): ControlResult {
     return { status: STATUS_SUCCESS };
   }
   const out = req.outputObject as { 0: unknown } | null;
-  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out)) return { status: STATUS_INVALID_PARAMETER };
+  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out) || !isWritableSlot(out, 0)) return { status: STATUS_INVALID_PARAMETER };
   const current = socketSecurity(s);
   out[0] = current ? addSdReference(current) : cacheDefaultSd();
   return { status: STATUS_SUCCESS, bytes: 8 };
@@ -113,10 +113,11 @@ export function WskControlSocket(
 ): NTSTATUS {
   const where = 'WskControlSocket';
   const s = socketArg<SocketObject>(Socket, ANY_CATEGORY, where);
+  const sizeOut = outSlotArg(OutputSizeReturned, where, 'OutputSizeReturned');
   const req: ControlRequest = {
     RequestType,
-    ControlCode: ControlCode >>> 0,
-    Level: Level >>> 0,
+    ControlCode: ulongArg(ControlCode, where, 'ControlCode'),
+    Level: ulongArg(Level, where, 'Level'),
     input: bytesOf(InputBuffer, InputSize, where, 'Input'),
     inputObject: InputBuffer ?? null,
     output: bytesOf(OutputBuffer, OutputSize, where, 'Output'),
@@ -148,6 +149,6 @@ export function WskControlSocket(
   if (result.pended) return result.status;
   const bytes = result.bytes ?? 0;
   if (Irp) return s.complete(Irp, result.status, bytes);
-  if (OutputSizeReturned) OutputSizeReturned[0] = bytes;
+  if (sizeOut) sizeOut[0] = bytes;
   return result.status;
 }

@@ -200,8 +200,23 @@ export interface Addon
   setEventHandler(fn: ((slot: number, events: number, status: number) => void) | null): void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const loaded: Addon = require('node-gyp-build')(packageRoot());
+/**
+ * The addon, loaded afresh each time this module is evaluated: once per env (main thread,
+ * worker), and under jest once per test file. require() would hand every test file of a jest
+ * worker process the same instance (it caches by file name), so a file's poller choice or
+ * leftover sockets would carry over to the next; process.dlopen makes each its own env.
+ * node-gyp-build finds the file (build/Release; NODE_WSK_PREBUILD=dir loads dir/build/Release
+ * instead, as `npm run test:asan` does).
+ */
+function loadAddon(): Addon {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const file: string = require('node-gyp-build').resolve(packageRoot());
+  const module = { exports: {} as Addon };
+  process.dlopen(module, file);
+  return module.exports;
+}
+
+const loaded: Addon = loadAddon();
 /**
  * The addon itself, for its own tests; the rest of lib/ goes through `native`. Node-API
  * builds the exports and their tables one property at a time, which leaves them in V8's

@@ -26,12 +26,14 @@ export function sockaddrToNetaddr(sa: unknown, family: number, out: Uint8Array =
     const a = sa as Partial<SOCKADDR_IN6>;
     if (a.sin6_family !== AF_INET6 || !a.sin6_addr?.u?.Byte || a.sin6_addr.u.Byte.byteLength !== 16) return null;
     const port = a.sin6_port;
-    if (!Number.isInteger(port) || port! < 0 || port! > 0xffff) return null;
+    const flowinfo = a.sin6_flowinfo ?? 0;
+    const scope = a.sin6_scope_id ?? 0;
+    if (!Number.isInteger(port) || port! < 0 || port! > 0xffff || typeof flowinfo !== 'number' || typeof scope !== 'number') return null;
     out[0] = 6;
     dv.setUint16(2, port!, true);
-    dv.setUint32(4, (a.sin6_flowinfo ?? 0) >>> 0, true);
+    dv.setUint32(4, flowinfo >>> 0, true);
     out.set(a.sin6_addr.u.Byte, 8);
-    dv.setUint32(24, (a.sin6_scope_id ?? 0) >>> 0, true);
+    dv.setUint32(24, scope >>> 0, true);
     return out;
   }
   return null;

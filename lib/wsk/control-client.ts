@@ -1,18 +1,19 @@
 // WskControlClient (reference §2.4): the transport list, its change notification, cached
 // security descriptors, static event callbacks, and the TDI codes of a system without TDI.
 import { isWskNpiId } from '../socket/events';
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { IRP, irpComplete, irpPend, irpStart } from '../kernel/irp';
 import { native } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_BUFFER_OVERFLOW,
+  STATUS_CANCELLED,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
 import type { ClientState } from './registration';
-import { badArgument } from '../kernel/verifier';
+import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from '../net/ws2def';
 import {
   GUID,
@@ -170,22 +171,22 @@ export function WskControlClient(
 ): NTSTATUS {
   const where = 'WskControlClient';
   const client = clientArgLocal(Client, where);
+  const code = ulongArg(ControlCode, where, 'ControlCode');
+  const sizeOut = outSlotArg(OutputSizeReturned, where, 'OutputSizeReturned');
   if (Irp) irpStart(Irp, where);
   /** Completes (with an IRP) or returns the status, and reports the output size. */
   const done = (status: NTSTATUS, bytes = 0): NTSTATUS => {
     if (Irp) return irpComplete(Irp, status, bytes);
-    if (OutputSizeReturned) OutputSizeReturned[0] = bytes;
+    if (sizeOut) sizeOut[0] = bytes;
     return status;
   };
-  const code = ControlCode >>> 0;
 
   if (code === WSK_TRANSPORT_LIST_CHANGE) {
     // The transports of this host do not come and go: the IRP waits for cancel or WskDeregister.
     if (!Irp) return STATUS_INVALID_PARAMETER;
     client.pendingIrps.add(Irp);
     const cancel = (irp: IRP) => {
-      irpCancelled(irp);
-      client.irpDone(irp);
+      client.completeIrp(irp, STATUS_CANCELLED, 0);
     };
     client.onDeregister.push(() => {
       if (client.pendingIrps.has(Irp) && Irp._cancelRoutine === cancel) {
@@ -203,17 +204,18 @@ export function WskControlClient(
     case WSK_TRANSPORT_LIST_QUERY: {
       const list = transportList();
       const need = list.length * SIZEOF_WSK_TRANSPORT;
-      if (!Number.isInteger(OutputSize) || OutputSize < need || !Array.isArray(OutputBuffer)) {
+      const fits = Array.isArray(OutputBuffer) && list.every((_, i) => isWritableSlot(OutputBuffer, i));
+      if (!Number.isInteger(OutputSize) || OutputSize < need || !fits) {
         // The size query (OutputSize 0, OutputBuffer NULL) and a buffer too small alike.
-        if (OutputSizeReturned) OutputSizeReturned[0] = need;
+        if (sizeOut) sizeOut[0] = need;
         return OutputSize === 0 || (Number.isInteger(OutputSize) && OutputSize < need) ? STATUS_BUFFER_OVERFLOW : STATUS_INVALID_PARAMETER;
       }
-      list.forEach((t, i) => (OutputBuffer[i] = { ...t }));
+      list.forEach((t, i) => ((OutputBuffer as WSK_TRANSPORT[])[i] = { ...t }));
       return done(STATUS_SUCCESS, need);
     }
     case WSK_CACHE_SD: {
       const sd = pointee(InputBuffer);
-      if (InputSize !== SIZEOF_POINTER || OutputSize !== SIZEOF_POINTER || sd === null || typeof sd !== 'object' || !OutputBuffer) {
+      if (InputSize !== SIZEOF_POINTER || OutputSize !== SIZEOF_POINTER || sd === null || typeof sd !== 'object' || !isWritableSlot(OutputBuffer, 0)) {
         return done(STATUS_INVALID_PARAMETER);
       }
       (OutputBuffer as { 0: unknown })[0] = cacheSd(sd as object);

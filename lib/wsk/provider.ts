@@ -84,7 +84,8 @@ export function createSocket(
   SocketContext: unknown,
   Dispatch: unknown,
 ): SocketObject | NTSTATUS {
-  const Class = CATEGORY_CLASS[Flags];
+  // A number: any other key ('toString', 'constructor'...) would find Object.prototype's members.
+  const Class = typeof Flags === 'number' ? CATEGORY_CLASS[Flags] : undefined;
   if (!Class) return STATUS_INVALID_PARAMETER;
   const family = hostFamily(AddressFamily);
   if (family === undefined) return STATUS_NOT_SUPPORTED;

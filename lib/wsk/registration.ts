@@ -1,6 +1,7 @@
 // Registration and the provider NPI (reference §1): WskRegister, WskCaptureProviderNPI,
 // WskReleaseProviderNPI, WskQueryProviderCharacteristics, WskDeregister.
-import type { IRP } from '../kernel/irp';
+import { exitReport } from './exit-report';
+import { forEachSettled, IRP, irpComplete } from '../kernel/irp';
 import {
   NTSTATUS,
   STATUS_DEVICE_NOT_READY,
@@ -9,7 +10,7 @@ import {
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
 import type { SocketObject } from '../socket/socket';
-import { badArgument, violation } from '../kernel/verifier';
+import { badArgument, isWritableSlot, violation } from '../kernel/verifier';
 import {
   MAKE_WSK_VERSION,
   WSK_CLIENT,
@@ -25,9 +26,27 @@ import {
 /** The NPI version this provider implements: 1.0, as every Microsoft sample requests. */
 export const WSK_PROVIDER_VERSION = MAKE_WSK_VERSION(1, 0);
 
+let registrations = 0;
+
+/** Registrations not yet deregistered to the end: what the report at exit looks through. */
+const live = new Set<ClientState>();
+let exitReportInstalled = false;
+
+/** Prints, when the process exits, what is still open (lib/wsk/exit-report.ts); installed once. */
+function installExitReport(): void {
+  if (exitReportInstalled) return;
+  exitReportInstalled = true;
+  process.on('exit', () => {
+    const report = exitReport(live);
+    if (report) process.stderr.write(report);
+  });
+}
+
 /** The opaque WSK_CLIENT: one per registration, it owns the sockets created through it. */
 export class ClientState implements WSK_CLIENT {
   declare readonly __brand_WSK_CLIENT: never;
+  /** 1, 2...: how the report at exit names it. */
+  readonly id = ++registrations;
   captures = 0;
   deregistering = false;
   readonly sockets = new Set<SocketObject>();
@@ -52,9 +71,17 @@ export class ClientState implements WSK_CLIENT {
     this.checkDone();
   }
 
-  irpDone(irp: IRP): void {
+  /**
+   * Completes a client-level IRP, forgotten first: a routine that throws must not leave it
+   * counted, with WskDeregister waiting for it forever.
+   */
+  completeIrp(irp: IRP, status: NTSTATUS, information: unknown): NTSTATUS {
     this.pendingIrps.delete(irp);
-    this.checkDone();
+    try {
+      return irpComplete(irp, status, information);
+    } finally {
+      this.checkDone();
+    }
   }
 
   /** Provider functions may be called only while the NPI is captured. */
@@ -74,6 +101,7 @@ export class ClientState implements WSK_CLIENT {
   /** Wakes WskDeregister when nothing it waits for remains. */
   checkDone(): void {
     if (!this.deregistering || this.captures > 0 || this.sockets.size > 0 || this.pendingIrps.size > 0) return;
+    live.delete(this);
     for (const resolve of this.done.splice(0)) resolve();
   }
 }
@@ -101,12 +129,18 @@ export function WskRegister(WskClientNpi: WSK_CLIENT_NPI, WskRegistration: WSK_R
   const dispatch = WskClientNpi.Dispatch;
   if (dispatch === null || typeof dispatch !== 'object' || !Number.isInteger(dispatch.Version)) return STATUS_INVALID_PARAMETER;
   if (WskRegistration === null || typeof WskRegistration !== 'object') return STATUS_INVALID_PARAMETER;
+  // The block gets a hidden member; a frozen one cannot (C would pass a read-only block).
+  const slot = Object.getOwnPropertyDescriptor(WskRegistration, '_registration');
+  if (!(slot ? slot.configurable : Object.isExtensible(WskRegistration))) return STATUS_INVALID_PARAMETER;
   const previous = WskRegistration._registration;
   if (previous instanceof ClientState && !previous.deregistering) {
     violation('REGISTRATION_MISUSE', 'WskRegister', 'this WSK_REGISTRATION is already registered; use one block per registration');
   }
+  const state = new ClientState(WskClientNpi);
+  live.add(state);
+  installExitReport();
   Object.defineProperty(WskRegistration, '_registration', {
-    value: new ClientState(WskClientNpi),
+    value: state,
     enumerable: false,
     configurable: true,
     writable: true,
@@ -128,7 +162,9 @@ export function WskCaptureProviderNPI(
   if (!Number.isInteger(WaitTimeout) || WaitTimeout < 0 || WaitTimeout > WSK_INFINITE_WAIT) {
     badArgument(where, `WaitTimeout must be WSK_NO_WAIT, WSK_INFINITE_WAIT or milliseconds, got ${String(WaitTimeout)}`);
   }
-  if (WskProviderNpi === null || typeof WskProviderNpi !== 'object') badArgument(where, 'WskProviderNpi must be an object to fill');
+  if (!isWritableSlot(WskProviderNpi, 'Client') || !isWritableSlot(WskProviderNpi, 'Dispatch')) {
+    badArgument(where, 'WskProviderNpi must be an object the call can fill (not frozen)');
+  }
   if (state.deregistering) return STATUS_DEVICE_NOT_READY;
   if (WSK_MAJOR_VERSION(state.npi.Dispatch.Version) !== WSK_MAJOR_VERSION(WSK_PROVIDER_VERSION)) return STATUS_NOINTERFACE;
   state.captures++;
@@ -151,8 +187,8 @@ export function WskQueryProviderCharacteristics(
   WskProviderCharacteristics: Partial<WSK_PROVIDER_CHARACTERISTICS>,
 ): NTSTATUS {
   const state = stateOf(WskRegistration, 'WskQueryProviderCharacteristics');
-  if (WskProviderCharacteristics === null || typeof WskProviderCharacteristics !== 'object') {
-    badArgument('WskQueryProviderCharacteristics', 'WskProviderCharacteristics must be an object to fill');
+  if (!isWritableSlot(WskProviderCharacteristics, 'HighestVersion') || !isWritableSlot(WskProviderCharacteristics, 'LowestVersion')) {
+    badArgument('WskQueryProviderCharacteristics', 'WskProviderCharacteristics must be an object the call can fill (not frozen)');
   }
   if (state.deregistering) return STATUS_DEVICE_NOT_READY;
   WskProviderCharacteristics.HighestVersion = WSK_PROVIDER_VERSION;
@@ -169,6 +205,7 @@ export function WskDeregister(WskRegistration: WSK_REGISTRATION): Promise<void> 
   const state = stateOf(WskRegistration, 'WskDeregister');
   if (state.deregistering) violation('REGISTRATION_MISUSE', 'WskDeregister', 'WskDeregister was already called for this registration');
   state.deregistering = true;
-  for (const cancel of state.onDeregister.splice(0)) cancel();
+  // Each cancel runs even if a routine throws before it; the first exception comes out after.
+  forEachSettled(state.onDeregister.splice(0), (cancel) => cancel());
   return state.whenDrained();
 }

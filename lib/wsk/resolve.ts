@@ -1,7 +1,7 @@
 // Name resolution (reference §2.5): WskGetAddressInfo, WskFreeAddressInfo, WskGetNameInfo over
 // getaddrinfo / getnameinfo on libuv's thread pool, so the event loop never blocks. Windows
 // flag, family and type values are translated here; results come back in Windows form.
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { IRP, irpComplete, irpPend, irpStart } from '../kernel/irp';
 import { native, NETADDR_SIZE, OS } from '../transport/native';
 import {
   NTSTATUS,
@@ -18,7 +18,7 @@ import {
 import type { ClientState } from './registration';
 import { PUNICODE_STRING, UNICODE_STRING } from '../kernel/rtl';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
-import { badArgument } from '../kernel/verifier';
+import { badArgument, isWritableSlot } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
 import { ADDRINFOEXW, GUID, PADDRINFOEXW, PEPROCESS, PETHREAD, PWSK_CLIENT, ULONG } from './wsk';
 import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
@@ -45,6 +45,7 @@ const NI_MAP: Array<[number, number]> = [
 ];
 
 function mapFlags(flags: number, map: Array<[number, number]>): number | null {
+  if (typeof flags !== 'number') return null;
   let host = 0;
   let known = 0;
   for (const [win, h] of map) {
@@ -123,8 +124,7 @@ function pendLookup(
   const done = (status: NTSTATUS, info: unknown): void => {
     if (finished) return;
     finished = true;
-    irpComplete(Irp, status, info);
-    client.irpDone(Irp);
+    client.completeIrp(Irp, status, info);
   };
   id = start(done, () => !finished);
   if (id <= 0) {
@@ -136,8 +136,7 @@ function pendLookup(
     if (finished) return;
     finished = true;
     native.cancelResolution(id);
-    irpCancelled(irp);
-    client.irpDone(irp);
+    client.completeIrp(irp, STATUS_CANCELLED, 0);
   });
 }
 
@@ -163,7 +162,8 @@ export function WskGetAddressInfo(
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
   // OwningThread without OwningProcess is refused (reference §2.5); both are always null here.
   if ((OwningThread ?? null) !== null && (OwningProcess ?? null) === null) return fail(STATUS_INVALID_PARAMETER);
-  if (Result === null || typeof Result !== 'object') return fail(STATUS_INVALID_PARAMETER);
+  // Filled when the answer comes, on the event loop: checked now.
+  if (!isWritableSlot(Result, 0)) return fail(STATUS_INVALID_PARAMETER);
   const node = nameOf(NodeName);
   const service = nameOf(ServiceName);
   if (node === undefined || service === undefined || (node === null && service === null)) return fail(STATUS_INVALID_PARAMETER);
@@ -259,9 +259,9 @@ export function WskGetNameInfo(
   const service = ServiceName ?? null;
   if (node === null && service === null) return fail(STATUS_INVALID_PARAMETER);
   for (const s of [node, service]) {
-    if (s !== null && (typeof s !== 'object' || !(s.Buffer instanceof Uint16Array))) return fail(STATUS_INVALID_PARAMETER);
+    if (s !== null && (typeof s !== 'object' || !(s.Buffer instanceof Uint16Array) || !isWritableSlot(s, 'Length'))) return fail(STATUS_INVALID_PARAMETER);
   }
-  const flags = mapFlags(Flags >>> 0, NI_MAP);
+  const flags = typeof Flags === 'number' ? mapFlags(Flags >>> 0, NI_MAP) : null;
   if (flags === null) return fail(STATUS_INVALID_PARAMETER);
   return pendLookup(client, Irp, (done, alive) =>
     native.getnameinfo(net, flags, (status, host, serv) => {
