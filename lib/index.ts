@@ -1,6 +1,5 @@
 // node-wsk: the WSK client API over real OS sockets. Names, argument order and values are
 // those of wsk.h, ntddk.h, ws2def.h and ws2ipdef.h (see DESIGN.md, "The porting rule").
-import './wsk/provider';
 
 export * from './kernel/ntstatus';
 export { ntStatusFromErrno } from './transport/errno';
@@ -75,8 +74,8 @@ export {
   WskReleaseProviderNPI,
   WskQueryProviderCharacteristics,
   WskDeregister,
-  WSK_PROVIDER_VERSION,
 } from './wsk/registration';
+export { WSK_PROVIDER_VERSION } from './wsk/client';
 export {
   CMSG_LEN,
   CMSG_SPACE,

@@ -46,7 +46,7 @@ import {
   IPPROTO_TCP,
   sockaddrPort,
 } from '../lib';
-import type { ClientState } from '../lib/wsk/registration';
+import type { ClientState } from '../lib/wsk/client';
 import { call, expectStatus, netClosed, netConnect, newOp, Provider, register, tick, unregister, wskClose, wskSocket } from './helpers';
 import { conn, randomBytes, sockaddr, wskBuf, wskConnect, netServer } from './conn-helpers';
 

@@ -14,12 +14,12 @@ import {
   unbindShared,
 } from '../socket/address-sharing';
 import { EventState, readEventControl } from '../socket/events';
-import { forEachSettled, IRP, IoAllocateIrp, irpComplete, irpPend, irpStart, surfaceLater } from '../kernel/irp';
+import { forEachSettled, IRP, IoAllocateIrp, irpComplete, irpDetach, irpPend, irpStart, surfaceLater } from '../kernel/irp';
 import { WSK_BUF, wskBufRange, wskBufViews, wskOwnedMdl } from '../kernel/mdl';
 import { native, NETADDR_SIZE, OS, POLL_READABLE } from '../transport/native';
 import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_CANCELLED, STATUS_CONNECTION_ABORTED, STATUS_CONNECTION_ACTIVE, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_PENDING, STATUS_SUCCESS, ntStatusName } from '../kernel/ntstatus';
 import { WskControlSocket } from '../socket/control';
-import type { ClientState } from '../wsk/registration';
+import type { ClientState } from '../wsk/client';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { badArgument, isWritableSlot, violation } from '../kernel/verifier';
@@ -405,8 +405,7 @@ export class ConnectionRole {
     if (!this.socketConnect) return this.s.complete(Irp, status, 0);
     this.socketConnect = false;
     if (status === STATUS_SUCCESS) return this.s.complete(Irp, STATUS_SUCCESS, this.s);
-    this.s.pending.delete(Irp);
-    Irp._cancelRoutine = null;
+    irpDetach(Irp);
     (this.s as ConnectionSocket).closeQuietly();
     return irpComplete(Irp, status, 0);
   }

@@ -1,9 +1,9 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
-import { forEachSettled, IRP, irpCancelled, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
+import { forEachSettled, IRP, irpCancelled, irpCancelOnClose, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
 import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from '../transport/native';
 import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
-import type { ClientState } from '../wsk/registration';
+import type { ClientState } from '../wsk/client';
 import { PSOCKADDR } from '../net/sockaddr';
 import { badArgument, isRefillable, violation } from '../kernel/verifier';
 import {
@@ -170,14 +170,7 @@ export abstract class SocketObject implements PWSK_SOCKET {
     let status: NTSTATUS;
     try {
       const list = this.pendingList;
-      forEachSettled(list?.toArray() ?? [], (irp) => {
-        // An earlier routine may have completed it already (IoCancelIrp).
-        if (irp._list !== list) return;
-        const cancel = irp._cancelRoutine;
-        irp._cancelRoutine = null;
-        if (cancel) cancel(irp);
-        else this.complete(irp, STATUS_CANCELLED, 0);
-      });
+      if (list) forEachSettled(list.toArray(), (irp) => irpCancelOnClose(list, irp));
     } finally {
       this.beforeClose();
       this.interest = 0;

@@ -1,7 +1,7 @@
 // WskControlClient (reference §2.4): the transport list, its change notification, cached
 // security descriptors, static event callbacks, and the TDI codes of a system without TDI.
 import { isWskNpiId } from '../socket/events';
-import { IRP, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { IRP, irpCancelIfStill, irpComplete, irpPend, irpStart } from '../kernel/irp';
 import { native } from '../transport/native';
 import {
   NTSTATUS,
@@ -12,7 +12,7 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
-import type { ClientState } from './registration';
+import { clientArg } from './client';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from '../net/ws2def';
 import {
@@ -147,15 +147,6 @@ export function pointee(buffer: PVOID | null): unknown {
 
 // ---- WskControlClient ----
 
-function clientArgLocal(Client: PWSK_CLIENT, where: string): ClientState {
-  // provider.ts's clientArg, without the import cycle.
-  const c = Client as unknown as ClientState;
-  if (c === null || typeof c !== 'object' || typeof (c as { checkCaptured?: unknown }).checkCaptured !== 'function') {
-    badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
-  }
-  c.checkCaptured(where);
-  return c;
-}
 
 const STATIC_EVENTS = WSK_EVENT_RECEIVE_FROM | WSK_EVENT_ACCEPT | WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
 
@@ -170,7 +161,7 @@ export function WskControlClient(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskControlClient';
-  const client = clientArgLocal(Client, where);
+  const client = clientArg(Client, where);
   const code = ulongArg(ControlCode, where, 'ControlCode');
   const sizeOut = outSlotArg(OutputSizeReturned, where, 'OutputSizeReturned');
   if (Irp) irpStart(Irp, where);
@@ -188,13 +179,7 @@ export function WskControlClient(
     const cancel = (irp: IRP) => {
       client.completeIrp(irp, STATUS_CANCELLED, 0);
     };
-    client.onDeregister.push(() => {
-      if (client.pendingIrps.has(Irp) && Irp._cancelRoutine === cancel) {
-        Irp._cancelRoutine = null;
-        Irp.Cancel = true;
-        cancel(Irp);
-      }
-    });
+    client.onDeregister.push(() => irpCancelIfStill(Irp, cancel));
     return irpPend(Irp, cancel);
   }
 

@@ -1,14 +1,14 @@
 // What a process leaves open when it exits: WSK sockets with their pending IRPs, client-level
 // IRPs, a WskDeregister that never completed. Printed to stderr from process 'exit', the way a
 // driver unloading with leaks is reported; nothing when everything was closed.
-import type { IRP } from '../kernel/irp';
-import type { ClientState } from './registration';
+import { IRP, irpWhere } from '../kernel/irp';
+import type { ClientState } from './client';
 import { CATEGORY_NAMES } from '../socket/socket';
 
 /** "WskAccept x2, WskReceive": the functions the IRPs are pending in, counted. */
 function byFunction(irps: Iterable<IRP>): string {
   const counts = new Map<string, number>();
-  for (const irp of irps) counts.set(irp._where, (counts.get(irp._where) ?? 0) + 1);
+  for (const irp of irps) counts.set(irpWhere(irp), (counts.get(irpWhere(irp)) ?? 0) + 1);
   return [...counts].map(([where, n]) => (n > 1 ? `${where} x${n}` : where)).join(', ');
 }
 

@@ -9,7 +9,7 @@ import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { ListenSocket } from '../listen/listen-socket';
 import { native, OS } from '../transport/native';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
-import { ClientState, setProviderDispatch, WSK_PROVIDER_VERSION } from './registration';
+import { ClientState, clientArg, WSK_PROVIDER_VERSION } from './client';
 import type { SocketObject } from '../socket/socket';
 import { StreamSocket } from '../stream/stream-socket';
 import { badArgument } from '../kernel/verifier';
@@ -64,11 +64,6 @@ export function hostFamily(family: number): number | undefined {
 const HOST_TYPE: Record<number, number> = { [SOCK_STREAM]: OS.SOCK_STREAM, [SOCK_DGRAM]: OS.SOCK_DGRAM, [SOCK_RAW]: OS.SOCK_RAW };
 const ONE = new Uint8Array(new Int32Array([1]).buffer);
 
-export function clientArg(Client: PWSK_CLIENT, where: string): ClientState {
-  if (!(Client instanceof ClientState)) badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
-  Client.checkCaptured(where);
-  return Client;
-}
 
 /**
  * Creates the socket object over a new OS socket, or returns the failure status. Unsupported
@@ -147,4 +142,3 @@ export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze(
   WskGetNameInfo,
 });
 
-setProviderDispatch(WSK_PROVIDER_DISPATCH_TABLE);

@@ -1,7 +1,9 @@
 // Registration and the provider NPI (reference §1): WskRegister, WskCaptureProviderNPI,
 // WskReleaseProviderNPI, WskQueryProviderCharacteristics, WskDeregister.
+import { ClientState, liveClients, WSK_PROVIDER_VERSION } from './client';
 import { exitReport } from './exit-report';
-import { forEachSettled, IRP, irpComplete } from '../kernel/irp';
+import { WSK_PROVIDER_DISPATCH_TABLE } from './provider';
+import { forEachSettled } from '../kernel/irp';
 import {
   NTSTATUS,
   STATUS_DEVICE_NOT_READY,
@@ -9,27 +11,16 @@ import {
   STATUS_NOINTERFACE,
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
-import type { SocketObject } from '../socket/socket';
 import { badArgument, isWritableSlot, violation } from '../kernel/verifier';
 import {
-  MAKE_WSK_VERSION,
-  WSK_CLIENT,
   WSK_CLIENT_NPI,
   WSK_INFINITE_WAIT,
   WSK_MAJOR_VERSION,
   WSK_PROVIDER_CHARACTERISTICS,
-  WSK_PROVIDER_DISPATCH,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
 } from './wsk';
 
-/** The NPI version this provider implements: 1.0, as every Microsoft sample requests. */
-export const WSK_PROVIDER_VERSION = MAKE_WSK_VERSION(1, 0);
-
-let registrations = 0;
-
-/** Registrations not yet deregistered to the end: what the report at exit looks through. */
-const live = new Set<ClientState>();
 let exitReportInstalled = false;
 
 /** Prints, when the process exits, what is still open (lib/wsk/exit-report.ts); installed once. */
@@ -37,80 +28,9 @@ function installExitReport(): void {
   if (exitReportInstalled) return;
   exitReportInstalled = true;
   process.on('exit', () => {
-    const report = exitReport(live);
+    const report = exitReport(liveClients);
     if (report) process.stderr.write(report);
   });
-}
-
-/** The opaque WSK_CLIENT: one per registration, it owns the sockets created through it. */
-export class ClientState implements WSK_CLIENT {
-  declare readonly __brand_WSK_CLIENT: never;
-  /** 1, 2...: how the report at exit names it. */
-  readonly id = ++registrations;
-  captures = 0;
-  deregistering = false;
-  readonly sockets = new Set<SocketObject>();
-  /** Pending client-level IRPs (name resolution, transport-list change). */
-  readonly pendingIrps = new Set<IRP>();
-  /** Event mask enabled on every new socket by WSK_SET_STATIC_EVENT_CALLBACKS. */
-  staticEventMask = 0;
-  socketsEverCreated = 0;
-  /** Run when WskDeregister starts (cancels WSK_TRANSPORT_LIST_CHANGE and the like). */
-  readonly onDeregister: Array<() => void> = [];
-  private readonly done: Array<() => void> = [];
-
-  constructor(readonly npi: WSK_CLIENT_NPI) {}
-
-  socketOpened(s: SocketObject): void {
-    this.sockets.add(s);
-    this.socketsEverCreated++;
-  }
-
-  socketClosed(s: SocketObject): void {
-    this.sockets.delete(s);
-    this.checkDone();
-  }
-
-  /**
-   * Completes a client-level IRP, forgotten first: a routine that throws must not leave it
-   * counted, with WskDeregister waiting for it forever.
-   */
-  completeIrp(irp: IRP, status: NTSTATUS, information: unknown): NTSTATUS {
-    this.pendingIrps.delete(irp);
-    try {
-      return irpComplete(irp, status, information);
-    } finally {
-      this.checkDone();
-    }
-  }
-
-  /** Provider functions may be called only while the NPI is captured. */
-  checkCaptured(where: string): void {
-    if (this.captures === 0) {
-      violation('PROVIDER_NOT_CAPTURED', where, 'the provider NPI is not captured (WskCaptureProviderNPI) or was released');
-    }
-  }
-
-  whenDrained(): Promise<void> {
-    return new Promise((resolve) => {
-      this.done.push(resolve);
-      this.checkDone();
-    });
-  }
-
-  /** Wakes WskDeregister when nothing it waits for remains. */
-  checkDone(): void {
-    if (!this.deregistering || this.captures > 0 || this.sockets.size > 0 || this.pendingIrps.size > 0) return;
-    live.delete(this);
-    for (const resolve of this.done.splice(0)) resolve();
-  }
-}
-
-// The provider dispatch table is defined in provider.ts; it registers itself here so that
-// this file does not import every socket category.
-let providerDispatch: WSK_PROVIDER_DISPATCH | null = null;
-export function setProviderDispatch(table: WSK_PROVIDER_DISPATCH): void {
-  providerDispatch = table;
 }
 
 function stateOf(WskRegistration: WSK_REGISTRATION, where: string): ClientState {
@@ -137,7 +57,7 @@ export function WskRegister(WskClientNpi: WSK_CLIENT_NPI, WskRegistration: WSK_R
     violation('REGISTRATION_MISUSE', 'WskRegister', 'this WSK_REGISTRATION is already registered; use one block per registration');
   }
   const state = new ClientState(WskClientNpi);
-  live.add(state);
+  liveClients.add(state);
   installExitReport();
   Object.defineProperty(WskRegistration, '_registration', {
     value: state,
@@ -169,7 +89,7 @@ export function WskCaptureProviderNPI(
   if (WSK_MAJOR_VERSION(state.npi.Dispatch.Version) !== WSK_MAJOR_VERSION(WSK_PROVIDER_VERSION)) return STATUS_NOINTERFACE;
   state.captures++;
   WskProviderNpi.Client = state;
-  WskProviderNpi.Dispatch = providerDispatch!;
+  WskProviderNpi.Dispatch = WSK_PROVIDER_DISPATCH_TABLE;
   return STATUS_SUCCESS;
 }
 

@@ -15,7 +15,7 @@ import {
   STATUS_SUCCESS,
   STATUS_UNEXPECTED_NETWORK_ERROR,
 } from '../kernel/ntstatus';
-import type { ClientState } from './registration';
+import { ClientState, clientArg } from './client';
 import { PUNICODE_STRING, UNICODE_STRING } from '../kernel/rtl';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { badArgument, isWritableSlot } from '../kernel/verifier';
@@ -89,14 +89,6 @@ function statusOf(uv: number): NTSTATUS {
   }
 }
 
-function clientOf(Client: PWSK_CLIENT, where: string): ClientState {
-  const c = Client as unknown as ClientState;
-  if (c === null || typeof c !== 'object' || typeof (c as { checkCaptured?: unknown }).checkCaptured !== 'function') {
-    badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
-  }
-  c.checkCaptured(where);
-  return c;
-}
 
 /** The text of an optional UNICODE_STRING (null for NULL or empty); undefined when malformed. */
 function nameOf(s: PUNICODE_STRING | null): string | null | undefined {
@@ -156,7 +148,7 @@ export function WskGetAddressInfo(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskGetAddressInfo';
-  const client = clientOf(Client, where);
+  const client = clientArg(Client, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
@@ -215,7 +207,7 @@ export function WskGetAddressInfo(
 
 export function WskFreeAddressInfo(Client: PWSK_CLIENT, AddrInfo: PADDRINFOEXW | null): void {
   const where = 'WskFreeAddressInfo';
-  clientOf(Client, where);
+  clientArg(Client, where);
   if (AddrInfo === null || AddrInfo === undefined) return;
   if (!liveLists.has(AddrInfo)) {
     badArgument(where, 'AddrInfo must be a list from WskGetAddressInfo, not yet freed');
@@ -245,7 +237,7 @@ export function WskGetNameInfo(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskGetNameInfo';
-  const client = clientOf(Client, where);
+  const client = clientArg(Client, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
