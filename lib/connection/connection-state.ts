@@ -90,3 +90,8 @@ export function connectionRule(call: ConnectionCall, state: ConnectionState, fai
 export function isEstablished(state: ConnectionState): boolean {
   return state >= CONNECTED && state <= FAILED;
 }
+
+/** Whether it connected at some point (established, or aborted since; not a cancelled attempt). */
+export function wasConnected(state: ConnectionState): boolean {
+  return state >= CONNECTED && state <= ABORTED;
+}
