@@ -26,9 +26,9 @@ export function connectionBind(c: Connection, LocalAddress: PSOCKADDR, Flags: nu
 
 export function connectionConnect(c: Connection, Irp: IRP, RemoteAddress: PSOCKADDR, Flags: number): NTSTATUS {
   const s = c.s;
-  if (Flags !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const refused = connectionRule(WSK_CONNECT, c.state, c.failure);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const net = sockaddrToNetaddr(RemoteAddress, s.family, scratchAddr);
   if (!net) return completeConnect(c, Irp, STATUS_INVALID_PARAMETER);
   const rc = s.sock.connect(net);
@@ -68,9 +68,9 @@ export function finishConnect(c: Connection): void {
 }
 
 function completeConnect(c: Connection, Irp: IRP, status: NTSTATUS): NTSTATUS {
-  if ((c.flags & SOCKET_CONNECT) === 0) return c.s.complete(Irp, status, 0);
+  if ((c.flags & SOCKET_CONNECT) === 0) return irpComplete(Irp, status, 0);
   c.flags &= ~SOCKET_CONNECT;
-  if (status === STATUS_SUCCESS) return c.s.complete(Irp, STATUS_SUCCESS, c.s);
+  if (status === STATUS_SUCCESS) return irpComplete(Irp, STATUS_SUCCESS, c.s);
   irpDetach(Irp);
   c.s.closeQuietly();
   return irpComplete(Irp, status, 0);

@@ -6,7 +6,7 @@
 // Hot path: WskSend and WskReceive try the OS call first and complete inline when it is enough;
 // only what is left pends, in FIFO order, with POLL_WRITABLE / POLL_READABLE armed for it. A
 // readiness event serves queued IRPs until EAGAIN or until they are satisfied.
-import { IRP, IoAllocateIrp, irpStart } from '../kernel/irp';
+import { IoAllocateIrp, IRP, irpComplete, irpStart } from '../kernel/irp';
 import type { WSK_BUF } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isWritableSlot, violation } from '../kernel/verifier';
@@ -144,7 +144,7 @@ export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: num
   const s = connectionArg(Socket, 'WskBind');
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskBind');
-  return s.complete(Irp, connectionBind(s.conn, LocalAddress, Flags, s.shareOption), 0);
+  return irpComplete(Irp, connectionBind(s.conn, LocalAddress, Flags, s.shareOption), 0);
 }
 
 export function WskConnect(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {

@@ -172,7 +172,7 @@ export class Connection {
     this.schedule();
     // Every send fails even if a routine throws; whatever noticed the break (a receive of the
     // caller's, a readiness event) goes on, and the exception comes out on the event loop.
-    surfaceLater(() => forEachSettled(sends, (t) => this.s.complete(t.Irp, status, t.done)));
+    surfaceLater(() => forEachSettled(sends, (t) => irpComplete(t.Irp, status, t.done)));
   }
 
   /** Cancel routine of a queued send, disconnect or receive. */

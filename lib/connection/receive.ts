@@ -1,7 +1,7 @@
 // WskReceive of a connection: try the OS first, straight into the caller's memory; what cannot
 // be satisfied now queues, in order, behind POLL_READABLE. Data read for indications and not
 // taken (a partial accept, STATUS_DATA_NOT_ACCEPTED) is served first.
-import { IRP, irpPend } from '../kernel/irp';
+import { IRP, irpComplete, irpPend } from '../kernel/irp';
 import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ntStatusFromErrno } from '../transport/errno';
@@ -23,12 +23,12 @@ function again(n: number): boolean {
 
 export function connectionReceive(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: number): NTSTATUS {
   const s = c.s;
-  if (typeof Flags !== 'number' || (Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
-  if (Buffer === null || typeof Buffer !== 'object') return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (typeof Flags !== 'number' || (Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return irpComplete(Irp, STATUS_NOT_SUPPORTED, 0);
+  if (Buffer === null || typeof Buffer !== 'object') return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const drain = (Flags & WSK_FLAG_DRAIN) !== 0;
-  if (drain && ((Flags & WSK_FLAG_WAITALL) !== 0 || Buffer.Length !== 0)) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (drain && ((Flags & WSK_FLAG_WAITALL) !== 0 || Buffer.Length !== 0)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const refused = connectionRule(WSK_RECEIVE, c.state, c.failure);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const length = Buffer.Length;
   c.flags &= ~PARKED;
   if (c.recvQueue.length === 0 && !drain && c.leftover === null && (c.flags & RECV_EOF) === 0 && c.failure === STATUS_SUCCESS) {
@@ -83,7 +83,7 @@ function completeRecv(c: Connection, Irp: IRP, status: NTSTATUS, bytes: number):
     c.flags &= ~BLOCKED;
     c.schedule();
   }
-  return c.s.complete(Irp, status, bytes);
+  return irpComplete(Irp, status, bytes);
 }
 
 /**

@@ -2,7 +2,7 @@
 // when it takes every byte; what is left queues, in order, behind POLL_WRITABLE. A graceful
 // disconnect queues behind the sends before it and shuts the send side once they are out; an
 // abortive one resets at once.
-import { forEachSettled, IRP, irpPend } from '../kernel/irp';
+import { forEachSettled, IRP, irpComplete, irpPend } from '../kernel/irp';
 import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
 import { NTSTATUS, STATUS_CONNECTION_ABORTED, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { badArgument } from '../kernel/verifier';
@@ -26,9 +26,9 @@ function again(n: number): boolean {
 
 export function connectionSend(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: number): NTSTATUS {
   const s = c.s;
-  if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_NODELAY) !== 0) return s.complete(Irp, STATUS_NOT_SUPPORTED, 0);
+  if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_NODELAY) !== 0) return irpComplete(Irp, STATUS_NOT_SUPPORTED, 0);
   const refused = connectionRule(WSK_SEND, c.state, c.failure);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   if (Buffer === null || typeof Buffer !== 'object') badArgument('WskSend', 'Buffer must be a WSK_BUF');
   const length = Buffer.Length;
   if (c.sendQueue.length === 0) {
@@ -39,7 +39,7 @@ export function connectionSend(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: 
       const n = native.sendById(s.sock.id, view, off, length, 0);
       if (n === length) {
         if (Flags & WSK_FLAG_NODELAY) push(c);
-        return s.complete(Irp, STATUS_SUCCESS, length);
+        return irpComplete(Irp, STATUS_SUCCESS, length);
       }
       if (n < 0 && !again(n)) return sendFailed(c, Irp, n);
       const t = new Transfer(Irp, [view], length, Flags, false);
@@ -48,12 +48,12 @@ export function connectionSend(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: 
       return queueSend(c, t);
     }
     const views = wskBufViews(Buffer, 'WskSend');
-    if (length === 0) return s.complete(Irp, STATUS_SUCCESS, 0);
+    if (length === 0) return irpComplete(Irp, STATUS_SUCCESS, 0);
     const t = new Transfer(Irp, views, length, Flags, false);
     const n = s.sock.sendv(views, 0);
     if (n === length) {
       if (Flags & WSK_FLAG_NODELAY) push(c);
-      return s.complete(Irp, STATUS_SUCCESS, length);
+      return irpComplete(Irp, STATUS_SUCCESS, length);
     }
     if (n < 0 && !again(n)) return sendFailed(c, Irp, n);
     if (n > 0) t.advance(n);
@@ -65,7 +65,7 @@ export function connectionSend(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: 
 function sendFailed(c: Connection, Irp: IRP, rc: number): NTSTATUS {
   const status = ntStatusFromErrno(rc);
   c.fail(status);
-  return c.s.complete(Irp, status, 0);
+  return irpComplete(Irp, status, 0);
 }
 
 function queueSend(c: Connection, t: Transfer): NTSTATUS {
@@ -109,28 +109,28 @@ export function serveSends(c: Connection): void {
     q.shift();
     if (t.disconnect) shutdownSend(c);
     else if (t.flags & WSK_FLAG_NODELAY) push(c);
-    s.complete(t.Irp, STATUS_SUCCESS, t.disconnect ? 0 : t.done);
+    irpComplete(t.Irp, STATUS_SUCCESS, t.disconnect ? 0 : t.done);
   }
 }
 
 export function connectionDisconnect(c: Connection, Irp: IRP, Buffer: WSK_BUF | null, Flags: number): NTSTATUS {
   const s = c.s;
-  if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_ABORTIVE) !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_ABORTIVE) !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (Flags & WSK_FLAG_ABORTIVE) {
-    if (Buffer !== null && Buffer !== undefined) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+    if (Buffer !== null && Buffer !== undefined) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
     const refused = connectionRule(WSK_ABORT, c.state, c.failure);
-    if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+    if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
     let status: NTSTATUS;
     try {
       abort(c);
     } finally {
       // Done even if a routine abort ran threw: the exception then comes out after.
-      status = s.complete(Irp, STATUS_SUCCESS, 0);
+      status = irpComplete(Irp, STATUS_SUCCESS, 0);
     }
     return status;
   }
   const refused = connectionRule(WSK_DISCONNECT, c.state, c.failure);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const total = Buffer && Buffer.Length > 0 ? Buffer.Length : 0;
   const views = total > 0 ? wskBufViews(Buffer!, 'WskDisconnect') : EMPTY;
   const t = new Transfer(Irp, views, total, 0, true);
@@ -143,7 +143,7 @@ export function connectionDisconnect(c: Connection, Irp: IRP, Buffer: WSK_BUF | 
     }
     if (t.done === total) {
       shutdownSend(c);
-      return s.complete(Irp, STATUS_SUCCESS, 0);
+      return irpComplete(Irp, STATUS_SUCCESS, 0);
     }
   }
   return queueSend(c, t);
@@ -170,5 +170,5 @@ function abort(c: Connection): void {
   }
   c.updateInterest();
   // The routines run last, each even if one before it throws (rethrown after).
-  forEachSettled(ended, ([t, status, bytes]) => s.complete(t.Irp, status, bytes));
+  forEachSettled(ended, ([t, status, bytes]) => irpComplete(t.Irp, status, bytes));
 }

@@ -1,5 +1,6 @@
 // WskReceiveFrom: straight into the caller's MDLs with one recvmsg, sender and control data
 // filled in; queued in order when nothing is there. A chain the event refused is served first.
+import { irpComplete } from '../kernel/irp';
 import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { MSG_CTRUNC, MSG_TRUNC } from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
@@ -73,7 +74,7 @@ function tryReceive(d: Datagram, req: ReceiveRequest): boolean {
  */
 function finishReceive(d: Datagram, req: ReceiveRequest, status: NTSTATUS, bytes: number): void {
   if (d.receives[0] === req) d.receives.shift();
-  d.complete(req.Irp, status, bytes);
+  irpComplete(req.Irp, status, bytes);
 }
 
 /** A WskReceiveFrom served from a refused chain, which WSK keeps buffered. */

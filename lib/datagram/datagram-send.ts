@@ -1,5 +1,6 @@
 // WskSendTo and WskSendMessages: tried at once (one sendto / sendmsg / sendmmsg), queued in
 // order only when the OS would block.
+import { irpComplete } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PCMSGHDR } from '../net/cmsg';
 import { ntStatusFromErrno } from '../transport/errno';
@@ -98,5 +99,5 @@ function trySend(d: Datagram, req: SendRequest): boolean {
  */
 function finishSend(d: Datagram, req: SendRequest, status: NTSTATUS, bytes: number): void {
   if (d.sends[0] === req) d.sends.shift();
-  d.complete(req.Irp, status, bytes);
+  irpComplete(req.Irp, status, bytes);
 }

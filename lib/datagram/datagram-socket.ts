@@ -1,7 +1,7 @@
 // Datagram sockets (WSK_FLAG_DATAGRAM_SOCKET), reference §3.7, §4.5: UDP and raw, over IPv4 and
 // IPv6. The socket object and its provider table; what it holds is in datagram.ts, its rules in
 // datagram-state.ts, sends, receives and the receive event beside them.
-import { IRP, irpStart } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { WSK_BUF, wskBufViews } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isRefillable, isWritableSlot, violation } from '../kernel/verifier';
@@ -125,7 +125,7 @@ export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: num
   const s = datagramArg(Socket, 'WskBind');
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskBind');
-  return s.complete(Irp, s.bind(LocalAddress, Flags), 0);
+  return irpComplete(Irp, s.bind(LocalAddress, Flags), 0);
 }
 
 export function WskSendTo(
@@ -141,13 +141,13 @@ export function WskSendTo(
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskSendTo');
   const views = wskBufViews(Buffer, 'WskSendTo');
-  if (Flags !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const refused = datagramRule(WSK_SEND, s.state);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const addr = s.destination(RemoteAddress);
-  if (typeof addr === 'number') return s.complete(Irp, addr, 0);
+  if (typeof addr === 'number') return irpComplete(Irp, addr, 0);
   const control = sendControl(ControlInfoLength, ControlInfo);
-  if (typeof control === 'number') return s.complete(Irp, control, 0);
+  if (typeof control === 'number') return irpComplete(Irp, control, 0);
   return datagramSend(s, { Irp, views, counts: null, next: 0, nextView: 0, addr, control, total: Buffer.Length });
 }
 
@@ -173,13 +173,13 @@ export function WskSendMessages(
     total += e.Buffer.Length;
     if (counts.length > 1 << 20) violation('INVALID_ARGUMENT', 'WskSendMessages', 'the WSK_BUF_LIST does not end (a cycle through Next?)');
   }
-  if (Flags !== 0 || counts.length === 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (Flags !== 0 || counts.length === 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const refused = datagramRule(WSK_SEND, s.state);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const addr = s.destination(RemoteAddress);
-  if (typeof addr === 'number') return s.complete(Irp, addr, 0);
+  if (typeof addr === 'number') return irpComplete(Irp, addr, 0);
   const control = sendControl(ControlInfoLength, ControlInfo);
-  if (typeof control === 'number') return s.complete(Irp, control, 0);
+  if (typeof control === 'number') return irpComplete(Irp, control, 0);
   return datagramSend(s, { Irp, views, counts: Int32Array.from(counts), next: 0, nextView: 0, addr, control, total });
 }
 
@@ -197,20 +197,20 @@ export function WskReceiveFrom(
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskReceiveFrom');
   const views = wskBufViews(Buffer, 'WskReceiveFrom');
-  if (Flags !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const refused = datagramRule(WSK_RECEIVE_FROM, s.state);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   // The out-parameters are written when a datagram comes, maybe later on the event loop: each
   // must be one the call can fill, checked now.
   if (RemoteAddress !== null && RemoteAddress !== undefined && !isRefillable(RemoteAddress)) {
-    return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+    return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   }
   const hasControl = ControlLength !== null && ControlLength !== undefined;
   const info = hasControl && ControlInfo instanceof Uint8Array ? ControlInfo : null;
   const room = info ? ControlLength![0] : 0;
-  if (hasControl && (!isWritableSlot(ControlLength, 0) || typeof room !== 'number')) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (hasControl && (!isWritableSlot(ControlLength, 0) || typeof room !== 'number')) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (hasControl && ControlFlags !== null && ControlFlags !== undefined && !isWritableSlot(ControlFlags, 0)) {
-    return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+    return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   }
   return datagramReceive(s, {
     Irp,

@@ -1,7 +1,7 @@
 // Listening sockets (WSK_FLAG_LISTEN_SOCKET), reference §3.5, §4.4: the socket object and its
 // provider table. WskBind binds and listens; what the socket then does is in listen.ts (which a
 // stream socket committed to listening runs too), its rules in listen-state.ts.
-import { IRP, irpStart } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isRefillable } from '../kernel/verifier';
 import type { PSOCKADDR } from '../net/sockaddr';
@@ -95,13 +95,13 @@ export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: num
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskBind');
   const refused = isBoundShared(s) ? STATUS_INVALID_DEVICE_STATE : listenRule(WSK_BIND, s.role.state);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   let status = bindShared(s, LocalAddress, Flags, s.shareOption);
   if (status === STATUS_SUCCESS) {
     status = s.role.listen();
     if (status !== STATUS_SUCCESS) unbindShared(s);
   }
-  return s.complete(Irp, status, 0);
+  return irpComplete(Irp, status, 0);
 }
 
 export function WskAccept(
@@ -130,11 +130,11 @@ export function acceptOn(
   RemoteAddress: PSOCKADDR | null,
   Irp: IRP,
 ): NTSTATUS {
-  if (Flags !== 0) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   // Filled when a connection comes, maybe later on the event loop: checked now.
   const fillable = (a: PSOCKADDR | null) => a === null || a === undefined || isRefillable(a);
-  if (!fillable(LocalAddress) || !fillable(RemoteAddress)) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
-  if (!role) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+  if (!fillable(LocalAddress) || !fillable(RemoteAddress)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (!role) return irpComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
   return role.accept({
     Irp,
     context: AcceptSocketContext,
@@ -149,7 +149,7 @@ export function WskInspectComplete(ListenSocket: PWSK_SOCKET, InspectID: PWSK_IN
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskInspectComplete');
   const conditional = s.role.conditional;
-  return s.complete(Irp, conditional === null ? STATUS_INVALID_DEVICE_STATE : conditional.complete(InspectID, Action), 0);
+  return irpComplete(Irp, conditional === null ? STATUS_INVALID_DEVICE_STATE : conditional.complete(InspectID, Action), 0);
 }
 
 export function WskGetLocalAddress(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Irp: IRP | null): NTSTATUS {

@@ -111,7 +111,7 @@ export class Listener implements Deferred, InspectingListener {
 
   /** Completes an accept request with a connection (or a failure status). */
   private finishAccept(req: AcceptRequest, c: NativeSocket | ConnectionSocket | NTSTATUS): NTSTATUS {
-    if (typeof c === 'number') return this.s.complete(req.Irp, c, 0);
+    if (typeof c === 'number') return irpComplete(req.Irp, c, 0);
     let accepted: ConnectionSocket;
     if (c instanceof ConnectionSocket) {
       accepted = c;
@@ -123,7 +123,7 @@ export class Listener implements Deferred, InspectingListener {
     if (req.remote) accepted.queryAddress(true, req.remote);
     if (req.local) accepted.queryAddress(false, req.local);
     connected(accepted.conn);
-    return this.s.complete(req.Irp, STATUS_SUCCESS, accepted);
+    return irpComplete(req.Irp, STATUS_SUCCESS, accepted);
   }
 
   acceptEventOn(): boolean {
@@ -216,7 +216,7 @@ export class Listener implements Deferred, InspectingListener {
 
   accept(req: AcceptRequest): NTSTATUS {
     const refused = listenRule(WSK_ACCEPT, this.state);
-    if (refused !== STATUS_SUCCESS) return this.s.complete(req.Irp, refused, 0);
+    if (refused !== STATUS_SUCCESS) return irpComplete(req.Irp, refused, 0);
     if (this.acceptQueue.length === 0) {
       if (this.ready.length > 0) return this.finishAccept(req, this.ready.shift()!);
       if (!this.conditional) {

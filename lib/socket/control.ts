@@ -2,7 +2,7 @@
 // and IOCTLs are answered by the socket's category first; the rest go to the host through the
 // one translation table (transport/host-options.ts).
 import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/control-client';
-import { IRP, irpStart } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
@@ -148,7 +148,7 @@ export function WskControlSocket(
   }
   if (result.pended) return result.status;
   const bytes = result.bytes ?? 0;
-  if (Irp) return s.complete(Irp, result.status, bytes);
+  if (Irp) return irpComplete(Irp, result.status, bytes);
   if (sizeOut) sizeOut[0] = bytes;
   return result.status;
 }

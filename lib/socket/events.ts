@@ -88,7 +88,7 @@ export class EventState {
     const rest = waiters.filter((w) => w.bit !== bit);
     this.waiters = rest.length > 0 ? rest : null;
     // All taken off first: a routine that throws does not keep the disables after it waiting.
-    forEachSettled(done, (w) => s.complete(w.irp, STATUS_SUCCESS, 0));
+    forEachSettled(done, (w) => irpComplete(w.irp, STATUS_SUCCESS, 0));
   }
 
   /**

@@ -88,12 +88,6 @@ export abstract class SocketObject implements PWSK_SOCKET {
     return this.closed ? irpComplete(Irp, STATUS_INVALID_HANDLE, Information) : null;
   }
 
-  /** Completes an IRP of this socket (inline or pended). */
-  complete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
-    // irpComplete takes it off this.pending.
-    return irpComplete(Irp, Status, Information);
-  }
-
   // ---- readiness ----
 
   /** Arms or disarms readiness; the transport is told only when the mask changes. */
@@ -227,9 +221,9 @@ export function getAddressCall(
   const s = socketArg<SocketObject>(Socket, categories, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);
-  if (!isRefillable(Address)) return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
-  if (!s.hasAddress(remote)) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-  return s.complete(Irp, s.queryAddress(remote, Address), 0);
+  if (!isRefillable(Address)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (!s.hasAddress(remote)) return irpComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+  return irpComplete(Irp, s.queryAddress(remote, Address), 0);
 }
 
 /**

@@ -2,7 +2,7 @@
 // becomes a listener (WskListen) or a connection (WskConnect). The first one commits it: it then
 // hosts a Listener or a Connection, the same code the listen and connection categories run.
 // Which call is legal when is in stream-state.ts.
-import { IRP, irpStart } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import type { WSK_BUF } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PSOCKADDR } from '../net/sockaddr';
@@ -99,8 +99,8 @@ export class StreamSocket extends SocketObject implements ConnectionHost, Listen
 
   connect(Irp: IRP, RemoteAddress: PSOCKADDR, Flags: number): NTSTATUS {
     const state = this.state;
-    if (state === CONNECTION) return this.complete(Irp, cs.connectionRule(cs.WSK_CONNECT, this.conn!.state, this.conn!.failure), 0);
-    if (state !== BOUND) return this.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+    if (state === CONNECTION) return irpComplete(Irp, cs.connectionRule(cs.WSK_CONNECT, this.conn!.state, this.conn!.failure), 0);
+    if (state !== BOUND) return irpComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
     const role = new Connection(this, this.client.staticEventMask);
     role.state = cs.BOUND;
     role.nodelay = this.nodelay;
@@ -154,7 +154,7 @@ function streamArg(Socket: PWSK_SOCKET, where: string): StreamSocket {
 /** The connection a data call works on, or the IRP completed with the stream's rule. */
 function committedConnection(s: StreamSocket, Irp: IRP): Connection | NTSTATUS {
   const state = s.state;
-  return streamRule(WSK_DATA, state) === COMMITTED ? s.conn! : s.complete(Irp, streamRule(WSK_DATA, state), 0);
+  return streamRule(WSK_DATA, state) === COMMITTED ? s.conn! : irpComplete(Irp, streamRule(WSK_DATA, state), 0);
 }
 
 export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
@@ -162,8 +162,8 @@ export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: num
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskBind');
   const refused = streamRule(WSK_BIND, s.state);
-  if (refused !== STATUS_SUCCESS) return s.complete(Irp, refused, 0);
-  return s.complete(Irp, bindShared(s, LocalAddress, Flags, s.shareOption), 0);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
+  return irpComplete(Irp, bindShared(s, LocalAddress, Flags, s.shareOption), 0);
 }
 
 export function WskAccept(
@@ -193,7 +193,7 @@ export function WskListen(Socket: PWSK_SOCKET, Irp: IRP | null): NTSTATUS {
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskListen');
   // The IRP completes once the socket listens, not when a connection arrives (reference §3.6).
-  return s.complete(Irp, s.listen(), 0);
+  return irpComplete(Irp, s.listen(), 0);
 }
 
 export function WskSend(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, Irp: IRP | null): NTSTATUS {
