@@ -88,7 +88,8 @@ export {
   cmsgBuild,
   cmsgParse,
 } from './net/cmsg';
-export { CachedSecurityDescriptor, SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './wsk/control-client';
+export { SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './wsk/control-client';
+export { CachedSecurityDescriptor } from './wsk/security';
 export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './kernel/verifier';
 
 import { native } from './transport/native';

@@ -1,7 +1,6 @@
 // WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). WSK's own options
 // and IOCTLs are answered by the socket's category first; the rest go to the host through the
 // one translation table (transport/host-options.ts).
-import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/control-client';
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
@@ -27,6 +26,7 @@ import {
 import { ntStatusFromErrno } from '../transport/errno';
 import { hostOptionOf } from '../transport/host-options';
 import type { ControlRequest, ControlResult } from './control-request';
+import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/security';
 
 /** The documented WSK socket-level options, for which WSK requires an IRP (reference §5.8). */
 const IRP_REQUIRED = new Set<number>([

@@ -3,7 +3,7 @@
 import { BasicSocket } from '../basic/basic-socket';
 import { connectionBind, connectionConnect, markSocketConnect } from '../connection/connect';
 import { ConnectionSocket } from '../connection/connection-socket';
-import { WskControlClient, isLiveCachedSd, setSocketSecurity } from './control-client';
+import { WskControlClient } from './control-client';
 import { DatagramSocket } from '../datagram/datagram-socket';
 import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve';
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
@@ -35,6 +35,7 @@ import {
 import { ntStatusFromErrno } from '../transport/errno';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { SHARE_NONE } from '../socket/address-sharing';
+import { isLiveCachedSd, setSocketSecurity } from './security';
 
 type SocketClass = new (...args: ConstructorParameters<typeof BasicSocket>) => SocketObject;
 
