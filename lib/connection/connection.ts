@@ -58,6 +58,8 @@ export const PARKED = 1 << 8;
 export const MAY_HAVE_DATA = 1 << 9;
 /** WskSocketConnect: the connect's IRP carries the new socket, and a failure closes the socket. */
 export const SOCKET_CONNECT = 1 << 10;
+/** WskReceiveEvent was told, with a NULL indication, that the connection failed for good. */
+export const DEAD_INDICATED = 1 << 11;
 
 /**
  * Retention as on Windows: while the client holds indicated data (STATUS_PENDING), new data

@@ -17,6 +17,7 @@ import {
   BACKLOG_DUE,
   BLOCKED,
   Connection,
+  DEAD_INDICATED,
   DELIVERING,
   DISCONNECT_INDICATED,
   MAY_HAVE_DATA,
@@ -56,6 +57,7 @@ export function deliver(c: Connection): void {
   try {
     indicate(c);
     indicateDisconnect(c);
+    indicateDead(c);
     if (c.flags & BACKLOG_DUE && !c.s.closed) {
       c.flags &= ~BACKLOG_DUE;
       indicateBacklog(c);
@@ -144,6 +146,25 @@ function indicateDisconnect(c: Connection): void {
     d.WskDisconnectEvent(c.s.context, reset ? WSK_FLAG_ABORTIVE : 0);
   } finally {
     c.events.leave(c.s, WSK_EVENT_DISCONNECT);
+  }
+}
+
+/**
+ * A connection that failed for good (a reset, an error; not the client's own abortive
+ * disconnect) tells WskReceiveEvent so with a NULL DataIndication once the data before the
+ * failure is delivered: "the socket is no longer functional", the client closes it (wsk.h).
+ */
+function indicateDead(c: Connection): void {
+  if (c.flags & DEAD_INDICATED || c.s.closed || c.state === ABORTED || c.failure === STATUS_SUCCESS || c.leftover !== null) return;
+  const d = c.dispatch();
+  if (!c.events.has(WSK_EVENT_RECEIVE) || !d || typeof d.WskReceiveEvent !== 'function') return;
+  c.flags |= DEAD_INDICATED;
+  bytesAccepted[0] = 0;
+  c.events.enter(WSK_EVENT_RECEIVE);
+  try {
+    d.WskReceiveEvent(c.s.context, 0, null, 0, bytesAccepted);
+  } finally {
+    c.events.leave(c.s, WSK_EVENT_RECEIVE);
   }
 }
 
