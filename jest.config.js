@@ -16,6 +16,7 @@ module.exports = {
     { ...project, displayName: 'default poller' },
     { ...project, displayName: 'uv poller', setupFilesAfterEnv: ['<rootDir>/test/poller-uv.ts', ...project.setupFilesAfterEnv] },
   ],
+  testSequencer: '<rootDir>/test/sequencer.js',
   testTimeout: 30000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

@@ -1,8 +1,8 @@
 // node-wsk: the WSK client API over real OS sockets. Names, argument order and values are
 // those of wsk.h, ntddk.h, ws2def.h and ws2ipdef.h (see DESIGN.md, "The porting rule").
-import './wsk/provider';
 
 export * from './kernel/ntstatus';
+export { ntStatusFromErrno } from './transport/errno';
 export * from './net/ws2def';
 export * from './wsk/wsk';
 export * from './kernel/kevent';
@@ -74,8 +74,8 @@ export {
   WskReleaseProviderNPI,
   WskQueryProviderCharacteristics,
   WskDeregister,
-  WSK_PROVIDER_VERSION,
 } from './wsk/registration';
+export { WSK_PROVIDER_VERSION } from './wsk/client';
 export {
   CMSG_LEN,
   CMSG_SPACE,
@@ -88,7 +88,8 @@ export {
   cmsgBuild,
   cmsgParse,
 } from './net/cmsg';
-export { CachedSecurityDescriptor, SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './wsk/control-client';
+export { SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './wsk/control-client';
+export { CachedSecurityDescriptor } from './wsk/security';
 export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './kernel/verifier';
 
 import { native } from './transport/native';

@@ -1,6 +1,8 @@
 // Datagram sockets over UDP on 127.0.0.1 and ::1, with node:dgram peers.
 import {
   AF_INET,
+  MmGetSystemAddressForMdlSafe,
+  NormalPagePriority,
   AF_INET6,
   cmsgBuild,
   cmsgParse,
@@ -365,7 +367,7 @@ describe('WskReceiveFromEvent', () => {
         if (!head) return STATUS_SUCCESS;
         seen.chains.push(head);
         for (let d: PWSK_DATAGRAM_INDICATION | null = head; d; d = d.Next) {
-          const view = (d.Buffer.Mdl as unknown as { _view: Uint8Array })._view;
+          const view = MmGetSystemAddressForMdlSafe(d.Buffer.Mdl!, NormalPagePriority)!;
           seen.datagrams.push({ data: Buffer.from(view.subarray(d.Buffer.Offset, d.Buffer.Offset + d.Buffer.Length)), port: sockaddrPort(d.RemoteAddress) });
         }
         return answer(head);

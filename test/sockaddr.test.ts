@@ -18,7 +18,7 @@ import {
   ntStatusName,
 } from '../lib';
 import { native, NETADDR_SIZE } from '../lib/transport/native';
-import { netaddrToSockaddr, sockaddrToNetaddr } from '../lib/net/sockaddr';
+import { netaddrToSockaddr, sockaddrToNetaddr } from '../lib/transport/netaddr';
 
 describe('SOCKADDR', () => {
   test('SOCKADDR_IN keeps C byte order: port and address in network order', () => {

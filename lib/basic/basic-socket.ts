@@ -1,10 +1,10 @@
 // Basic sockets (WSK_FLAG_BASIC_SOCKET): options and IOCTLs only, never bound, no data.
 import { readEventControl } from '../socket/events';
 import { WskControlSocket } from '../socket/control';
-import type { ControlRequest, ControlResult } from '../socket/control';
 import { SocketObject, WskCloseSocket } from '../socket/socket';
 import { SOL_SOCKET } from '../net/ws2def';
 import { SO_WSK_EVENT_CALLBACK, WSK_FLAG_BASIC_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from '../wsk/wsk';
+import type { ControlRequest, ControlResult } from '../socket/control-request';
 
 export class BasicSocket extends SocketObject {
   // On the prototype, not in every socket (memory per connection, bench C idle).

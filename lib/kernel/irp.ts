@@ -10,7 +10,7 @@ import {
   STATUS_SUCCESS,
   ntStatusName,
 } from './ntstatus';
-import { badArgument, violation } from './verifier';
+import { badArgument, setBeforeViolation, violation } from './verifier';
 
 /** Device objects do not exist here; completion routines receive `null`. */
 export type PDEVICE_OBJECT = null;
@@ -23,12 +23,28 @@ export interface IO_STATUS_BLOCK {
   Information: unknown;
 }
 
-type IrpState =
-  | 'ready' // allocated or reused: may be passed to one call
-  | 'active' // inside a provider call, not yet completed or pended
-  | 'pending' // STATUS_PENDING returned; waiting for the event loop
-  | 'completed' // needs IoReuseIrp (or IoFreeIrp) before anything else
-  | 'freed';
+// An IRP's life: 'ready' (allocated or reused: may be passed to one call), 'active' (inside a
+// provider call, not yet completed or pended), 'pending' (STATUS_PENDING returned: waiting for
+// the event loop), 'completed' (needs IoReuseIrp or IoFreeIrp before anything else), 'freed'.
+type IrpState = 'ready' | 'active' | 'pending' | 'completed' | 'freed';
+
+/** What only this file may read or write: the IRP's life, its routine, its place in a list. */
+interface IrpPrivate {
+  state: IrpState;
+  /** The call that took it last, for messages and the report at exit. */
+  where: string;
+  routine: PIO_COMPLETION_ROUTINE | null;
+  context: unknown;
+  invoke: number;
+  /** Set while it is pending and cancellable. */
+  cancel: ((irp: IRP) => void) | null;
+  /** The socket's pending list it is on, and its neighbours there. */
+  list: PendingIrps | null;
+  prev: IRP | null;
+  next: IRP | null;
+}
+
+let priv: (irp: IRP) => IrpPrivate;
 
 export class IRP {
   IoStatus: IO_STATUS_BLOCK = { Status: STATUS_SUCCESS, Information: 0 };
@@ -38,21 +54,26 @@ export class IRP {
   Cancel = false;
   MdlAddress: MDL | null = null;
   readonly StackSize: number;
+  readonly #p: IrpPrivate = {
+    state: 'ready',
+    where: '',
+    routine: null,
+    context: null,
+    invoke: 0,
+    cancel: null,
+    list: null,
+    prev: null,
+    next: null,
+  };
 
-  /** @internal */ _state: IrpState = 'ready';
-  /** @internal */ _where = '';
-  /** @internal */ _routine: PIO_COMPLETION_ROUTINE | null = null;
-  /** @internal */ _context: unknown = null;
-  /** @internal */ _invoke = 0;
-  /** @internal */ _cancelRoutine: ((irp: IRP) => void) | null = null;
-  /** @internal The socket's pending list this IRP is on, and its neighbours there. */
-  _list: PendingIrps | null = null;
-  /** @internal */ _prev: IRP | null = null;
-  /** @internal */ _next: IRP | null = null;
-
-  /** @internal */
+  /** @internal IoAllocateIrp makes IRPs. */
   constructor(StackSize: number) {
     this.StackSize = StackSize;
+  }
+
+  static {
+    // The one way in: the functions of this file, each of which checks `instanceof IRP` first.
+    priv = (irp) => irp.#p;
   }
 }
 export type PIRP = IRP;
@@ -61,15 +82,22 @@ const INVOKE_ON_SUCCESS = 1;
 const INVOKE_ON_ERROR = 2;
 const INVOKE_ON_CANCEL = 4;
 
-function checkIrp(Irp: unknown, where: string): asserts Irp is IRP {
+/** The private state of a live IRP; anything else is what would bugcheck. */
+function checkIrp(Irp: unknown, where: string): IrpPrivate {
   if (!(Irp instanceof IRP)) badArgument(where, `Irp must be an IRP from IoAllocateIrp, got ${describe(Irp)}`);
-  if (Irp._state === 'freed') violation('IRP_USED_AFTER_FREE', where, 'the IRP was already freed with IoFreeIrp');
+  const p = priv(Irp);
+  if (p.state === 'freed') violation('IRP_USED_AFTER_FREE', where, 'the IRP was already freed with IoFreeIrp');
+  return p;
 }
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return typeof value;
+}
+
+function inFlight(p: IrpPrivate): boolean {
+  return p.state === 'active' || p.state === 'pending';
 }
 
 export function IoAllocateIrp(StackSize: number, ChargeQuota: boolean): IRP | null {
@@ -88,39 +116,33 @@ export function IoSetCompletionRoutine(
   InvokeOnError: boolean,
   InvokeOnCancel: boolean,
 ): void {
-  checkIrp(Irp, 'IoSetCompletionRoutine');
-  if (Irp._state === 'active' || Irp._state === 'pending') {
-    violation('IRP_REUSED_WHILE_PENDING', 'IoSetCompletionRoutine', `the IRP is still in ${Irp._where}`);
-  }
+  const p = checkIrp(Irp, 'IoSetCompletionRoutine');
+  if (inFlight(p)) violation('IRP_REUSED_WHILE_PENDING', 'IoSetCompletionRoutine', `the IRP is still in ${p.where}`);
   if (CompletionRoutine !== null && typeof CompletionRoutine !== 'function') {
     badArgument('IoSetCompletionRoutine', 'CompletionRoutine must be a function or null');
   }
-  Irp._routine = CompletionRoutine;
-  Irp._context = Context;
-  Irp._invoke =
-    (InvokeOnSuccess ? INVOKE_ON_SUCCESS : 0) | (InvokeOnError ? INVOKE_ON_ERROR : 0) | (InvokeOnCancel ? INVOKE_ON_CANCEL : 0);
+  p.routine = CompletionRoutine;
+  p.context = Context;
+  p.invoke = (InvokeOnSuccess ? INVOKE_ON_SUCCESS : 0) | (InvokeOnError ? INVOKE_ON_ERROR : 0) | (InvokeOnCancel ? INVOKE_ON_CANCEL : 0);
 }
 
 export function IoFreeIrp(Irp: IRP): void {
   if (!(Irp instanceof IRP)) badArgument('IoFreeIrp', `Irp must be an IRP, got ${describe(Irp)}`);
-  if (Irp._state === 'freed') violation('IRP_DOUBLE_FREE', 'IoFreeIrp', 'the IRP was already freed');
-  if (Irp._state === 'active' || Irp._state === 'pending') {
-    violation('IRP_FREED_WHILE_PENDING', 'IoFreeIrp', `the IRP is still pending in ${Irp._where}`);
-  }
-  Irp._state = 'freed';
-  Irp._routine = null;
-  Irp._context = null;
+  const p = priv(Irp);
+  if (p.state === 'freed') violation('IRP_DOUBLE_FREE', 'IoFreeIrp', 'the IRP was already freed');
+  if (inFlight(p)) violation('IRP_FREED_WHILE_PENDING', 'IoFreeIrp', `the IRP is still pending in ${p.where}`);
+  p.state = 'freed';
+  p.routine = null;
+  p.context = null;
 }
 
 export function IoReuseIrp(Irp: IRP, Iostatus: NTSTATUS): void {
-  checkIrp(Irp, 'IoReuseIrp');
-  if (Irp._state === 'active' || Irp._state === 'pending') {
-    violation('IRP_REUSED_WHILE_PENDING', 'IoReuseIrp', `the IRP is still pending in ${Irp._where}`);
-  }
-  Irp._state = 'ready';
-  Irp._routine = null;
-  Irp._context = null;
-  Irp._invoke = 0;
+  const p = checkIrp(Irp, 'IoReuseIrp');
+  if (inFlight(p)) violation('IRP_REUSED_WHILE_PENDING', 'IoReuseIrp', `the IRP is still pending in ${p.where}`);
+  p.state = 'ready';
+  p.routine = null;
+  p.context = null;
+  p.invoke = 0;
   // In place, as in C, where IoStatus is part of the IRP: no allocation per reuse.
   Irp.IoStatus.Status = Iostatus;
   Irp.IoStatus.Information = 0;
@@ -131,11 +153,11 @@ export function IoReuseIrp(Irp: IRP, Iostatus: NTSTATUS): void {
 
 /** Returns true when a cancel routine ran (the IRP was pending and cancellable). */
 export function IoCancelIrp(Irp: IRP): boolean {
-  checkIrp(Irp, 'IoCancelIrp');
+  const p = checkIrp(Irp, 'IoCancelIrp');
   Irp.Cancel = true;
-  const cancel = Irp._cancelRoutine;
+  const cancel = p.cancel;
   if (!cancel) return false;
-  Irp._cancelRoutine = null;
+  p.cancel = null;
   cancel(Irp);
   return true;
 }
@@ -152,64 +174,156 @@ export class PendingIrps {
   private tail: IRP | null = null;
 
   add(Irp: IRP): void {
-    if (Irp._list === this) return;
-    Irp._list?.delete(Irp);
-    Irp._list = this;
-    Irp._prev = this.tail;
-    Irp._next = null;
-    if (this.tail !== null) this.tail._next = Irp;
+    const p = priv(Irp);
+    if (p.list === this) return;
+    p.list?.delete(Irp);
+    p.list = this;
+    p.prev = this.tail;
+    p.next = null;
+    if (this.tail !== null) priv(this.tail).next = Irp;
     else this.head = Irp;
     this.tail = Irp;
   }
 
   delete(Irp: IRP): boolean {
-    if (Irp._list !== this) return false;
-    if (Irp._prev !== null) Irp._prev._next = Irp._next;
-    else this.head = Irp._next;
-    if (Irp._next !== null) Irp._next._prev = Irp._prev;
-    else this.tail = Irp._prev;
-    Irp._list = Irp._prev = Irp._next = null;
+    const p = priv(Irp);
+    if (p.list !== this) return false;
+    if (p.prev !== null) priv(p.prev).next = p.next;
+    else this.head = p.next;
+    if (p.next !== null) priv(p.next).prev = p.prev;
+    else this.tail = p.prev;
+    p.list = p.prev = p.next = null;
     return true;
+  }
+
+  has(Irp: IRP): boolean {
+    return priv(Irp).list === this;
   }
 
   /** A copy, for walks that complete (and so unlink) as they go. */
   toArray(): IRP[] {
     const out: IRP[] = [];
-    for (let irp = this.head; irp !== null; irp = irp._next) out.push(irp);
+    for (let irp = this.head; irp !== null; irp = priv(irp).next) out.push(irp);
     return out;
   }
 }
+
+/** The IRP the provider call in progress claimed last (irpStart), while it is 'active'. */
+let claimed: IRP | null = null;
+
+// A call that throws a violation takes nothing (DESIGN: "its IRP stays the caller's"): the IRP
+// it had claimed and neither pended nor completed is ready again, to pass again, reuse or free.
+// Checks made after irpStart (a WSK_BUF's MDLs, for instance) would otherwise leave it 'active'
+// for good, refused by IoReuseIrp and IoFreeIrp alike.
+setBeforeViolation(() => {
+  if (claimed !== null && priv(claimed).state === 'active') priv(claimed).state = 'ready';
+  claimed = null;
+});
 
 /**
  * Claims an IRP for a provider call. A missing IRP is the caller's to report as
  * STATUS_INVALID_PARAMETER; anything else that is not a ready IRP is a violation.
  */
 export function irpStart(Irp: IRP, where: string): void {
-  checkIrp(Irp, where);
-  switch (Irp._state) {
+  // Not the IRP of an outer call (a routine calling back in with an IRP still in use).
+  claimed = null;
+  const p = checkIrp(Irp, where);
+  switch (p.state) {
     case 'active':
     case 'pending':
-      violation('IRP_REUSED_WHILE_PENDING', where, `the IRP is still pending in ${Irp._where}`);
+      violation('IRP_REUSED_WHILE_PENDING', where, `the IRP is still pending in ${p.where}`);
     // eslint-disable-next-line no-fallthrough
     case 'completed':
-      violation('IRP_NOT_REUSED', where, `the IRP was completed by ${Irp._where}; call IoReuseIrp before passing it again`);
+      violation('IRP_NOT_REUSED', where, `the IRP was completed by ${p.where}; call IoReuseIrp before passing it again`);
   }
-  Irp._state = 'active';
-  Irp._where = where;
+  p.state = 'active';
+  p.where = where;
   Irp.PendingReturned = false;
+  claimed = Irp;
 }
 
 /** Marks the IRP pending with a cancel routine; the caller returns what this returns. */
 export function irpPend(Irp: IRP, cancelRoutine: (irp: IRP) => void): NTSTATUS {
-  Irp._state = 'pending';
+  const p = priv(Irp);
+  p.state = 'pending';
   Irp.PendingReturned = true;
   if (Irp.Cancel) {
     // Cancelled before it could pend (IoCancelIrp from inside an earlier callback).
     cancelRoutine(Irp);
   } else {
-    Irp._cancelRoutine = cancelRoutine;
+    p.cancel = cancelRoutine;
   }
   return STATUS_PENDING;
+}
+
+/**
+ * WskCloseSocket's cancel of one IRP still on `list`: its cancel routine (which undoes whatever
+ * queued it) or, without one, a plain STATUS_CANCELLED completion. Nothing for an IRP an earlier
+ * routine of the same close already completed.
+ */
+export function irpCancelOnClose(list: PendingIrps, Irp: IRP): void {
+  const p = priv(Irp);
+  if (p.list !== list) return;
+  const cancel = p.cancel;
+  p.cancel = null;
+  if (cancel) cancel(Irp);
+  else irpComplete(Irp, STATUS_CANCELLED, 0);
+}
+
+/**
+ * IoCancelIrp on the provider's behalf (WskDeregister cancelling what it waits for), only while
+ * the IRP is still pending with `cancelRoutine`: a later use of the same IRP is left alone.
+ */
+export function irpCancelIfStill(Irp: IRP, cancelRoutine: (irp: IRP) => void): void {
+  const p = priv(Irp);
+  if (p.state !== 'pending' || p.cancel !== cancelRoutine) return;
+  p.cancel = null;
+  Irp.Cancel = true;
+  cancelRoutine(Irp);
+}
+
+/** Takes a pending IRP off its socket and out of reach of IoCancelIrp: the caller completes it next. */
+export function irpDetach(Irp: IRP): void {
+  const p = priv(Irp);
+  p.list?.delete(Irp);
+  p.cancel = null;
+}
+
+/** The function an IRP was last passed to ('WskReceive'...), for messages and the report at exit. */
+export function irpWhere(Irp: IRP): string {
+  return priv(Irp).where;
+}
+
+/**
+ * Calls `each` on every item, even when one throws, then rethrows the first exception: a
+ * completion routine that throws (where the kernel would bugcheck) must not leave the IRPs after
+ * it uncompleted, nor the caller's state half-updated.
+ */
+export function forEachSettled<T>(items: readonly T[], each: (item: T) => void): void {
+  let first: { error: unknown } | null = null;
+  for (const item of items) {
+    try {
+      each(item);
+    } catch (error) {
+      first ??= { error };
+    }
+  }
+  if (first) throw first.error;
+}
+
+/**
+ * Runs `fn`; an exception it throws is rethrown from the event loop instead, as an uncaught
+ * exception (a bugcheck). For completions that are news from the transport rather than the
+ * caller's own request (a connection breaking): the operation that noticed goes on.
+ */
+export function surfaceLater(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    process.nextTick(() => {
+      throw error;
+    });
+  }
 }
 
 /** The default cancel routine's work: complete with STATUS_CANCELLED, no information. */
@@ -218,30 +332,31 @@ export function irpCancelled(Irp: IRP): void {
 }
 
 export function irpIsPending(Irp: IRP): boolean {
-  return Irp._state === 'pending';
+  return priv(Irp).state === 'pending';
 }
 
 /** IoCompleteRequest for IRPs we were given: runs the completion routine as IoSetCompletionRoutine asked. */
 export function irpComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
+  const p = priv(Irp);
   // A completed IRP is nobody's pending IRP any more, whichever path completed it.
-  if (Irp._list !== null) Irp._list.delete(Irp);
-  Irp._cancelRoutine = null;
-  Irp._state = 'completed';
+  if (p.list !== null) p.list.delete(Irp);
+  p.cancel = null;
+  p.state = 'completed';
   Irp.IoStatus.Status = Status;
   Irp.IoStatus.Information = Information;
-  const routine = Irp._routine;
+  const routine = p.routine;
   if (routine) {
-    const invoke = Irp._invoke;
+    const invoke = p.invoke;
     if (
       (NT_SUCCESS(Status) && invoke & INVOKE_ON_SUCCESS) ||
       (!NT_SUCCESS(Status) && invoke & INVOKE_ON_ERROR) ||
       (Irp.Cancel && invoke & INVOKE_ON_CANCEL)
     ) {
-      const result = routine(null, Irp, Irp._context);
+      const result = routine(null, Irp, p.context);
       if (result !== STATUS_MORE_PROCESSING_REQUIRED) {
         violation(
           'COMPLETION_ROUTINE_BAD_RETURN',
-          `completion of ${Irp._where}`,
+          `completion of ${p.where}`,
           `the completion routine returned ${typeof result === 'number' ? ntStatusName(result) : String(result)}; ` +
             'an IRP the client allocated must return STATUS_MORE_PROCESSING_REQUIRED',
         );

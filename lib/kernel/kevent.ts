@@ -1,7 +1,7 @@
 // Kernel events. What blocks in the kernel returns a Promise here: ported code reads
 // `await KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL)`.
 import { NTSTATUS, STATUS_SUCCESS, STATUS_TIMEOUT } from './ntstatus';
-import { badArgument } from './verifier';
+import { badArgument, isWritableSlot } from './verifier';
 
 export const NotificationEvent = 0;
 export const SynchronizationEvent = 1;
@@ -39,6 +39,9 @@ function checkEvent(Event: KEVENT, where: string): asserts Event is Required<KEV
 
 export function KeInitializeEvent(Event: KEVENT, Type: EVENT_TYPE, State: boolean): void {
   if (Event === null || typeof Event !== 'object') badArgument('KeInitializeEvent', 'Event must be an object');
+  if (!isWritableSlot(Event, 'Type') || !isWritableSlot(Event, '_signaled') || !isWritableSlot(Event, '_waiters')) {
+    badArgument('KeInitializeEvent', 'Event must be an object the call can fill (not frozen)');
+  }
   if (Type !== NotificationEvent && Type !== SynchronizationEvent) {
     badArgument('KeInitializeEvent', 'Type must be NotificationEvent or SynchronizationEvent');
   }
@@ -94,7 +97,11 @@ const EPOCH_DIFFERENCE_100NS = 116444736000000000n;
 function timeoutMs(Timeout: LARGE_INTEGER | null): number | null {
   if (Timeout === null || Timeout === undefined) return null;
   if (typeof Timeout !== 'object') badArgument('KeWaitForSingleObject', 'Timeout must be a LARGE_INTEGER { QuadPart } or null');
-  const q = BigInt(Timeout.QuadPart);
+  const quad = Timeout.QuadPart;
+  if (typeof quad !== 'bigint' && !Number.isInteger(quad)) {
+    badArgument('KeWaitForSingleObject', `Timeout.QuadPart must be an integer (number or bigint), got ${typeof quad === 'number' ? quad : typeof quad}`);
+  }
+  const q = BigInt(quad);
   if (q < 0n) return Number(-q) / 10000;
   if (q === 0n) return 0;
   const nowUnix100ns = BigInt(Date.now()) * 10000n;
@@ -126,12 +133,28 @@ export function KeWaitForSingleObject(
   return new Promise<NTSTATUS>((resolve) => {
     const waiter: Waiter = { resolve, timer: null };
     if (ms !== null) {
-      waiter.timer = setTimeout(() => {
+      armTimeout(waiter, ms, () => {
         const i = waiters.indexOf(waiter);
         if (i >= 0) waiters.splice(i, 1);
         resolve(STATUS_TIMEOUT);
-      }, ms);
+      });
     }
     waiters.push(waiter);
   });
+}
+
+/** The longest delay one setTimeout holds: Node fires a longer one after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `expire` once `ms` have passed, chaining timers for a wait longer than one can hold (a
+ * 30-day timeout is a 24.8-day timer, then a 5.2-day one). `waiter.timer` is always the one
+ * armed now, for release() to clear.
+ */
+function armTimeout(waiter: Waiter, ms: number, expire: () => void): void {
+  const step = Math.min(ms, MAX_TIMER_MS);
+  waiter.timer = setTimeout(() => {
+    if (ms > step) armTimeout(waiter, ms - step, expire);
+    else expire();
+  }, step);
 }

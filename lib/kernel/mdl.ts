@@ -1,7 +1,6 @@
 // MDLs over caller memory and the WSK_BUF that points into a chain of them (reference §6).
 // An MDL here describes a range of a Uint8Array; the transport reads and writes that memory
 // directly, so a buffer handed to a pending call stays the caller's responsibility, as in C.
-import type { IRP } from './irp';
 import { badArgument, violation } from './verifier';
 
 export const MDL_PAGES_LOCKED = 0x0002;
@@ -21,18 +20,31 @@ export const IoReadAccess = 0;
 export const IoWriteAccess = 1;
 export const IoModifyAccess = 2;
 
+// The MDL's bytes are private to this file: every other part of the provider reaches them
+// through the functions below (wskBufViews, wskBufRange, ...), which check what Driver
+// Verifier would check first.
+let viewOf: (mdl: MDL) => Uint8Array | null;
+let forget: (mdl: MDL) => void;
+
 export class MDL {
   Next: MDL | null = null;
   MdlFlags = 0;
   readonly ByteCount: number;
   readonly ByteOffset = 0;
-  /** @internal the described bytes; null once freed */
-  _view: Uint8Array | null;
+  /** The described bytes; null once freed. */
+  #view: Uint8Array | null;
 
-  /** @internal */
+  /** @internal IoAllocateMdl or wskOwnedMdl make MDLs. */
   constructor(view: Uint8Array) {
-    this._view = view;
+    this.#view = view;
     this.ByteCount = view.byteLength;
+  }
+
+  static {
+    viewOf = (mdl) => mdl.#view;
+    forget = (mdl) => {
+      mdl.#view = null;
+    };
   }
 }
 export type PMDL = MDL;
@@ -55,7 +67,7 @@ export function IoAllocateMdl(
   Length: number,
   SecondaryBuffer: boolean,
   ChargeQuota: boolean,
-  Irp: IRP | null,
+  Irp: { MdlAddress: MDL | null } | null,
 ): MDL | null {
   void ChargeQuota;
   if (!(VirtualAddress instanceof Uint8Array)) {
@@ -83,13 +95,14 @@ export function IoAllocateMdl(
 
 function liveMdl(Mdl: MDL, where: string): Uint8Array {
   if (!(Mdl instanceof MDL)) badArgument(where, 'Mdl must be an MDL from IoAllocateMdl');
-  if (Mdl._view === null) violation('MDL_FREED', where, 'the MDL was already freed with IoFreeMdl');
-  return Mdl._view;
+  const view = viewOf(Mdl);
+  if (view === null) violation('MDL_FREED', where, 'the MDL was already freed with IoFreeMdl');
+  return view;
 }
 
 export function IoFreeMdl(Mdl: MDL): void {
   liveMdl(Mdl, 'IoFreeMdl');
-  Mdl._view = null;
+  forget(Mdl);
   Mdl.MdlFlags = 0;
 }
 
@@ -123,6 +136,29 @@ export function MmGetMdlByteCount(Mdl: MDL): number {
 // ---- provider side ----
 
 const EMPTY: Uint8Array[] = [];
+const BUILT = MDL_SOURCE_IS_NONPAGED_POOL | MDL_PAGES_LOCKED;
+
+/** An MDL over memory WSK owns (receive indications), built as nonpaged pool. */
+export function wskOwnedMdl(view: Uint8Array): MDL {
+  const mdl = new MDL(view);
+  mdl.MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
+  return mdl;
+}
+
+/**
+ * The fast path of the data calls: the bytes of a WSK_BUF that is one live, built MDL with a
+ * non-empty range inside it, or null for anything else (the caller then goes through
+ * wskBufViews, which says what is wrong). The range is Buffer.Offset, Buffer.Length.
+ */
+export function wskBufRange(Buffer: WSK_BUF): Uint8Array | null {
+  const mdl = Buffer.Mdl;
+  if (!(mdl instanceof MDL)) return null;
+  const view = viewOf(mdl);
+  const off = Buffer.Offset;
+  const length = Buffer.Length;
+  if (view === null || (mdl.MdlFlags & BUILT) === 0 || !(length > 0) || !Number.isInteger(off) || !Number.isInteger(length)) return null;
+  return off >= 0 && off + length <= view.byteLength ? view : null;
+}
 
 /**
  * The views a WSK_BUF covers, in order, checked the way Driver Verifier would check them:
@@ -146,7 +182,7 @@ export function wskBufViews(Buffer: WSK_BUF, where: string): Uint8Array[] {
       violation('MDL_RANGE', where, `WSK_BUF.Length ${Length} at Offset ${Offset} runs past the end of the MDL chain`);
     }
     const view = liveMdl(mdl, where);
-    if ((mdl.MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PAGES_LOCKED)) === 0) {
+    if ((mdl.MdlFlags & BUILT) === 0) {
       violation('MDL_NOT_BUILT', where, 'an MDL in the WSK_BUF was neither built (MmBuildMdlForNonPagedPool) nor locked (MmProbeAndLockPages)');
     }
     if (first) {

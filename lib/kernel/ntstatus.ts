@@ -1,5 +1,4 @@
-// NTSTATUS values (ntstatus.h) as unsigned 32-bit numbers, and the one errno -> NTSTATUS table.
-import { errnoName } from '../transport/native';
+// NTSTATUS values (ntstatus.h) as unsigned 32-bit numbers.
 
 export type NTSTATUS = number;
 
@@ -82,56 +81,4 @@ export function ntStatusName(Status: NTSTATUS): string {
   const hex = '0x' + (Status >>> 0).toString(16).toUpperCase().padStart(8, '0');
   const name = statusNames.get(Status >>> 0);
   return name ? `${name} (${hex})` : hex;
-}
-
-// Wine's sock_get_ntstatus (reference §8.1): tested against real Windows, the best map from
-// the OS socket errors we see to the statuses a WSK client sees. Bind conflicts are mapped by
-// the address-sharing rules instead (reference §9), not here.
-const ERRNO_TO_NTSTATUS: Record<string, NTSTATUS> = {
-  EBADF: STATUS_INVALID_HANDLE,
-  EBUSY: STATUS_DEVICE_BUSY,
-  EPERM: STATUS_ACCESS_DENIED,
-  EACCES: STATUS_ACCESS_DENIED,
-  EFAULT: STATUS_ACCESS_VIOLATION,
-  EINVAL: STATUS_INVALID_PARAMETER,
-  ENOPROTOOPT: STATUS_INVALID_PARAMETER,
-  EDESTADDRREQ: STATUS_INVALID_PARAMETER,
-  ENFILE: STATUS_TOO_MANY_OPENED_FILES,
-  EMFILE: STATUS_TOO_MANY_OPENED_FILES,
-  EINPROGRESS: STATUS_DEVICE_NOT_READY,
-  EWOULDBLOCK: STATUS_DEVICE_NOT_READY,
-  EAGAIN: STATUS_DEVICE_NOT_READY,
-  EALREADY: STATUS_NETWORK_BUSY,
-  ENETDOWN: STATUS_NETWORK_BUSY,
-  ENOTSOCK: STATUS_OBJECT_TYPE_MISMATCH,
-  EMSGSIZE: STATUS_BUFFER_OVERFLOW,
-  EPROTONOSUPPORT: STATUS_NOT_SUPPORTED,
-  ESOCKTNOSUPPORT: STATUS_NOT_SUPPORTED,
-  EPFNOSUPPORT: STATUS_NOT_SUPPORTED,
-  EAFNOSUPPORT: STATUS_NOT_SUPPORTED,
-  EPROTOTYPE: STATUS_NOT_SUPPORTED,
-  EOPNOTSUPP: STATUS_NOT_SUPPORTED,
-  EADDRINUSE: STATUS_SHARING_VIOLATION,
-  EADDRNOTAVAIL: STATUS_INVALID_ADDRESS_COMPONENT,
-  ENODEV: STATUS_INVALID_ADDRESS_COMPONENT,
-  ECONNREFUSED: STATUS_CONNECTION_REFUSED,
-  ESHUTDOWN: STATUS_PIPE_DISCONNECTED,
-  ENOTCONN: STATUS_INVALID_CONNECTION,
-  ETIMEDOUT: STATUS_IO_TIMEOUT,
-  ENETUNREACH: STATUS_NETWORK_UNREACHABLE,
-  EHOSTUNREACH: STATUS_HOST_UNREACHABLE,
-  EHOSTDOWN: STATUS_HOST_DOWN,
-  EPIPE: STATUS_CONNECTION_RESET,
-  ECONNRESET: STATUS_CONNECTION_RESET,
-  ENETRESET: STATUS_CONNECTION_RESET,
-  ECONNABORTED: STATUS_CONNECTION_ABORTED,
-  EISCONN: STATUS_CONNECTION_ACTIVE,
-  ENOMEM: STATUS_NO_MEMORY,
-  ENOBUFS: STATUS_INSUFFICIENT_RESOURCES,
-};
-
-/** The NTSTATUS for an errno as the transport returns it (negative) or as a name ('ECONNRESET'). */
-export function ntStatusFromErrno(errno: number | string): NTSTATUS {
-  const name = typeof errno === 'string' ? errno : errnoName.get(Math.abs(errno));
-  return (name !== undefined && ERRNO_TO_NTSTATUS[name]) || STATUS_UNSUCCESSFUL;
 }

@@ -8,20 +8,14 @@
 // security descriptor): every socket here belongs to this one process, the same security
 // principal, and a default descriptor grants its own principal access, so CHECK is SUCCESS.
 import { native, NETADDR_SIZE, OS } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_ACCESS_DENIED,
-  STATUS_ADDRESS_ALREADY_EXISTS,
-  STATUS_BUFFER_TOO_SMALL,
-  STATUS_INVALID_PARAMETER,
-  STATUS_SUCCESS,
-  ntStatusFromErrno,
-} from '../kernel/ntstatus';
-import { PSOCKADDR, sockaddrToNetaddr } from '../net/sockaddr';
+import { NTSTATUS, STATUS_ACCESS_DENIED, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { PSOCKADDR } from '../net/sockaddr';
 import type { SocketObject } from './socket';
-import type { ControlRequest, ControlResult } from './control';
 import { SO_EXCLUSIVEADDRUSE, SO_REUSEADDR, SOL_SOCKET } from '../net/ws2def';
 import { WskGetOption, WskIoctl } from '../wsk/wsk';
+import { ntStatusFromErrno } from '../transport/errno';
+import { sockaddrToNetaddr } from '../transport/netaddr';
+import type { ControlRequest, ControlResult } from './control-request';
 
 /** The sharing option a socket was bound with. */
 export const SHARE_NONE = 0;

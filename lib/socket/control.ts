@@ -1,21 +1,10 @@
-// WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). Windows levels and
-// names are translated here, in one table, to the host's; WSK's own options and IOCTLs are
-// answered by the socket's category first.
-import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/control-client';
-import { IRP, irpStart } from '../kernel/irp';
-import { OS } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_BUFFER_TOO_SMALL,
-  STATUS_INVALID_DEVICE_REQUEST,
-  STATUS_INVALID_PARAMETER,
-  STATUS_NOT_IMPLEMENTED,
-  STATUS_NOT_SUPPORTED,
-  STATUS_SUCCESS,
-  ntStatusFromErrno,
-} from '../kernel/ntstatus';
+// WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). WSK's own options
+// and IOCTLs are answered by the socket's category first; the rest go to the host through the
+// one translation table (transport/host-options.ts).
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
+import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
-import { badArgument } from '../kernel/verifier';
+import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
 import {
   PSIZE_T,
@@ -34,84 +23,10 @@ import {
   WskIoctl,
   WskSetOption,
 } from '../wsk/wsk';
-
-/** What a category answers for a control request it owns; undefined = not its own. */
-export interface ControlResult {
-  status: NTSTATUS;
-  /** Bytes written to OutputBuffer. */
-  bytes?: number;
-  /** The IRP was pended by the category (it completes it later). */
-  pended?: boolean;
-}
-
-export interface ControlRequest {
-  RequestType: number;
-  ControlCode: ULONG;
-  Level: ULONG;
-  input: Uint8Array | null;
-  /** InputBuffer as passed, for structures (WSK_EVENT_CALLBACK_CONTROL, SOCKADDR). */
-  inputObject: PVOID | null;
-  output: Uint8Array | null;
-  /** OutputBuffer as passed, for structures and scalars (WSK_INSPECT_ID, a SIZE_T as `{ 0: n }`). */
-  outputObject: PVOID | null;
-  Irp: IRP | null;
-}
-
-/** Options whose value is a ULONG on Windows and an int on the host. */
-const INT_OPTIONS: Array<[level: number, name: number, osLevel: string, osName: string]> = [
-  [ws.SOL_SOCKET, ws.SO_KEEPALIVE, 'SOL_SOCKET', 'SO_KEEPALIVE'],
-  [ws.SOL_SOCKET, ws.SO_BROADCAST, 'SOL_SOCKET', 'SO_BROADCAST'],
-  [ws.SOL_SOCKET, ws.SO_RCVBUF, 'SOL_SOCKET', 'SO_RCVBUF'],
-  [ws.SOL_SOCKET, ws.SO_SNDBUF, 'SOL_SOCKET', 'SO_SNDBUF'],
-  [ws.SOL_SOCKET, ws.SO_OOBINLINE, 'SOL_SOCKET', 'SO_OOBINLINE'],
-  [ws.SOL_SOCKET, ws.SO_ACCEPTCONN, 'SOL_SOCKET', 'SO_ACCEPTCONN'],
-  [ws.SOL_SOCKET, ws.SO_REUSEADDR, 'SOL_SOCKET', 'SO_REUSEADDR'],
-  [ws.IPPROTO_TCP, ws.TCP_NODELAY, 'IPPROTO_TCP', 'TCP_NODELAY'],
-  [ws.IPPROTO_TCP, ws.TCP_KEEPIDLE, 'IPPROTO_TCP', 'TCP_KEEPIDLE'],
-  [ws.IPPROTO_TCP, ws.TCP_KEEPCNT, 'IPPROTO_TCP', 'TCP_KEEPCNT'],
-  [ws.IPPROTO_TCP, ws.TCP_KEEPINTVL, 'IPPROTO_TCP', 'TCP_KEEPINTVL'],
-  [ws.IPPROTO_TCP, ws.TCP_MAXSEG, 'IPPROTO_TCP', 'TCP_MAXSEG'],
-  [ws.IPPROTO_TCP, ws.TCP_FASTOPEN, 'IPPROTO_TCP', 'TCP_FASTOPEN'],
-  [ws.IPPROTO_IP, ws.IP_TTL, 'IPPROTO_IP', 'IP_TTL'],
-  [ws.IPPROTO_IP, ws.IP_TOS, 'IPPROTO_IP', 'IP_TOS'],
-  [ws.IPPROTO_IP, ws.IP_HDRINCL, 'IPPROTO_IP', 'IP_HDRINCL'],
-  [ws.IPPROTO_IP, ws.IP_PKTINFO, 'IPPROTO_IP', 'IP_PKTINFO'],
-  [ws.IPPROTO_IP, ws.IP_RECVTOS, 'IPPROTO_IP', 'IP_RECVTOS'],
-  [ws.IPPROTO_IP, ws.IP_MULTICAST_TTL, 'IPPROTO_IP', 'IP_MULTICAST_TTL'],
-  [ws.IPPROTO_IP, ws.IP_MULTICAST_LOOP, 'IPPROTO_IP', 'IP_MULTICAST_LOOP'],
-  [ws.IPPROTO_IPV6, ws.IPV6_V6ONLY, 'IPPROTO_IPV6', 'IPV6_V6ONLY'],
-  [ws.IPPROTO_IPV6, ws.IPV6_UNICAST_HOPS, 'IPPROTO_IPV6', 'IPV6_UNICAST_HOPS'],
-  [ws.IPPROTO_IPV6, ws.IPV6_MULTICAST_IF, 'IPPROTO_IPV6', 'IPV6_MULTICAST_IF'],
-  [ws.IPPROTO_IPV6, ws.IPV6_MULTICAST_HOPS, 'IPPROTO_IPV6', 'IPV6_MULTICAST_HOPS'],
-  [ws.IPPROTO_IPV6, ws.IPV6_MULTICAST_LOOP, 'IPPROTO_IPV6', 'IPV6_MULTICAST_LOOP'],
-  // Windows' IPV6_PKTINFO turns on delivery of the control message, as the host's RECVPKTINFO does.
-  [ws.IPPROTO_IPV6, ws.IPV6_PKTINFO, 'IPPROTO_IPV6', 'IPV6_RECVPKTINFO'],
-  [ws.IPPROTO_IPV6, ws.IPV6_HOPLIMIT, 'IPPROTO_IPV6', 'IPV6_RECVHOPLIMIT'],
-];
-
-/** Options whose value is a structure laid out the same on Windows and the host. */
-const RAW_OPTIONS: Array<[level: number, name: number, osLevel: string, osName: string]> = [
-  [ws.IPPROTO_IP, ws.IP_MULTICAST_IF, 'IPPROTO_IP', 'IP_MULTICAST_IF'],
-  [ws.IPPROTO_IP, ws.IP_ADD_MEMBERSHIP, 'IPPROTO_IP', 'IP_ADD_MEMBERSHIP'],
-  [ws.IPPROTO_IP, ws.IP_DROP_MEMBERSHIP, 'IPPROTO_IP', 'IP_DROP_MEMBERSHIP'],
-  [ws.IPPROTO_IPV6, ws.IPV6_ADD_MEMBERSHIP, 'IPPROTO_IPV6', 'IPV6_ADD_MEMBERSHIP'],
-  [ws.IPPROTO_IPV6, ws.IPV6_DROP_MEMBERSHIP, 'IPPROTO_IPV6', 'IPV6_DROP_MEMBERSHIP'],
-];
-
-interface HostOption {
-  level: number;
-  name: number;
-  int: boolean;
-}
-
-const hostOptions = new Map<string, HostOption>();
-for (const [table, int] of [[INT_OPTIONS, true], [RAW_OPTIONS, false]] as const) {
-  for (const [level, name, osLevel, osName] of table) {
-    if (OS[osLevel] !== undefined && OS[osName] !== undefined) {
-      hostOptions.set(`${level}:${name >>> 0}`, { level: OS[osLevel], name: OS[osName], int });
-    }
-  }
-}
+import { ntStatusFromErrno } from '../transport/errno';
+import { hostOptionOf } from '../transport/host-options';
+import type { ControlRequest, ControlResult } from './control-request';
+import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/security';
 
 /** The documented WSK socket-level options, for which WSK requires an IRP (reference §5.8). */
 const IRP_REQUIRED = new Set<number>([
@@ -144,7 +59,7 @@ function securityOption(s: SocketObject, req: ControlRequest): ControlResult {
     return { status: STATUS_SUCCESS };
   }
   const out = req.outputObject as { 0: unknown } | null;
-  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out)) return { status: STATUS_INVALID_PARAMETER };
+  if (!out || typeof out !== 'object' || ArrayBuffer.isView(out) || !isWritableSlot(out, 0)) return { status: STATUS_INVALID_PARAMETER };
   const current = socketSecurity(s);
   out[0] = current ? addSdReference(current) : cacheDefaultSd();
   return { status: STATUS_SUCCESS, bytes: 8 };
@@ -171,7 +86,7 @@ function bytesOf(buffer: PVOID | null, size: SIZE_T, where: string, what: string
 }
 
 function hostOption(s: SocketObject, req: ControlRequest): ControlResult {
-  const opt = hostOptions.get(`${req.Level}:${req.ControlCode >>> 0}`);
+  const opt = hostOptionOf(req.Level, req.ControlCode);
   if (!opt) return { status: STATUS_INVALID_PARAMETER };
   if (req.RequestType === WskSetOption) {
     if (!req.input || (opt.int && req.input.byteLength < 4)) return { status: STATUS_INVALID_PARAMETER };
@@ -198,10 +113,11 @@ export function WskControlSocket(
 ): NTSTATUS {
   const where = 'WskControlSocket';
   const s = socketArg<SocketObject>(Socket, ANY_CATEGORY, where);
+  const sizeOut = outSlotArg(OutputSizeReturned, where, 'OutputSizeReturned');
   const req: ControlRequest = {
     RequestType,
-    ControlCode: ControlCode >>> 0,
-    Level: Level >>> 0,
+    ControlCode: ulongArg(ControlCode, where, 'ControlCode'),
+    Level: ulongArg(Level, where, 'Level'),
     input: bytesOf(InputBuffer, InputSize, where, 'Input'),
     inputObject: InputBuffer ?? null,
     output: bytesOf(OutputBuffer, OutputSize, where, 'Output'),
@@ -232,7 +148,7 @@ export function WskControlSocket(
   }
   if (result.pended) return result.status;
   const bytes = result.bytes ?? 0;
-  if (Irp) return s.complete(Irp, result.status, bytes);
-  if (OutputSizeReturned) OutputSizeReturned[0] = bytes;
+  if (Irp) return irpComplete(Irp, result.status, bytes);
+  if (sizeOut) sizeOut[0] = bytes;
   return result.status;
 }

@@ -1,8 +1,7 @@
 // Event callbacks (reference §4.4): the SO_WSK_EVENT_CALLBACK request every category shares,
 // and the per-socket enable/disable bookkeeping (static events, events that cannot be disabled,
 // disabling while a callback is in progress). What each event does lives with its category.
-import { IRP, irpComplete, irpPend } from '../kernel/irp';
-import type { ControlRequest, ControlResult } from './control';
+import { forEachSettled, IRP, irpComplete, irpPend } from '../kernel/irp';
 import {
   NTSTATUS,
   STATUS_CANCELLED,
@@ -14,6 +13,7 @@ import {
 } from '../kernel/ntstatus';
 import type { SocketObject } from './socket';
 import { GUID, NPI_WSK_INTERFACE_ID, WSK_EVENT_CALLBACK_CONTROL, WSK_EVENT_DISABLE, WskSetOption } from '../wsk/wsk';
+import type { ControlRequest, ControlResult } from './control-request';
 
 export interface EventControl {
   /** Events to enable (several at once), or the single event to disable. */
@@ -83,15 +83,12 @@ export class EventState {
     this.running &= ~bit;
     const waiters = this.waiters;
     if (!waiters) return;
-    for (let i = 0; i < waiters.length; ) {
-      if (waiters[i].bit !== bit) {
-        i++;
-        continue;
-      }
-      const { irp } = waiters.splice(i, 1)[0];
-      s.complete(irp, STATUS_SUCCESS, 0);
-    }
-    if (waiters.length === 0) this.waiters = null;
+    const done = waiters.filter((w) => w.bit === bit);
+    if (done.length === 0) return;
+    const rest = waiters.filter((w) => w.bit !== bit);
+    this.waiters = rest.length > 0 ? rest : null;
+    // All taken off first: a routine that throws does not keep the disables after it waiting.
+    forEachSettled(done, (w) => irpComplete(w.irp, STATUS_SUCCESS, 0));
   }
 
   /**

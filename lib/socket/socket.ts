@@ -1,17 +1,11 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
+import { forEachSettled, IRP, irpCancelled, irpCancelOnClose, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
 import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_ADDRESS_ALREADY_EXISTS,
-  STATUS_CANCELLED,
-  STATUS_INVALID_DEVICE_STATE,
-  STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS, ntStatusFromErrno } from '../kernel/ntstatus';
-import type { ControlRequest, ControlResult } from './control';
-import type { ClientState } from '../wsk/registration';
-import { netaddrToSockaddr, PSOCKADDR, sockaddrToNetaddr } from '../net/sockaddr';
-import { badArgument, violation } from '../kernel/verifier';
+import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import type { ClientState } from '../wsk/client';
+import { PSOCKADDR } from '../net/sockaddr';
+import { badArgument, isRefillable, violation } from '../kernel/verifier';
 import {
   PWSK_SOCKET,
   WSK_FLAG_BASIC_SOCKET,
@@ -21,6 +15,9 @@ import {
   WSK_FLAG_STREAM_SOCKET,
   WSK_PROVIDER_BASIC_DISPATCH,
 } from '../wsk/wsk';
+import { ntStatusFromErrno } from '../transport/errno';
+import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
+import type { ControlRequest, ControlResult } from './control-request';
 
 export const CATEGORY_NAMES: Record<number, string> = {
   [WSK_FLAG_BASIC_SOCKET]: 'basic',
@@ -48,6 +45,11 @@ export abstract class SocketObject implements PWSK_SOCKET {
   }
   private interest = 0;
 
+  /** The IRPs pending on this socket now (a copy; none allocates nothing). */
+  pendingIrps(): IRP[] {
+    return this.pendingList?.toArray() ?? [];
+  }
+
   constructor(
     readonly client: ClientState,
     /** Windows address family (AF_INET / AF_INET6). */
@@ -66,6 +68,8 @@ export abstract class SocketObject implements PWSK_SOCKET {
 
   /** Pends `Irp` on this socket; `onCancel` undoes whatever queued it before it completes cancelled. */
   pend(Irp: IRP, onCancel?: (irp: IRP) => void): NTSTATUS {
+    const refused = this.closedDuringCall(Irp);
+    if (refused !== null) return refused;
     this.pending.add(Irp);
     return irpPend(Irp, (irp) => {
       onCancel?.(irp);
@@ -74,10 +78,14 @@ export abstract class SocketObject implements PWSK_SOCKET {
     });
   }
 
-  /** Completes an IRP of this socket (inline or pended). */
-  complete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
-    // irpComplete takes it off this.pending.
-    return irpComplete(Irp, Status, Information);
+  /**
+   * A getter in the caller's arguments (WSK_BUF.Length...) can close the socket in the middle
+   * of the call. What was about to pend then completes, as the transport answers a closed handle
+   * (EBADF: STATUS_INVALID_HANDLE), instead of waiting on a socket nothing polls or cancels any
+   * more. Returns that status, or null when the socket is open and the IRP may pend.
+   */
+  closedDuringCall(Irp: IRP, Information = 0): NTSTATUS | null {
+    return this.closed ? irpComplete(Irp, STATUS_INVALID_HANDLE, Information) : null;
   }
 
   // ---- readiness ----
@@ -141,21 +149,30 @@ export abstract class SocketObject implements PWSK_SOCKET {
   /** Category teardown before the transport handle closes (an abortive reset, for instance). */
   protected beforeClose(): void {}
 
-  /** WskCloseSocket: pending IRPs complete STATUS_CANCELLED first, then the close IRP. */
+  /**
+   * WskCloseSocket: pending IRPs complete STATUS_CANCELLED first, then the close IRP.
+   *
+   * The socket is closed before the first completion routine runs: nothing may be called on a
+   * socket once WskCloseSocket is (reference §3.4), so a routine that re-posts its request or
+   * closes again gets SOCKET_CLOSED, as Driver Verifier would flag it, instead of an IRP pended
+   * on a socket about to go. A routine that throws does not stop the close: every IRP still
+   * completes once, the socket closes, and the first exception is rethrown at the end.
+   */
   close(Irp: IRP): NTSTATUS {
     irpStart(Irp, 'WskCloseSocket');
-    for (const irp of this.pendingList?.toArray() ?? []) {
-      const cancel = irp._cancelRoutine;
-      irp._cancelRoutine = null;
-      if (cancel) cancel(irp);
-      else this.complete(irp, STATUS_CANCELLED, 0);
-    }
-    this.beforeClose();
     this.closed = true;
-    this.interest = 0;
-    this.sock.close();
-    this.client.socketClosed(this);
-    return irpComplete(Irp, STATUS_SUCCESS, 0);
+    let status: NTSTATUS;
+    try {
+      const list = this.pendingList;
+      if (list) forEachSettled(list.toArray(), (irp) => irpCancelOnClose(list, irp));
+    } finally {
+      this.beforeClose();
+      this.interest = 0;
+      this.sock.close();
+      this.client.socketClosed(this);
+      status = irpComplete(Irp, STATUS_SUCCESS, 0);
+    }
+    return status;
   }
 }
 
@@ -204,9 +221,9 @@ export function getAddressCall(
   const s = socketArg<SocketObject>(Socket, categories, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);
-  if (Address === null || typeof Address !== 'object') return s.complete(Irp, STATUS_INVALID_PARAMETER, 0);
-  if (!s.hasAddress(remote)) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-  return s.complete(Irp, s.queryAddress(remote, Address), 0);
+  if (!isRefillable(Address)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (!s.hasAddress(remote)) return irpComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+  return irpComplete(Irp, s.queryAddress(remote, Address), 0);
 }
 
 /**

@@ -1,27 +1,33 @@
-// Stream sockets (WSK_FLAG_STREAM_SOCKET, Windows 10 1703), reference §3.2, §3.6: a socket
-// that becomes a listener (WskListen) or a connection (WskConnect). The first one commits it:
-// it then hosts a ListenRole or a ConnectionRole, the same code the listen and connection
-// categories run. What the other role offers is refused with STATUS_INVALID_DEVICE_STATE, as is
-// anything before bind. A connect that fails leaves the socket uncommitted (bound) again.
-import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
-import { BOUND, bufferControl, checkRetained, CONNECTED, CONNECTING, ConnectionRole, makeConnectionCalls } from '../connection/connection-socket';
-import { IRP, irpStart } from '../kernel/irp';
-import { acceptOn, ListenRole } from '../listen/listen-socket';
-import {
-  NTSTATUS,
-  STATUS_CONNECTION_ACTIVE,
-  STATUS_INVALID_DEVICE_STATE,
-  STATUS_INVALID_PARAMETER,
-  STATUS_SUCCESS,
-} from '../kernel/ntstatus';
-import { ControlRequest, ControlResult, WskControlSocket } from '../socket/control';
-import { PSOCKADDR } from '../net/sockaddr';
-import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+// Stream sockets (WSK_FLAG_STREAM_SOCKET, Windows 10 1703), reference §3.2, §3.6: a socket that
+// becomes a listener (WskListen) or a connection (WskConnect). The first one commits it: it then
+// hosts a Listener or a Connection, the same code the listen and connection categories run.
+// Which call is legal when is in stream-state.ts.
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
+import type { WSK_BUF } from '../kernel/mdl';
+import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import type { PSOCKADDR } from '../net/sockaddr';
 import { SOL_SOCKET } from '../net/ws2def';
+import { connectionConnect } from '../connection/connect';
+import { Connection, ConnectionHost } from '../connection/connection';
+import { checkRetained } from '../connection/connection-socket';
+import { connectionControl } from '../connection/connection-control';
+import * as cs from '../connection/connection-state';
+import { onConnectionPoll } from '../connection/readiness';
+import { connectionReceive } from '../connection/receive';
+import { releaseIndication, runDeferredDelivery } from '../connection/receive-events';
+import { connectionDisconnect, connectionSend } from '../connection/send';
+import { Listener, ListenHost } from '../listen/listen';
+import { acceptOn } from '../listen/listen-socket';
+import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
+import { bufferControl } from '../socket/buffer-options';
+import { WskControlSocket } from '../socket/control';
+import type { ControlRequest, ControlResult } from '../socket/control-request';
+import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import {
   PFN_WSK_CONNECT_EX,
   PFN_WSK_RECEIVE_EX,
   PFN_WSK_SEND_EX,
+  PWSK_DATA_INDICATION,
   PWSK_SOCKET,
   SO_WSK_EVENT_CALLBACK,
   WSK_CLIENT_CONNECTION_DISPATCH,
@@ -30,19 +36,20 @@ import {
   WSK_FLAG_STREAM_SOCKET,
   WSK_PROVIDER_STREAM_DISPATCH,
 } from '../wsk/wsk';
+import { BOUND, COMMITTED, CONNECTION, FRESH, LISTENING, StreamState, streamRule, WSK_BIND, WSK_DATA, WSK_EVENTS, WSK_GET_LOCAL_ADDRESS, WSK_GET_REMOTE_ADDRESS, WSK_LISTEN } from './stream-state';
 
 const STREAM = 1 << WSK_FLAG_STREAM_SOCKET;
 
-export class StreamSocket extends SocketObject implements SharingHolder {
+export class StreamSocket extends SocketObject implements ConnectionHost, ListenHost, SharingHolder {
   // On the prototype, not in every socket (memory per connection, bench C idle).
   get category(): number { return WSK_FLAG_STREAM_SOCKET; }
   get Dispatch(): WSK_PROVIDER_STREAM_DISPATCH { return WSK_PROVIDER_STREAM_DISPATCH_TABLE; }
   shareOption = SHARE_NONE;
   /** Committed by WskListen. */
-  listenRole: ListenRole | null = null;
+  listenRole: Listener | null = null;
   /** Committed by WskConnect (tentatively while the connect is under way). */
-  conn: ConnectionRole | null = null;
-  // Options tracked before the socket has a role (bufferControl).
+  conn: Connection | null = null;
+  // Options remembered before the socket has a role (bufferControl).
   nodelay = false;
   rcvbuf = -1;
   sndbuf = -1;
@@ -51,9 +58,10 @@ export class StreamSocket extends SocketObject implements SharingHolder {
     return isBoundShared(this);
   }
 
-  /** For bufferControl, which works on a role's host. */
-  get s(): SocketObject {
-    return this;
+  get state(): StreamState {
+    if (this.listenRole) return LISTENING;
+    if (this.conn) return CONNECTION;
+    return this.isBound ? BOUND : FRESH;
   }
 
   private streamDispatch(): WSK_CLIENT_STREAM_DISPATCH | null {
@@ -61,48 +69,68 @@ export class StreamSocket extends SocketObject implements SharingHolder {
     return d && typeof d === 'object' ? d : null;
   }
 
+  connectionDispatch(): WSK_CLIENT_CONNECTION_DISPATCH | null {
+    return this.streamDispatch()?.Connect ?? null;
+  }
+
+  listenDispatch(): WSK_CLIENT_LISTEN_DISPATCH | null {
+    return this.streamDispatch()?.Listen ?? null;
+  }
+
+  connectFailed(conn: Connection): void {
+    if (this.conn === conn) this.conn = null;
+  }
+
+  runDeferred(): void {
+    if (this.conn) runDeferredDelivery(this.conn);
+  }
+
+  /** Closes without a client IRP; a stream socket never needs it (WskSocketConnect makes connection sockets). */
+  closeQuietly(): void {}
+
   listen(): NTSTATUS {
-    if (!this.isBound || this.listenRole || this.conn) return STATUS_INVALID_DEVICE_STATE;
-    const role = new ListenRole(this, () => this.streamDispatch()?.Listen ?? null as WSK_CLIENT_LISTEN_DISPATCH | null, this.client.staticEventMask);
+    const refused = streamRule(WSK_LISTEN, this.state);
+    if (refused !== STATUS_SUCCESS) return refused;
+    const role = new Listener(this, this.client.staticEventMask);
     const status = role.listen();
     if (status === STATUS_SUCCESS) this.listenRole = role;
     return status;
   }
 
   connect(Irp: IRP, RemoteAddress: PSOCKADDR, Flags: number): NTSTATUS {
-    if (this.conn && this.conn.state === CONNECTED) return this.complete(Irp, STATUS_CONNECTION_ACTIVE, 0);
-    if (!this.isBound || this.listenRole || this.conn) return this.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-    const role = new ConnectionRole(this, () => this.streamDispatch()?.Connect ?? null as WSK_CLIENT_CONNECTION_DISPATCH | null, this.client.staticEventMask);
-    role.state = BOUND;
+    const state = this.state;
+    if (state === CONNECTION) return irpComplete(Irp, cs.connectionRule(cs.WSK_CONNECT, this.conn!.state, this.conn!.failure), 0);
+    if (state !== BOUND) return irpComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+    const role = new Connection(this, this.client.staticEventMask);
+    role.state = cs.BOUND;
     role.nodelay = this.nodelay;
     role.rcvbuf = this.rcvbuf;
     role.sndbuf = this.sndbuf;
-    role.onConnectFailed = () => {
-      if (this.conn === role) this.conn = null;
-    };
     this.conn = role;
-    const status = role.connect(Irp, RemoteAddress, Flags);
-    if (role.state !== CONNECTED && role.state !== CONNECTING && this.conn === role) this.conn = null;
+    const status = connectionConnect(role, Irp, RemoteAddress, Flags);
+    const after = role.state as cs.ConnectionState; // connectionConnect moved it on
+    if (after !== cs.CONNECTED && after !== cs.CONNECTING && this.conn === role) this.conn = null;
     return status;
   }
 
   override hasAddress(remote: boolean): boolean {
-    if (remote) return this.conn !== null && this.conn.hasAddress(true);
-    return this.isBound && !(this.conn && this.conn.aborted);
+    const rule = streamRule(remote ? WSK_GET_REMOTE_ADDRESS : WSK_GET_LOCAL_ADDRESS, this.state);
+    if (rule !== COMMITTED) return rule === STATUS_SUCCESS;
+    return cs.connectionRule(remote ? cs.WSK_GET_REMOTE_ADDRESS : cs.WSK_GET_LOCAL_ADDRESS, this.conn!.state, this.conn!.failure) === STATUS_SUCCESS;
   }
 
   override onPoll(events: number): void {
     if (this.listenRole) this.listenRole.drain();
-    else if (this.conn) this.conn.onPoll(events);
+    else if (this.conn) onConnectionPoll(this.conn, events);
   }
 
   override control(req: ControlRequest): ControlResult | undefined {
     const shared = sharingControl(this, req);
     if (shared) return shared;
     if (this.listenRole) return this.listenRole.control(req);
-    if (this.conn) return this.conn.control(req);
-    if (req.Level === SOL_SOCKET && req.ControlCode === SO_WSK_EVENT_CALLBACK) return { status: STATUS_INVALID_DEVICE_STATE };
-    return bufferControl(this, req);
+    if (this.conn) return connectionControl(this.conn, req);
+    if (req.Level === SOL_SOCKET && req.ControlCode === SO_WSK_EVENT_CALLBACK) return { status: streamRule(WSK_EVENTS, this.state) };
+    return bufferControl(this.sock, this, req);
   }
 
   override close(Irp: IRP): NTSTATUS {
@@ -117,60 +145,115 @@ export class StreamSocket extends SocketObject implements SharingHolder {
   }
 }
 
-function stream(Socket: PWSK_SOCKET, where: string): StreamSocket {
+// ---- the provider table (WSK_PROVIDER_STREAM_DISPATCH) ----
+
+function streamArg(Socket: PWSK_SOCKET, where: string): StreamSocket {
   return socketArg<StreamSocket>(Socket, STREAM, where);
 }
 
-const calls = makeConnectionCalls((Socket, where) => stream(Socket, where).conn, STREAM);
+/** The connection a data call works on, or the IRP completed with the stream's rule. */
+function committedConnection(s: StreamSocket, Irp: IRP): Connection | NTSTATUS {
+  const state = s.state;
+  return streamRule(WSK_DATA, state) === COMMITTED ? s.conn! : irpComplete(Irp, streamRule(WSK_DATA, state), 0);
+}
+
+export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
+  const s = streamArg(Socket, 'WskBind');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskBind');
+  const refused = streamRule(WSK_BIND, s.state);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
+  return irpComplete(Irp, bindShared(s, LocalAddress, Flags, s.shareOption), 0);
+}
+
+export function WskAccept(
+  ListenSocket: PWSK_SOCKET,
+  Flags: number,
+  AcceptSocketContext: unknown,
+  AcceptSocketDispatch: WSK_CLIENT_CONNECTION_DISPATCH | null,
+  LocalAddress: PSOCKADDR | null,
+  RemoteAddress: PSOCKADDR | null,
+  Irp: IRP | null,
+): NTSTATUS {
+  const s = streamArg(ListenSocket, 'WskAccept');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskAccept');
+  return acceptOn(s, s.listenRole, Flags, AcceptSocketContext, AcceptSocketDispatch, LocalAddress, RemoteAddress, Irp);
+}
+
+export function WskConnect(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
+  const s = streamArg(Socket, 'WskConnect');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskConnect');
+  return s.connect(Irp, RemoteAddress, Flags);
+}
+
+export function WskListen(Socket: PWSK_SOCKET, Irp: IRP | null): NTSTATUS {
+  const s = streamArg(Socket, 'WskListen');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskListen');
+  // The IRP completes once the socket listens, not when a connection arrives (reference §3.6).
+  return irpComplete(Irp, s.listen(), 0);
+}
+
+export function WskSend(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, Irp: IRP | null): NTSTATUS {
+  const s = streamArg(Socket, 'WskSend');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskSend');
+  const c = committedConnection(s, Irp);
+  return typeof c === 'number' ? c : connectionSend(c, Irp, Buffer, Flags);
+}
+
+export function WskReceive(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, Irp: IRP | null): NTSTATUS {
+  const s = streamArg(Socket, 'WskReceive');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskReceive');
+  const c = committedConnection(s, Irp);
+  return typeof c === 'number' ? c : connectionReceive(c, Irp, Buffer, Flags);
+}
+
+export function WskDisconnect(Socket: PWSK_SOCKET, Buffer: WSK_BUF | null, Flags: number, Irp: IRP | null): NTSTATUS {
+  const s = streamArg(Socket, 'WskDisconnect');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskDisconnect');
+  const c = committedConnection(s, Irp);
+  return typeof c === 'number' ? c : connectionDisconnect(c, Irp, Buffer, Flags);
+}
+
+export function WskRelease(Socket: PWSK_SOCKET, DataIndication: PWSK_DATA_INDICATION): NTSTATUS {
+  const s = streamArg(Socket, 'WskRelease');
+  if (s.conn === null || DataIndication === null || typeof DataIndication !== 'object') return STATUS_INVALID_PARAMETER;
+  return releaseIndication(s.conn, DataIndication);
+}
+
+export function WskGetLocalAddress(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Irp: IRP | null): NTSTATUS {
+  return getAddressCall(Socket, STREAM, false, LocalAddress, Irp, 'WskGetLocalAddress');
+}
+
+export function WskGetRemoteAddress(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Irp: IRP | null): NTSTATUS {
+  return getAddressCall(Socket, STREAM, true, RemoteAddress, Irp, 'WskGetRemoteAddress');
+}
+
+export const WskConnectEx = notImplemented<PFN_WSK_CONNECT_EX>('WskConnectEx', STREAM, 4);
+export const WskSendEx = notImplemented<PFN_WSK_SEND_EX>('WskSendEx', STREAM, 5);
+export const WskReceiveEx = notImplemented<PFN_WSK_RECEIVE_EX>('WskReceiveEx', STREAM, 6);
 
 // Member order is the stream table's own (reference §3.2): the address getters sit after
 // WskRelease, not where the connection table has them.
 export const WSK_PROVIDER_STREAM_DISPATCH_TABLE: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze({
   WskControlSocket,
   WskCloseSocket,
-  WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
-    const s = stream(Socket, 'WskBind');
-    if (!Irp) return STATUS_INVALID_PARAMETER;
-    irpStart(Irp, 'WskBind');
-    if (s.isBound || s.listenRole || s.conn) return s.complete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-    return s.complete(Irp, bindShared(s, LocalAddress, Flags, s.shareOption), 0);
-  },
-  WskAccept(
-    ListenSocket: PWSK_SOCKET,
-    Flags: number,
-    AcceptSocketContext: unknown,
-    AcceptSocketDispatch: WSK_CLIENT_CONNECTION_DISPATCH | null,
-    LocalAddress: PSOCKADDR | null,
-    RemoteAddress: PSOCKADDR | null,
-    Irp: IRP | null,
-  ): NTSTATUS {
-    const s = stream(ListenSocket, 'WskAccept');
-    if (!Irp) return STATUS_INVALID_PARAMETER;
-    irpStart(Irp, 'WskAccept');
-    return acceptOn(s, s.listenRole, Flags, AcceptSocketContext, AcceptSocketDispatch, LocalAddress, RemoteAddress, Irp);
-  },
-  WskConnect(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
-    const s = stream(Socket, 'WskConnect');
-    if (!Irp) return STATUS_INVALID_PARAMETER;
-    irpStart(Irp, 'WskConnect');
-    return s.connect(Irp, RemoteAddress, Flags);
-  },
-  WskListen(Socket: PWSK_SOCKET, Irp: IRP | null): NTSTATUS {
-    const s = stream(Socket, 'WskListen');
-    if (!Irp) return STATUS_INVALID_PARAMETER;
-    irpStart(Irp, 'WskListen');
-    // The IRP completes once the socket listens, not when a connection arrives (reference §3.6).
-    return s.complete(Irp, s.listen(), 0);
-  },
-  WskSend: calls.WskSend,
-  WskReceive: calls.WskReceive,
-  WskDisconnect: calls.WskDisconnect,
-  WskRelease: calls.WskRelease,
-  WskGetLocalAddress: (Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Irp: IRP | null) =>
-    getAddressCall(Socket, STREAM, false, LocalAddress, Irp, 'WskGetLocalAddress'),
-  WskGetRemoteAddress: (Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Irp: IRP | null) =>
-    getAddressCall(Socket, STREAM, true, RemoteAddress, Irp, 'WskGetRemoteAddress'),
-  WskConnectEx: notImplemented<PFN_WSK_CONNECT_EX>('WskConnectEx', STREAM, 4),
-  WskSendEx: notImplemented<PFN_WSK_SEND_EX>('WskSendEx', STREAM, 5),
-  WskReceiveEx: notImplemented<PFN_WSK_RECEIVE_EX>('WskReceiveEx', STREAM, 6),
+  WskBind,
+  WskAccept,
+  WskConnect,
+  WskListen,
+  WskSend,
+  WskReceive,
+  WskDisconnect,
+  WskRelease,
+  WskGetLocalAddress,
+  WskGetRemoteAddress,
+  WskConnectEx,
+  WskSendEx,
+  WskReceiveEx,
 });

@@ -1,18 +1,20 @@
 // WskControlClient (reference §2.4): the transport list, its change notification, cached
 // security descriptors, static event callbacks, and the TDI codes of a system without TDI.
 import { isWskNpiId } from '../socket/events';
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { IRP, irpCancelIfStill, irpComplete, irpPend, irpStart } from '../kernel/irp';
 import { native } from '../transport/native';
 import {
   NTSTATUS,
   STATUS_BUFFER_OVERFLOW,
+  STATUS_CANCELLED,
   STATUS_INVALID_DEVICE_STATE,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
-import type { ClientState } from './registration';
-import { badArgument } from '../kernel/verifier';
+import { clientArg } from './client';
+import { cacheSd, isLiveCachedSd, pointee, releaseSdReference } from './security';
+import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from '../net/ws2def';
 import {
   GUID,
@@ -82,79 +84,8 @@ export function transportList(): WSK_TRANSPORT[] {
   return list;
 }
 
-// ---- cached security descriptors ----
-
-/**
- * A cached security descriptor (what WSK_CACHE_SD and an SO_WSK_SECURITY get hand out): an
- * opaque object that refers to the caller's descriptor, live until WSK_RELEASE_SD drops its
- * last reference. WskSocket, WskSocketConnect and SO_WSK_SECURITY accept only live ones.
- */
-export class CachedSecurityDescriptor {
-  declare readonly __brand_CACHED_SD: never;
-  /** The descriptor given to WSK_CACHE_SD. */
-  declare readonly descriptor: object;
-}
-
-const refCounts = new WeakMap<CachedSecurityDescriptor, { refs: number }>();
-
-function cacheSd(descriptor: object): CachedSecurityDescriptor {
-  const sd = Object.create(CachedSecurityDescriptor.prototype) as CachedSecurityDescriptor;
-  Object.defineProperty(sd, 'descriptor', { value: descriptor, enumerable: true });
-  Object.freeze(sd);
-  refCounts.set(sd, { refs: 1 });
-  return sd;
-}
-
-/** The descriptor WSK applies when none is given: it allows no sharing of the local address. */
-const DEFAULT_SD = Object.freeze({ default: true });
-
-/** A cached copy of the default descriptor (an SO_WSK_SECURITY get on a socket with none). */
-export function cacheDefaultSd(): CachedSecurityDescriptor {
-  return cacheSd(DEFAULT_SD);
-}
-
-/** Whether `sd` is a cached descriptor not yet released. */
-export function isLiveCachedSd(sd: unknown): sd is CachedSecurityDescriptor {
-  const r = sd instanceof CachedSecurityDescriptor ? refCounts.get(sd) : undefined;
-  return r !== undefined && r.refs > 0;
-}
-
-/** Another reference to a live cached descriptor (an SO_WSK_SECURITY get). */
-export function addSdReference(sd: CachedSecurityDescriptor): CachedSecurityDescriptor {
-  refCounts.get(sd)!.refs++;
-  return sd;
-}
-
-/** The descriptor each socket was given (WskSocket or SO_WSK_SECURITY); none means WSK's default. */
-const socketSd = new WeakMap<object, CachedSecurityDescriptor>();
-
-export function setSocketSecurity(socket: object, sd: CachedSecurityDescriptor | null): void {
-  if (sd) socketSd.set(socket, sd);
-  else socketSd.delete(socket);
-}
-
-/** The cached descriptor applied to a socket, or null (the default, which allows no sharing). */
-export function socketSecurity(socket: object): CachedSecurityDescriptor | null {
-  return socketSd.get(socket) ?? null;
-}
-
-/** C's `&sd`: a one-element holder ({0: sd} or [sd]); reads element 0. */
-export function pointee(buffer: PVOID | null): unknown {
-  if (buffer === null || buffer === undefined || typeof buffer !== 'object') return undefined;
-  return (buffer as { 0?: unknown })[0];
-}
-
 // ---- WskControlClient ----
 
-function clientArgLocal(Client: PWSK_CLIENT, where: string): ClientState {
-  // provider.ts's clientArg, without the import cycle.
-  const c = Client as unknown as ClientState;
-  if (c === null || typeof c !== 'object' || typeof (c as { checkCaptured?: unknown }).checkCaptured !== 'function') {
-    badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
-  }
-  c.checkCaptured(where);
-  return c;
-}
 
 const STATIC_EVENTS = WSK_EVENT_RECEIVE_FROM | WSK_EVENT_ACCEPT | WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
 
@@ -169,31 +100,25 @@ export function WskControlClient(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskControlClient';
-  const client = clientArgLocal(Client, where);
+  const client = clientArg(Client, where);
+  const code = ulongArg(ControlCode, where, 'ControlCode');
+  const sizeOut = outSlotArg(OutputSizeReturned, where, 'OutputSizeReturned');
   if (Irp) irpStart(Irp, where);
   /** Completes (with an IRP) or returns the status, and reports the output size. */
   const done = (status: NTSTATUS, bytes = 0): NTSTATUS => {
     if (Irp) return irpComplete(Irp, status, bytes);
-    if (OutputSizeReturned) OutputSizeReturned[0] = bytes;
+    if (sizeOut) sizeOut[0] = bytes;
     return status;
   };
-  const code = ControlCode >>> 0;
 
   if (code === WSK_TRANSPORT_LIST_CHANGE) {
     // The transports of this host do not come and go: the IRP waits for cancel or WskDeregister.
     if (!Irp) return STATUS_INVALID_PARAMETER;
     client.pendingIrps.add(Irp);
     const cancel = (irp: IRP) => {
-      irpCancelled(irp);
-      client.irpDone(irp);
+      client.completeIrp(irp, STATUS_CANCELLED, 0);
     };
-    client.onDeregister.push(() => {
-      if (client.pendingIrps.has(Irp) && Irp._cancelRoutine === cancel) {
-        Irp._cancelRoutine = null;
-        Irp.Cancel = true;
-        cancel(Irp);
-      }
-    });
+    client.onDeregister.push(() => irpCancelIfStill(Irp, cancel));
     return irpPend(Irp, cancel);
   }
 
@@ -203,17 +128,18 @@ export function WskControlClient(
     case WSK_TRANSPORT_LIST_QUERY: {
       const list = transportList();
       const need = list.length * SIZEOF_WSK_TRANSPORT;
-      if (!Number.isInteger(OutputSize) || OutputSize < need || !Array.isArray(OutputBuffer)) {
+      const fits = Array.isArray(OutputBuffer) && list.every((_, i) => isWritableSlot(OutputBuffer, i));
+      if (!Number.isInteger(OutputSize) || OutputSize < need || !fits) {
         // The size query (OutputSize 0, OutputBuffer NULL) and a buffer too small alike.
-        if (OutputSizeReturned) OutputSizeReturned[0] = need;
+        if (sizeOut) sizeOut[0] = need;
         return OutputSize === 0 || (Number.isInteger(OutputSize) && OutputSize < need) ? STATUS_BUFFER_OVERFLOW : STATUS_INVALID_PARAMETER;
       }
-      list.forEach((t, i) => (OutputBuffer[i] = { ...t }));
+      list.forEach((t, i) => ((OutputBuffer as WSK_TRANSPORT[])[i] = { ...t }));
       return done(STATUS_SUCCESS, need);
     }
     case WSK_CACHE_SD: {
       const sd = pointee(InputBuffer);
-      if (InputSize !== SIZEOF_POINTER || OutputSize !== SIZEOF_POINTER || sd === null || typeof sd !== 'object' || !OutputBuffer) {
+      if (InputSize !== SIZEOF_POINTER || OutputSize !== SIZEOF_POINTER || sd === null || typeof sd !== 'object' || !isWritableSlot(OutputBuffer, 0)) {
         return done(STATUS_INVALID_PARAMETER);
       }
       (OutputBuffer as { 0: unknown })[0] = cacheSd(sd as object);
@@ -225,7 +151,7 @@ export function WskControlClient(
       if (!isLiveCachedSd(sd)) {
         badArgument(where, 'WSK_RELEASE_SD needs a cached security descriptor (from WSK_CACHE_SD or an SO_WSK_SECURITY get) not yet released');
       }
-      refCounts.get(sd)!.refs--;
+      releaseSdReference(sd);
       return done(STATUS_SUCCESS);
     }
     case WSK_SET_STATIC_EVENT_CALLBACKS: {

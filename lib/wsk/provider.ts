@@ -1,22 +1,16 @@
 // WSK_PROVIDER_DISPATCH, the client-level table (reference §2): WskSocket creates a socket of
 // any category over a real OS socket.
 import { BasicSocket } from '../basic/basic-socket';
-import { ConnectionSocket, makeWskSocketConnect } from '../connection/connection-socket';
-import { WskControlClient, isLiveCachedSd, setSocketSecurity } from './control-client';
+import { connectionBind, connectionConnect, markSocketConnect } from '../connection/connect';
+import { ConnectionSocket } from '../connection/connection-socket';
+import { WskControlClient } from './control-client';
 import { DatagramSocket } from '../datagram/datagram-socket';
 import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve';
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { ListenSocket } from '../listen/listen-socket';
 import { native, OS } from '../transport/native';
-import {
-  NTSTATUS,
-  STATUS_INVALID_PARAMETER,
-  STATUS_NOT_IMPLEMENTED,
-  STATUS_NOT_SUPPORTED,
-  STATUS_SUCCESS,
-  ntStatusFromErrno,
-} from '../kernel/ntstatus';
-import { ClientState, setProviderDispatch, WSK_PROVIDER_VERSION } from './registration';
+import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { ClientState, clientArg, WSK_PROVIDER_VERSION } from './client';
 import type { SocketObject } from '../socket/socket';
 import { StreamSocket } from '../stream/stream-socket';
 import { badArgument } from '../kernel/verifier';
@@ -36,7 +30,12 @@ import {
   WSK_FLAG_LISTEN_SOCKET,
   WSK_FLAG_STREAM_SOCKET,
   WSK_PROVIDER_DISPATCH,
+  WSK_CLIENT_CONNECTION_DISPATCH,
 } from './wsk';
+import { ntStatusFromErrno } from '../transport/errno';
+import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
+import { SHARE_NONE } from '../socket/address-sharing';
+import { isLiveCachedSd, setSocketSecurity } from './security';
 
 type SocketClass = new (...args: ConstructorParameters<typeof BasicSocket>) => SocketObject;
 
@@ -70,11 +69,6 @@ export function hostFamily(family: number): number | undefined {
 const HOST_TYPE: Record<number, number> = { [SOCK_STREAM]: OS.SOCK_STREAM, [SOCK_DGRAM]: OS.SOCK_DGRAM, [SOCK_RAW]: OS.SOCK_RAW };
 const ONE = new Uint8Array(new Int32Array([1]).buffer);
 
-export function clientArg(Client: PWSK_CLIENT, where: string): ClientState {
-  if (!(Client instanceof ClientState)) badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
-  Client.checkCaptured(where);
-  return Client;
-}
 
 /**
  * Creates the socket object over a new OS socket, or returns the failure status. Unsupported
@@ -90,7 +84,8 @@ export function createSocket(
   SocketContext: unknown,
   Dispatch: unknown,
 ): SocketObject | NTSTATUS {
-  const Class = CATEGORY_CLASS[Flags];
+  // A number: any other key ('toString', 'constructor'...) would find Object.prototype's members.
+  const Class = typeof Flags === 'number' ? CATEGORY_CLASS[Flags] : undefined;
   if (!Class) return STATUS_INVALID_PARAMETER;
   const family = hostFamily(AddressFamily);
   if (family === undefined) return STATUS_NOT_SUPPORTED;
@@ -129,6 +124,46 @@ export function WskSocket(
   return irpComplete(Irp, STATUS_SUCCESS, result);
 }
 
+/**
+ * WskSocketConnect: WskSocket + WskBind + WskConnect in one call; the family comes from
+ * LocalAddress. The IRP carries the connected socket, or the failure (the socket then closed).
+ */
+export function WskSocketConnect(
+  Client: PWSK_CLIENT,
+  SocketType: number,
+  Protocol: number,
+  LocalAddress: PSOCKADDR,
+  RemoteAddress: PSOCKADDR,
+  Flags: number,
+  SocketContext: unknown,
+  Dispatch: WSK_CLIENT_CONNECTION_DISPATCH | null,
+  OwningProcess: PEPROCESS,
+  OwningThread: PETHREAD,
+  SecurityDescriptor: unknown,
+  Irp: IRP | null,
+): NTSTATUS {
+  void OwningProcess;
+  void OwningThread;
+  void SecurityDescriptor;
+  const client = clientArg(Client, 'WskSocketConnect');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskSocketConnect');
+  if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  const family = sockaddrFamily(LocalAddress);
+  if (family === undefined || sockaddrFamily(RemoteAddress) !== family) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  const created = createSocket(client, family, SocketType, Protocol, WSK_FLAG_CONNECTION_SOCKET, SocketContext, Dispatch);
+  if (typeof created === 'number') return irpComplete(Irp, created, 0);
+  const s = created as ConnectionSocket;
+  const bound = connectionBind(s.conn, LocalAddress, 0, SHARE_NONE);
+  if (bound !== STATUS_SUCCESS) {
+    s.closeQuietly();
+    return irpComplete(Irp, bound, 0);
+  }
+  // The connect completes the caller's IRP with the socket, or closes it and reports the failure.
+  markSocketConnect(s.conn);
+  return connectionConnect(s.conn, Irp, RemoteAddress, 0);
+}
+
 function clientNotImplemented<F extends (...args: never[]) => NTSTATUS>(name: string, irpIndex: number): F {
   const fn = (...args: unknown[]): NTSTATUS => {
     clientArg(args[0] as PWSK_CLIENT, name);
@@ -145,11 +180,10 @@ export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze(
   Version: WSK_PROVIDER_VERSION,
   Reserved: 0,
   WskSocket,
-  WskSocketConnect: makeWskSocketConnect(clientArg, createSocket),
+  WskSocketConnect,
   WskControlClient,
   WskGetAddressInfo,
   WskFreeAddressInfo,
   WskGetNameInfo,
 });
 
-setProviderDispatch(WSK_PROVIDER_DISPATCH_TABLE);

@@ -1,6 +1,9 @@
 // Registration and the provider NPI (reference §1): WskRegister, WskCaptureProviderNPI,
 // WskReleaseProviderNPI, WskQueryProviderCharacteristics, WskDeregister.
-import type { IRP } from '../kernel/irp';
+import { ClientState, liveClients, WSK_PROVIDER_VERSION } from './client';
+import { exitReport } from './exit-report';
+import { WSK_PROVIDER_DISPATCH_TABLE } from './provider';
+import { forEachSettled } from '../kernel/irp';
 import {
   NTSTATUS,
   STATUS_DEVICE_NOT_READY,
@@ -8,81 +11,26 @@ import {
   STATUS_NOINTERFACE,
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
-import type { SocketObject } from '../socket/socket';
-import { badArgument, violation } from '../kernel/verifier';
+import { badArgument, isWritableSlot, violation } from '../kernel/verifier';
 import {
-  MAKE_WSK_VERSION,
-  WSK_CLIENT,
   WSK_CLIENT_NPI,
   WSK_INFINITE_WAIT,
   WSK_MAJOR_VERSION,
   WSK_PROVIDER_CHARACTERISTICS,
-  WSK_PROVIDER_DISPATCH,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
 } from './wsk';
 
-/** The NPI version this provider implements: 1.0, as every Microsoft sample requests. */
-export const WSK_PROVIDER_VERSION = MAKE_WSK_VERSION(1, 0);
+let exitReportInstalled = false;
 
-/** The opaque WSK_CLIENT: one per registration, it owns the sockets created through it. */
-export class ClientState implements WSK_CLIENT {
-  declare readonly __brand_WSK_CLIENT: never;
-  captures = 0;
-  deregistering = false;
-  readonly sockets = new Set<SocketObject>();
-  /** Pending client-level IRPs (name resolution, transport-list change). */
-  readonly pendingIrps = new Set<IRP>();
-  /** Event mask enabled on every new socket by WSK_SET_STATIC_EVENT_CALLBACKS. */
-  staticEventMask = 0;
-  socketsEverCreated = 0;
-  /** Run when WskDeregister starts (cancels WSK_TRANSPORT_LIST_CHANGE and the like). */
-  readonly onDeregister: Array<() => void> = [];
-  private readonly done: Array<() => void> = [];
-
-  constructor(readonly npi: WSK_CLIENT_NPI) {}
-
-  socketOpened(s: SocketObject): void {
-    this.sockets.add(s);
-    this.socketsEverCreated++;
-  }
-
-  socketClosed(s: SocketObject): void {
-    this.sockets.delete(s);
-    this.checkDone();
-  }
-
-  irpDone(irp: IRP): void {
-    this.pendingIrps.delete(irp);
-    this.checkDone();
-  }
-
-  /** Provider functions may be called only while the NPI is captured. */
-  checkCaptured(where: string): void {
-    if (this.captures === 0) {
-      violation('PROVIDER_NOT_CAPTURED', where, 'the provider NPI is not captured (WskCaptureProviderNPI) or was released');
-    }
-  }
-
-  whenDrained(): Promise<void> {
-    return new Promise((resolve) => {
-      this.done.push(resolve);
-      this.checkDone();
-    });
-  }
-
-  /** Wakes WskDeregister when nothing it waits for remains. */
-  checkDone(): void {
-    if (!this.deregistering || this.captures > 0 || this.sockets.size > 0 || this.pendingIrps.size > 0) return;
-    for (const resolve of this.done.splice(0)) resolve();
-  }
-}
-
-// The provider dispatch table is defined in provider.ts; it registers itself here so that
-// this file does not import every socket category.
-let providerDispatch: WSK_PROVIDER_DISPATCH | null = null;
-export function setProviderDispatch(table: WSK_PROVIDER_DISPATCH): void {
-  providerDispatch = table;
+/** Prints, when the process exits, what is still open (lib/wsk/exit-report.ts); installed once. */
+function installExitReport(): void {
+  if (exitReportInstalled) return;
+  exitReportInstalled = true;
+  process.on('exit', () => {
+    const report = exitReport(liveClients);
+    if (report) process.stderr.write(report);
+  });
 }
 
 function stateOf(WskRegistration: WSK_REGISTRATION, where: string): ClientState {
@@ -101,12 +49,18 @@ export function WskRegister(WskClientNpi: WSK_CLIENT_NPI, WskRegistration: WSK_R
   const dispatch = WskClientNpi.Dispatch;
   if (dispatch === null || typeof dispatch !== 'object' || !Number.isInteger(dispatch.Version)) return STATUS_INVALID_PARAMETER;
   if (WskRegistration === null || typeof WskRegistration !== 'object') return STATUS_INVALID_PARAMETER;
+  // The block gets a hidden member; a frozen one cannot (C would pass a read-only block).
+  const slot = Object.getOwnPropertyDescriptor(WskRegistration, '_registration');
+  if (!(slot ? slot.configurable : Object.isExtensible(WskRegistration))) return STATUS_INVALID_PARAMETER;
   const previous = WskRegistration._registration;
   if (previous instanceof ClientState && !previous.deregistering) {
     violation('REGISTRATION_MISUSE', 'WskRegister', 'this WSK_REGISTRATION is already registered; use one block per registration');
   }
+  const state = new ClientState(WskClientNpi);
+  liveClients.add(state);
+  installExitReport();
   Object.defineProperty(WskRegistration, '_registration', {
-    value: new ClientState(WskClientNpi),
+    value: state,
     enumerable: false,
     configurable: true,
     writable: true,
@@ -128,12 +82,14 @@ export function WskCaptureProviderNPI(
   if (!Number.isInteger(WaitTimeout) || WaitTimeout < 0 || WaitTimeout > WSK_INFINITE_WAIT) {
     badArgument(where, `WaitTimeout must be WSK_NO_WAIT, WSK_INFINITE_WAIT or milliseconds, got ${String(WaitTimeout)}`);
   }
-  if (WskProviderNpi === null || typeof WskProviderNpi !== 'object') badArgument(where, 'WskProviderNpi must be an object to fill');
+  if (!isWritableSlot(WskProviderNpi, 'Client') || !isWritableSlot(WskProviderNpi, 'Dispatch')) {
+    badArgument(where, 'WskProviderNpi must be an object the call can fill (not frozen)');
+  }
   if (state.deregistering) return STATUS_DEVICE_NOT_READY;
   if (WSK_MAJOR_VERSION(state.npi.Dispatch.Version) !== WSK_MAJOR_VERSION(WSK_PROVIDER_VERSION)) return STATUS_NOINTERFACE;
   state.captures++;
   WskProviderNpi.Client = state;
-  WskProviderNpi.Dispatch = providerDispatch!;
+  WskProviderNpi.Dispatch = WSK_PROVIDER_DISPATCH_TABLE;
   return STATUS_SUCCESS;
 }
 
@@ -151,8 +107,8 @@ export function WskQueryProviderCharacteristics(
   WskProviderCharacteristics: Partial<WSK_PROVIDER_CHARACTERISTICS>,
 ): NTSTATUS {
   const state = stateOf(WskRegistration, 'WskQueryProviderCharacteristics');
-  if (WskProviderCharacteristics === null || typeof WskProviderCharacteristics !== 'object') {
-    badArgument('WskQueryProviderCharacteristics', 'WskProviderCharacteristics must be an object to fill');
+  if (!isWritableSlot(WskProviderCharacteristics, 'HighestVersion') || !isWritableSlot(WskProviderCharacteristics, 'LowestVersion')) {
+    badArgument('WskQueryProviderCharacteristics', 'WskProviderCharacteristics must be an object the call can fill (not frozen)');
   }
   if (state.deregistering) return STATUS_DEVICE_NOT_READY;
   WskProviderCharacteristics.HighestVersion = WSK_PROVIDER_VERSION;
@@ -169,6 +125,7 @@ export function WskDeregister(WskRegistration: WSK_REGISTRATION): Promise<void> 
   const state = stateOf(WskRegistration, 'WskDeregister');
   if (state.deregistering) violation('REGISTRATION_MISUSE', 'WskDeregister', 'WskDeregister was already called for this registration');
   state.deregistering = true;
-  for (const cancel of state.onDeregister.splice(0)) cancel();
+  // Each cancel runs even if a routine throws before it; the first exception comes out after.
+  forEachSettled(state.onDeregister.splice(0), (cancel) => cancel());
   return state.whenDrained();
 }

@@ -1,7 +1,7 @@
 // Name resolution (reference §2.5): WskGetAddressInfo, WskFreeAddressInfo, WskGetNameInfo over
 // getaddrinfo / getnameinfo on libuv's thread pool, so the event loop never blocks. Windows
 // flag, family and type values are translated here; results come back in Windows form.
-import { IRP, irpCancelled, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { IRP, irpComplete, irpPend, irpStart } from '../kernel/irp';
 import { native, NETADDR_SIZE, OS } from '../transport/native';
 import {
   NTSTATUS,
@@ -15,12 +15,13 @@ import {
   STATUS_SUCCESS,
   STATUS_UNEXPECTED_NETWORK_ERROR,
 } from '../kernel/ntstatus';
-import type { ClientState } from './registration';
+import { ClientState, clientArg } from './client';
 import { PUNICODE_STRING, UNICODE_STRING } from '../kernel/rtl';
-import { netaddrToSockaddr, PSOCKADDR, sockaddrFamily, sockaddrToNetaddr } from '../net/sockaddr';
-import { badArgument } from '../kernel/verifier';
+import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
+import { badArgument, isWritableSlot } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
 import { ADDRINFOEXW, GUID, PADDRINFOEXW, PEPROCESS, PETHREAD, PWSK_CLIENT, ULONG } from './wsk';
+import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
 
 const E = native.resolverErrors;
 
@@ -44,6 +45,7 @@ const NI_MAP: Array<[number, number]> = [
 ];
 
 function mapFlags(flags: number, map: Array<[number, number]>): number | null {
+  if (typeof flags !== 'number') return null;
   let host = 0;
   let known = 0;
   for (const [win, h] of map) {
@@ -87,14 +89,6 @@ function statusOf(uv: number): NTSTATUS {
   }
 }
 
-function clientOf(Client: PWSK_CLIENT, where: string): ClientState {
-  const c = Client as unknown as ClientState;
-  if (c === null || typeof c !== 'object' || typeof (c as { checkCaptured?: unknown }).checkCaptured !== 'function') {
-    badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
-  }
-  c.checkCaptured(where);
-  return c;
-}
 
 /** The text of an optional UNICODE_STRING (null for NULL or empty); undefined when malformed. */
 function nameOf(s: PUNICODE_STRING | null): string | null | undefined {
@@ -122,8 +116,7 @@ function pendLookup(
   const done = (status: NTSTATUS, info: unknown): void => {
     if (finished) return;
     finished = true;
-    irpComplete(Irp, status, info);
-    client.irpDone(Irp);
+    client.completeIrp(Irp, status, info);
   };
   id = start(done, () => !finished);
   if (id <= 0) {
@@ -135,8 +128,7 @@ function pendLookup(
     if (finished) return;
     finished = true;
     native.cancelResolution(id);
-    irpCancelled(irp);
-    client.irpDone(irp);
+    client.completeIrp(irp, STATUS_CANCELLED, 0);
   });
 }
 
@@ -156,13 +148,14 @@ export function WskGetAddressInfo(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskGetAddressInfo';
-  const client = clientOf(Client, where);
+  const client = clientArg(Client, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
   // OwningThread without OwningProcess is refused (reference §2.5); both are always null here.
   if ((OwningThread ?? null) !== null && (OwningProcess ?? null) === null) return fail(STATUS_INVALID_PARAMETER);
-  if (Result === null || typeof Result !== 'object') return fail(STATUS_INVALID_PARAMETER);
+  // Filled when the answer comes, on the event loop: checked now.
+  if (!isWritableSlot(Result, 0)) return fail(STATUS_INVALID_PARAMETER);
   const node = nameOf(NodeName);
   const service = nameOf(ServiceName);
   if (node === undefined || service === undefined || (node === null && service === null)) return fail(STATUS_INVALID_PARAMETER);
@@ -214,7 +207,7 @@ export function WskGetAddressInfo(
 
 export function WskFreeAddressInfo(Client: PWSK_CLIENT, AddrInfo: PADDRINFOEXW | null): void {
   const where = 'WskFreeAddressInfo';
-  clientOf(Client, where);
+  clientArg(Client, where);
   if (AddrInfo === null || AddrInfo === undefined) return;
   if (!liveLists.has(AddrInfo)) {
     badArgument(where, 'AddrInfo must be a list from WskGetAddressInfo, not yet freed');
@@ -244,7 +237,7 @@ export function WskGetNameInfo(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskGetNameInfo';
-  const client = clientOf(Client, where);
+  const client = clientArg(Client, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
@@ -258,9 +251,9 @@ export function WskGetNameInfo(
   const service = ServiceName ?? null;
   if (node === null && service === null) return fail(STATUS_INVALID_PARAMETER);
   for (const s of [node, service]) {
-    if (s !== null && (typeof s !== 'object' || !(s.Buffer instanceof Uint16Array))) return fail(STATUS_INVALID_PARAMETER);
+    if (s !== null && (typeof s !== 'object' || !(s.Buffer instanceof Uint16Array) || !isWritableSlot(s, 'Length'))) return fail(STATUS_INVALID_PARAMETER);
   }
-  const flags = mapFlags(Flags >>> 0, NI_MAP);
+  const flags = typeof Flags === 'number' ? mapFlags(Flags >>> 0, NI_MAP) : null;
   if (flags === null) return fail(STATUS_INVALID_PARAMETER);
   return pendLookup(client, Irp, (done, alive) =>
     native.getnameinfo(net, flags, (status, host, serv) => {

@@ -4,6 +4,7 @@ import type { IRP } from '../kernel/irp';
 import type { WSK_BUF } from '../kernel/mdl';
 import type { NTSTATUS } from '../kernel/ntstatus';
 import type { PUNICODE_STRING } from '../kernel/rtl';
+import type { PCMSGHDR } from '../net/cmsg';
 import type { PSOCKADDR } from '../net/sockaddr';
 import type { ADDRESS_FAMILY } from '../net/ws2def';
 
@@ -176,14 +177,8 @@ export interface WSK_DATA_INDICATION {
 }
 export type PWSK_DATA_INDICATION = WSK_DATA_INDICATION;
 
-/** One control message (WSACMSGHDR followed by its data). */
-export interface CMSGHDR {
-  cmsg_len: SIZE_T;
-  cmsg_level: number;
-  cmsg_type: number;
-  data: Uint8Array;
-}
-export type PCMSGHDR = Uint8Array;
+// CMSGHDR lives with the control-message helpers (ws2def.h); named here too, as wsk.h uses it.
+export type { CMSGHDR, PCMSGHDR } from '../net/cmsg';
 
 export interface WSK_DATAGRAM_INDICATION {
   Next: WSK_DATAGRAM_INDICATION | null;

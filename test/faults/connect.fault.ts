@@ -1,6 +1,6 @@
 // Connects that fail over the impaired link: each failure must complete the IRP with the
 // status Windows gives, and a failed connect must leave the socket bound and able to connect
-// again (README, "Cancellation"), which node-wsk does not do yet (test.failing below).
+// again (README, "Cancellation").
 // run.sh set B up as a router: 198.18.1.0/24 answers with ICMP host unreachable, 198.18.2.0/24
 // (no route) with ICMP net unreachable; A has no route to 198.19.0.0/16 at all. Time-outs are
 // in blackhole.fault.ts.
@@ -17,7 +17,7 @@ import {
   ntStatusName,
 } from '../../lib';
 import { pattern } from './irp-ledger';
-import { config, faultTest, faultTestFailing, Peer, report, within } from './netfault';
+import { config, faultTest, Peer, report, within } from './netfault';
 import { conn, connect, FaultClient, mdlOver, mustBe, withClient } from './wsk-client';
 
 const NO_LISTENER = 9; // nothing listens in B but the peer, on ports it got from port 0
@@ -85,13 +85,13 @@ faultTest('ICMP host unreachable from the router B: STATUS_HOST_UNREACHABLE', ()
   }),
 );
 
-faultTestFailing('after a refused connect, the same socket connects again (known bug: the retry gives STATUS_CONNECTION_ABORTED)', () =>
+faultTest('after a refused connect, the same socket connects again', () =>
   withClient(async (client) => {
     const lane = client.ledger.lane();
     const s = await client.boundSocket(lane, config.a4);
     mustBe(await connect(s, lane, config.b4, NO_LISTENER), STATUS_CONNECTION_REFUSED, 'the first WskConnect');
-    // Linux leaves a socket whose connect failed asynchronously in SS_CONNECTING; its next
-    // connect() is ECONNABORTED (and resets it), only the one after that connects.
+    // Linux leaves a socket whose connect failed asynchronously in SS_CONNECTING (its next
+    // connect() would be ECONNABORTED); WSK dissolves the attempt so that this one connects.
     mustBe(await connect(s, lane, config.b4, peer.port4), STATUS_SUCCESS, 'WskConnect after the refusal');
     await echoOnce(client, s);
     await client.close(s, lane);

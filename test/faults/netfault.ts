@@ -42,7 +42,6 @@ export const config = loaded as NetfaultConfig;
 /** `test`, or `test.skip` with the reason printed once where the capability is missing. */
 export const faultTest: jest.It = loaded ? test : test.skip;
 /** A test of a known bug: it passes while the bug is there, and fails once it is fixed. */
-export const faultTestFailing = loaded ? test.failing : test.skip;
 if (!loaded) console.warn(`skipped: ${process.env.NETFAULT_SKIP}`);
 
 /** Appends a line to the figures run.sh prints at the end. */

@@ -1,0 +1,69 @@
+/**
+ * The dependency rules of lib/ (docs/ARCHITECTURE.md): no import cycles, type-only imports
+ * included (a cycle through `import type` is still a cycle for a reader), and the layers depend
+ * one way only:
+ *
+ *   kernel/  <-  net/  <-  transport/  <-  socket/  <-  basic/ listen/ connection/ stream/ datagram/  <-  wsk/ (provider, registration)  <-  index.ts
+ *
+ * wsk/wsk.ts (the types and values of wsk.h), wsk/client.ts (WSK_CLIENT) and wsk/security.ts
+ * (cached security descriptors) sit low: every layer above net/ may name them. `npm run check:deps` runs this; CI runs it.
+ */
+const LOW_WSK = '^lib/wsk/(wsk|client|security)\\.ts$';
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle, type-only imports included.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'kernel-stands-alone',
+      severity: 'error',
+      comment: 'IRP, MDL, KEVENT, NTSTATUS, Rtl and the verifier depend on nothing else of lib/.',
+      from: { path: '^lib/kernel/' },
+      to: { path: '^lib/', pathNot: '^lib/kernel/' },
+    },
+    {
+      name: 'net-is-c-structures',
+      severity: 'error',
+      comment: 'ws2def.h structures and helpers: the kernel layer only.',
+      from: { path: '^lib/net/' },
+      to: { path: '^lib/', pathNot: '^lib/(kernel|net)/' },
+    },
+    {
+      name: 'transport-knows-no-wsk',
+      severity: 'error',
+      comment: 'The transport boundary translates to the host; it knows no socket category.',
+      from: { path: '^lib/transport/' },
+      to: { path: '^lib/', pathNot: '^lib/(kernel|net|transport)/' },
+    },
+    {
+      name: 'wsk-types-are-low',
+      severity: 'error',
+      comment: 'wsk.h types and WSK_CLIENT are named by every layer: they import only kernel/ and net/ (and each other).',
+      from: { path: LOW_WSK },
+      to: { path: '^lib/', pathNot: ['^lib/(kernel|net)/', LOW_WSK] },
+    },
+    {
+      name: 'socket-is-shared',
+      severity: 'error',
+      comment: 'What every socket shares knows no category and no provider-level call.',
+      from: { path: '^lib/socket/' },
+      to: { path: ['^lib/(basic|listen|connection|stream|datagram)/', '^lib/wsk/'], pathNot: LOW_WSK },
+    },
+    {
+      name: 'categories-below-the-provider',
+      severity: 'error',
+      comment: 'A socket category never reaches up to registration or the provider table.',
+      from: { path: '^lib/(basic|listen|connection|stream|datagram)/' },
+      to: { path: '^lib/wsk/', pathNot: LOW_WSK },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};

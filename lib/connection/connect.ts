@@ -1,0 +1,102 @@
+// WskBind and WskConnect of a connection (and WskSocketConnect's second half): FRESH -> BOUND ->
+// CONNECTING -> CONNECTED, or back to BOUND when the connect fails.
+import { IRP, irpComplete, irpDetach, irpPend } from '../kernel/irp';
+import { NTSTATUS, STATUS_CANCELLED, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import type { PSOCKADDR } from '../net/sockaddr';
+import { bindShared } from '../socket/address-sharing';
+import { ntStatusFromErrno } from '../transport/errno';
+import { native, NETADDR_SIZE } from '../transport/native';
+import { sockaddrToNetaddr } from '../transport/netaddr';
+import { WSK_EVENT_SEND_BACKLOG } from '../wsk/wsk';
+import { Connection, BACKLOG_DUE, SOCKET_CONNECT } from './connection';
+import { BOUND, CONNECTED, CONNECTING, connectionRule, DEAD, WSK_BIND, WSK_CONNECT } from './connection-state';
+
+const { EINPROGRESS } = native.errno;
+const scratchAddr = new Uint8Array(NETADDR_SIZE);
+/** NETADDR version 0: connect(AF_UNSPEC), which dissolves a failed attempt (and resets a TCP connection). */
+export const UNSPEC = new Uint8Array(NETADDR_SIZE);
+
+export function connectionBind(c: Connection, LocalAddress: PSOCKADDR, Flags: number, shareOption: number): NTSTATUS {
+  const refused = connectionRule(WSK_BIND, c.state, c.failure);
+  if (refused !== STATUS_SUCCESS) return refused;
+  const status = bindShared(c.s, LocalAddress, Flags, shareOption);
+  if (status === STATUS_SUCCESS) c.state = BOUND;
+  return status;
+}
+
+export function connectionConnect(c: Connection, Irp: IRP, RemoteAddress: PSOCKADDR, Flags: number): NTSTATUS {
+  const s = c.s;
+  if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  const refused = connectionRule(WSK_CONNECT, c.state, c.failure);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
+  const net = sockaddrToNetaddr(RemoteAddress, s.family, scratchAddr);
+  if (!net) return completeConnect(c, Irp, STATUS_INVALID_PARAMETER);
+  const rc = s.sock.connect(net);
+  if (rc === 0) {
+    connected(c);
+    return completeConnect(c, Irp, STATUS_SUCCESS);
+  }
+  if (rc !== -EINPROGRESS) return completeConnect(c, Irp, ntStatusFromErrno(rc));
+  const closed = s.closedDuringCall(Irp);
+  if (closed !== null) return closed;
+  c.state = CONNECTING;
+  c.connectIrp = Irp;
+  s.pending.add(Irp);
+  const status = irpPend(Irp, (c.cancelConnectFn ??= (irp) => cancelConnect(c, irp)));
+  c.updateInterest();
+  return status;
+}
+
+/** Readiness while CONNECTING: the OS finished the attempt one way or the other. */
+export function finishConnect(c: Connection): void {
+  const s = c.s;
+  const rc = s.sock.takeError();
+  const Irp = c.connectIrp!;
+  c.connectIrp = null;
+  if (rc === 0) {
+    connected(c);
+    completeConnect(c, Irp, STATUS_SUCCESS);
+    return;
+  }
+  // Linux leaves a TCP socket whose connect failed half in the attempt: its next connect()
+  // would give ECONNABORTED. Dissolving it (AF_UNSPEC) lets the socket connect again, bound
+  // where it was, as WSK promises.
+  s.sock.connect(UNSPEC);
+  c.state = BOUND;
+  s.connectFailed(c);
+  completeConnect(c, Irp, ntStatusFromErrno(rc));
+}
+
+function completeConnect(c: Connection, Irp: IRP, status: NTSTATUS): NTSTATUS {
+  if ((c.flags & SOCKET_CONNECT) === 0) return irpComplete(Irp, status, 0);
+  c.flags &= ~SOCKET_CONNECT;
+  if (status === STATUS_SUCCESS) return irpComplete(Irp, STATUS_SUCCESS, c.s);
+  irpDetach(Irp);
+  c.s.closeQuietly();
+  return irpComplete(Irp, status, 0);
+}
+
+function cancelConnect(c: Connection, irp: IRP): void {
+  c.connectIrp = null;
+  c.state = DEAD;
+  if (c.s.closed) {
+    c.s.pending.delete(irp);
+    irpComplete(irp, STATUS_CANCELLED, 0);
+    return;
+  }
+  completeConnect(c, irp, STATUS_CANCELLED);
+  c.updateInterest();
+}
+
+/** The connection is up (connect done, or accepted). */
+export function connected(c: Connection): void {
+  c.state = CONNECTED;
+  if (c.events.has(WSK_EVENT_SEND_BACKLOG)) c.flags |= BACKLOG_DUE;
+  c.updateInterest();
+  if (c.flags & BACKLOG_DUE) c.schedule();
+}
+
+/** WskSocketConnect: the connect that follows completes the caller's IRP with the socket, or closes it. */
+export function markSocketConnect(c: Connection): void {
+  c.flags |= SOCKET_CONNECT;
+}

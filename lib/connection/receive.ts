@@ -1,0 +1,157 @@
+// WskReceive of a connection: try the OS first, straight into the caller's memory; what cannot
+// be satisfied now queues, in order, behind POLL_READABLE. Data read for indications and not
+// taken (a partial accept, STATUS_DATA_NOT_ACCEPTED) is served first.
+import { IRP, irpComplete, irpPend } from '../kernel/irp';
+import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
+import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { ntStatusFromErrno } from '../transport/errno';
+import { native, OS } from '../transport/native';
+import { WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from '../wsk/wsk';
+import { BLOCKED, Connection, MAY_HAVE_DATA, PARKED, RECV_EOF } from './connection';
+import { connectionRule, WSK_RECEIVE } from './connection-state';
+import { putSet } from './indication-set';
+import { NO_TRANSFERS, Transfer } from './transfer';
+
+const { EAGAIN, EWOULDBLOCK } = native.errno;
+const EMPTY: Uint8Array[] = [];
+/** Where WSK_FLAG_DRAIN receives put what they discard. */
+const discard = new Uint8Array(64 * 1024);
+
+function again(n: number): boolean {
+  return n === -EAGAIN || n === -EWOULDBLOCK;
+}
+
+export function connectionReceive(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: number): NTSTATUS {
+  const s = c.s;
+  if (typeof Flags !== 'number' || (Flags & ~(WSK_FLAG_WAITALL | WSK_FLAG_DRAIN)) !== 0) return irpComplete(Irp, STATUS_NOT_SUPPORTED, 0);
+  if (Buffer === null || typeof Buffer !== 'object') return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  const drain = (Flags & WSK_FLAG_DRAIN) !== 0;
+  if (drain && ((Flags & WSK_FLAG_WAITALL) !== 0 || Buffer.Length !== 0)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  const refused = connectionRule(WSK_RECEIVE, c.state, c.failure);
+  if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
+  const length = Buffer.Length;
+  c.flags &= ~PARKED;
+  if (c.recvQueue.length === 0 && !drain && c.leftover === null && (c.flags & RECV_EOF) === 0 && c.failure === STATUS_SUCCESS) {
+    // Try first, straight into the caller's memory.
+    const view = wskBufRange(Buffer);
+    if (view !== null) {
+      const off = Buffer.Offset;
+      if ((c.flags & MAY_HAVE_DATA) === 0) {
+        // The last read came back short and no readiness since: nothing to try, wait.
+        const t = new Transfer(Irp, [view], length, Flags, false);
+        t.vo = off;
+        return queueRecv(c, t);
+      }
+      const n = native.recvById(s.sock.id, view, off, length, 0);
+      if (n < length) c.flags &= ~MAY_HAVE_DATA;
+      if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return completeRecv(c, Irp, STATUS_SUCCESS, n);
+      if (n > 0 || again(n)) {
+        const t = new Transfer(Irp, [view], length, Flags, false);
+        t.vo = off;
+        if (n > 0) t.advance(n);
+        return queueRecv(c, t);
+      }
+      if (n === 0) {
+        onEof(c);
+        return completeRecv(c, Irp, STATUS_SUCCESS, 0);
+      }
+      const status = ntStatusFromErrno(n);
+      c.fail(status);
+      return completeRecv(c, Irp, status, 0);
+    }
+  }
+  const views = length === 0 ? EMPTY : wskBufViews(Buffer, 'WskReceive');
+  const t = new Transfer(Irp, views, length, Flags, false);
+  if (c.recvQueue.length === 0 && fill(c, t)) return completeRecv(c, Irp, t.status, t.done);
+  return queueRecv(c, t);
+}
+
+function queueRecv(c: Connection, t: Transfer): NTSTATUS {
+  const refused = c.s.closedDuringCall(t.Irp, t.done);
+  if (refused !== null) return refused;
+  if (c.recvQueue === NO_TRANSFERS) c.recvQueue = [];
+  c.recvQueue.push(t);
+  c.s.pending.add(t.Irp);
+  const status = irpPend(t.Irp, (c.cancelRecvFn ??= (irp) => c.cancelIn(c.recvQueue, irp)));
+  c.updateInterest();
+  return status;
+}
+
+/** Completes a receive; a completed receive re-arms indications (reference §4.5). */
+function completeRecv(c: Connection, Irp: IRP, status: NTSTATUS, bytes: number): NTSTATUS {
+  if (c.flags & BLOCKED) {
+    c.flags &= ~BLOCKED;
+    c.schedule();
+  }
+  return irpComplete(Irp, status, bytes);
+}
+
+/**
+ * Moves data into a receive; true when it is finished (t.status, t.done say how), false when
+ * it must wait for readiness.
+ */
+function fill(c: Connection, t: Transfer): boolean {
+  const sock = c.s.sock;
+  const drain = (t.flags & WSK_FLAG_DRAIN) !== 0;
+  for (;;) {
+    const leftover = c.leftover;
+    if (leftover !== null) {
+      if (drain) leftover.start = leftover.filled;
+      else if (t.total === 0) return true; // a zero-length receive: data is there
+      else leftover.copyInto(t);
+      if (leftover.start === leftover.filled) {
+        putSet(leftover);
+        c.leftover = null;
+      }
+    }
+    if (!drain && t.total > 0 && (t.done === t.total || (t.done > 0 && (t.flags & WSK_FLAG_WAITALL) === 0))) return true;
+    // Data first, then the end: a receive holding bytes completes with them.
+    if (c.failure !== STATUS_SUCCESS) {
+      if (t.done === 0) t.status = c.failure;
+      return true;
+    }
+    if (c.flags & RECV_EOF) return true;
+    if ((c.flags & MAY_HAVE_DATA) === 0) return false;
+    let n: number;
+    if (drain) n = sock.recv(discard, 0, discard.byteLength, 0);
+    else if (t.total === 0) {
+      n = sock.recv(discard, 0, 1, OS.MSG_PEEK);
+      if (n > 0) return true;
+    } else if (t.oneView) n = native.recvById(sock.id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done), 0);
+    else n = sock.recvv(t.rest(), 0);
+    if (n > 0) {
+      if (!drain) {
+        if (n < t.total - t.done) c.flags &= ~MAY_HAVE_DATA;
+        t.advance(n);
+      }
+      continue;
+    }
+    if (n === 0) {
+      onEof(c);
+      continue;
+    }
+    if (again(n)) {
+      c.flags &= ~MAY_HAVE_DATA;
+      return false;
+    }
+    c.fail(ntStatusFromErrno(n));
+  }
+}
+
+/** Readable: queued receives are served in order. */
+export function serveReceives(c: Connection): void {
+  const q = c.recvQueue;
+  while (q.length > 0 && !c.s.closed) {
+    const t = q[0];
+    if (!fill(c, t)) break;
+    q.shift();
+    completeRecv(c, t.Irp, t.status, t.done);
+  }
+}
+
+/** The peer's FIN was read. */
+export function onEof(c: Connection): void {
+  if (c.flags & RECV_EOF) return;
+  c.flags |= RECV_EOF;
+  c.schedule();
+}

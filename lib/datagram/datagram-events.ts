@@ -1,0 +1,150 @@
+// WskReceiveFromEvent: with the event enabled and no WskReceiveFrom waiting, each readiness
+// event reads a batch with one recvmmsg into a WSK-owned receive area and indicates it as one
+// WSK_DATAGRAM_INDICATION chain; the client takes it, refuses it (the event turns itself off
+// and the datagrams wait) or retains it until WskRelease.
+import { NTSTATUS, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS } from '../kernel/ntstatus';
+import type { ControlRequest, ControlResult } from '../socket/control-request';
+import { readEventControl } from '../socket/events';
+import { defer } from '../socket/scheduler';
+import { native, NETADDR_SIZE, OS } from '../transport/native';
+import { PWSK_DATAGRAM_INDICATION, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
+import { Datagram } from './datagram';
+import { datagramRule, WSK_ENABLE_EVENT } from './datagram-state';
+import { SOFT_ERRORS } from './datagram-send';
+import { DATAGRAM_RECEIVE_POOL, giveBack, Indication, placeOfDatagram, ReceiveArea, takeArea, unhold } from './receive-area';
+
+const { EAGAIN } = native.errno;
+const intOut = new Uint8Array(4);
+
+/** Reads batches and indicates them while the event may take them. */
+export function indicateDatagrams(d: Datagram): void {
+  if (d.refused && d.events.has(WSK_EVENT_RECEIVE_FROM) && d.receives.length === 0) {
+    const area = d.refused;
+    d.refused = null;
+    const c = area.chain(area.first, d.family);
+    if (c) indicateChain(d, area, c.head, c.flags);
+    else giveBack(area);
+  }
+  const { ROUNDS, BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
+  for (let round = 0; round < ROUNDS && !d.closed && d.receives.length === 0 && d.eventReady(); round++) {
+    const area = takeArea(d);
+    let n = area.batch === BATCH ? d.sock.recvmmsg(area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0) : -EAGAIN;
+    for (let i = 0; i < 16 && SOFT_ERRORS.has(n); i++) {
+      n = d.sock.recvmmsg(area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0);
+    }
+    if (n <= 0) {
+      giveBack(area);
+      break;
+    }
+    area.count = n;
+    if (d.remoteAddress) for (let i = 0; i < n; i++) if (!d.accepts(area.addrs, i * NETADDR_SIZE)) area.drop(i);
+    const c = area.chain(0, d.family);
+    if (c) indicateChain(d, area, c.head, c.flags);
+    else giveBack(area);
+    if (n < BATCH) break;
+  }
+}
+
+/**
+ * Calls the event with one chain from `area` and settles the area by its answer (the socket
+ * may be closed after); leaving the callback completes the disables that waited for it.
+ */
+function indicateChain(d: Datagram, area: ReceiveArea, head: Indication, flags: number): void {
+  const fn = d.receiveEvent!;
+  d.events.enter(WSK_EVENT_RECEIVE_FROM);
+  try {
+    settle(d, area, fn(d.context, flags, head));
+  } finally {
+    d.events.leave(d, WSK_EVENT_RECEIVE_FROM);
+  }
+}
+
+/** What the client's answer means for the area its chain lives in. */
+function settle(d: Datagram, area: ReceiveArea, status: NTSTATUS): void {
+  if (status === STATUS_PENDING) {
+    // What it did not release inside the callback stays with it.
+    if (area.heldCount === 0) {
+      giveBack(area);
+      return;
+    }
+    if (d.held.size === 0) {
+      d.heldBytes = 0;
+      d.retainBudget = retentionBudget(d);
+    }
+    d.held.add(area);
+    d.heldBytes += area.heldBytes;
+  } else if (status === STATUS_DATA_NOT_ACCEPTED && (d.events.locked & WSK_EVENT_RECEIVE_FROM) === 0 && !d.closed) {
+    // The event turns itself off; the datagrams stay buffered for a re-enable or WskReceiveFrom.
+    d.events.enabled &= ~WSK_EVENT_RECEIVE_FROM;
+    unhold(area);
+    d.refused = area;
+  } else {
+    // STATUS_SUCCESS, or a static event refusing (it stays on; the datagrams are dropped).
+    giveBack(area);
+  }
+}
+
+/** About the socket's receive buffer (the kernel's SO_RCVBUF), at least one datagram of any size. */
+function retentionBudget(d: Datagram): number {
+  const rc = d.sock.getsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, intOut);
+  return Math.max(rc < 0 ? 0 : new Int32Array(intOut.buffer)[0], 65536);
+}
+
+/** Runs indications from the loop (after a re-enable, where the OS may have nothing new). */
+function scheduleDeliver(d: Datagram): void {
+  if (d.deliverDue) return;
+  d.deliverDue = true;
+  defer(d);
+}
+
+/** The scheduler's call (see scheduleDeliver). */
+export function runDeferredDatagrams(d: Datagram): void {
+  d.deliverDue = false;
+  if (d.closed) return;
+  indicateDatagrams(d);
+  d.updateInterest();
+}
+
+/**
+ * WskRelease: gives back the datagram and every one linked after it (any element, a sublist or
+ * a whole chain, in any order, also from inside the callback that indicated it). An area returns
+ * with its last datagram; reading resumes once what is held is within the budget again.
+ */
+export function releaseDatagrams(d: Datagram, DatagramIndication: unknown): NTSTATUS {
+  const first = placeOfDatagram(DatagramIndication);
+  if (!first || first.area.owner !== d || first.area.heldSlots[first.index] === 0) return STATUS_INVALID_PARAMETER;
+  // Each step clears a held flag, so a chain the client made circular still ends.
+  for (let e = DatagramIndication as PWSK_DATAGRAM_INDICATION | null; e !== null && e !== undefined; e = e.Next) {
+    const place = placeOfDatagram(e);
+    if (!place || place.area.owner !== d || place.area.heldSlots[place.index] === 0) break;
+    const area = place.area;
+    const bytes = area.meta[3 * place.index];
+    area.heldSlots[place.index] = 0;
+    area.heldCount--;
+    area.heldBytes -= bytes;
+    if (d.held.has(area)) {
+      d.heldBytes -= bytes;
+      if (area.heldCount === 0) {
+        d.held.delete(area);
+        giveBack(area);
+      }
+    }
+  }
+  d.updateInterest();
+  return STATUS_SUCCESS;
+}
+
+/** SO_WSK_EVENT_CALLBACK on a datagram socket. */
+export function datagramEventControl(d: Datagram, req: ControlRequest): ControlResult {
+  const ctl = readEventControl(req, WSK_EVENT_RECEIVE_FROM);
+  if (typeof ctl === 'number') return { status: ctl };
+  if (!ctl.disable) {
+    const refused = datagramRule(WSK_ENABLE_EVENT, d.state);
+    if (refused !== STATUS_SUCCESS) return { status: refused };
+  }
+  const result = d.events.apply(d, req, ctl, () => d.receiveEvent !== null);
+  if (result.status === STATUS_SUCCESS && !ctl.disable && d.refused) scheduleDeliver(d);
+  d.updateInterest();
+  return result;
+}
+

@@ -1,0 +1,103 @@
+// WskSendTo and WskSendMessages: tried at once (one sendto / sendmsg / sendmmsg), queued in
+// order only when the OS would block.
+import { irpComplete } from '../kernel/irp';
+import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import type { PCMSGHDR } from '../net/cmsg';
+import { ntStatusFromErrno } from '../transport/errno';
+import { controlToHost } from '../transport/host-cmsg';
+import { native, OS } from '../transport/native';
+import { Datagram, scratchAddr, SendRequest } from './datagram';
+
+const { EAGAIN, EWOULDBLOCK, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EPROTO } = native.errno;
+/** ICMP errors the OS queues on a (connected) datagram socket: consumed, not reported. */
+export const SOFT_ERRORS = new Set([-ECONNREFUSED, -EHOSTUNREACH, -ENETUNREACH, -(EPROTO ?? 71)]);
+export const isAgain = (rc: number): boolean => rc === -EAGAIN || rc === -EWOULDBLOCK;
+const EMPTY = new Uint8Array(0);
+const MAX_VIEWS = Math.min(OS.IOV_MAX ?? 1024, OS.MAX_BATCH ?? 1024);
+
+/** The host control bytes for a send, or a status. */
+export function sendControl(ControlInfoLength: number, ControlInfo: PCMSGHDR | null): Uint8Array | null | NTSTATUS {
+  if (!ControlInfoLength) return null;
+  if (!ControlInfo) return STATUS_INVALID_PARAMETER;
+  return controlToHost(ControlInfo, ControlInfoLength) ?? STATUS_INVALID_PARAMETER;
+}
+
+export function datagramSend(d: Datagram, req: SendRequest): NTSTATUS {
+  if (d.sends.length === 0 && trySend(d, req)) return req.Irp.IoStatus.Status;
+  const refused = d.closedDuringCall(req.Irp);
+  if (refused !== null) return refused;
+  if (req.addr === scratchAddr) req.addr = scratchAddr.slice();
+  d.sends.push(req);
+  d.updateInterest();
+  return d.pend(req.Irp, () => {
+    const i = d.sends.indexOf(req);
+    if (i >= 0) d.sends.splice(i, 1);
+    d.updateInterest();
+  });
+}
+
+/** Writable: the queued sends go on in order. */
+export function drainSends(d: Datagram): void {
+  // trySend takes each finished send off the queue.
+  while (d.sends.length > 0 && !d.closed) {
+    if (!trySend(d, d.sends[0])) break;
+  }
+}
+
+/** Tries a queued or new send; true when it is finished (completed). */
+function trySend(d: Datagram, req: SendRequest): boolean {
+  const sock = d.sock;
+  for (let retried = false; ; ) {
+    let rc: number;
+    if (req.counts === null) {
+      const v = req.views;
+      rc =
+        v.length === 1 && req.control === null
+          ? sock.sendto(v[0], 0, v[0].byteLength, 0, req.addr)
+          : v.length === 0 && req.control === null
+            ? sock.sendto(EMPTY, 0, 0, 0, req.addr)
+            : sock.sendmsg(v, 0, req.addr, req.control);
+      if (rc >= 0) {
+        finishSend(d, req, STATUS_SUCCESS, req.total);
+        return true;
+      }
+    } else {
+      // As many datagrams as one sendmmsg takes (MAX_VIEWS views at most).
+      let views = 0;
+      let end = req.next;
+      while (end < req.counts.length && end - req.next < MAX_VIEWS && views + req.counts[end] <= MAX_VIEWS) views += req.counts[end++];
+      if (end === req.next) {
+        finishSend(d, req, STATUS_INVALID_PARAMETER, 0); // one datagram of more than IOV_MAX views
+        return true;
+      }
+      rc = sock.sendmmsg(req.views.slice(req.nextView, req.nextView + views), req.counts.subarray(req.next, end), req.addr, req.control, 0);
+      if (rc > 0) {
+        for (let i = 0; i < rc; i++) req.nextView += req.counts[req.next + i];
+        req.next += rc;
+        retried = false;
+        if (req.next === req.counts.length) {
+          finishSend(d, req, STATUS_SUCCESS, req.total);
+          return true;
+        }
+        continue;
+      }
+    }
+    if (isAgain(rc)) return false;
+    // A queued ICMP error surfaces once on the next send; the datagram itself was not sent.
+    if (SOFT_ERRORS.has(rc) && !retried) {
+      retried = true;
+      continue;
+    }
+    finishSend(d, req, ntStatusFromErrno(rc), 0);
+    return true;
+  }
+}
+
+/**
+ * Completes a send, taken off the queue first: a routine that throws (on the event loop) must
+ * not leave it at the head, to be sent and completed again at the next readiness.
+ */
+function finishSend(d: Datagram, req: SendRequest, status: NTSTATUS, bytes: number): void {
+  if (d.sends[0] === req) d.sends.shift();
+  irpComplete(req.Irp, status, bytes);
+}

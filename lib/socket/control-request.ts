@@ -1,0 +1,41 @@
+// What WskControlSocket hands a socket's category, and what the category answers.
+import type { IRP } from '../kernel/irp';
+import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { isWritableSlot } from '../kernel/verifier';
+import type { PVOID, ULONG } from '../wsk/wsk';
+
+/** What a category answers for a control request it owns; undefined = not its own. */
+export interface ControlResult {
+  status: NTSTATUS;
+  /** Bytes written to OutputBuffer. */
+  bytes?: number;
+  /** The IRP was pended by the category (it completes it later). */
+  pended?: boolean;
+}
+
+export interface ControlRequest {
+  RequestType: number;
+  ControlCode: ULONG;
+  Level: ULONG;
+  input: Uint8Array | null;
+  /** InputBuffer as passed, for structures (WSK_EVENT_CALLBACK_CONTROL, SOCKADDR). */
+  inputObject: PVOID | null;
+  output: Uint8Array | null;
+  /** OutputBuffer as passed, for structures and scalars (WSK_INSPECT_ID, a SIZE_T as `{ 0: n }`). */
+  outputObject: PVOID | null;
+  Irp: IRP | null;
+}
+
+/** A SIZE_T answer: an output buffer of 8 bytes (little-endian), or a `{ 0: n }` out-parameter. */
+export function writeSizeT(req: ControlRequest, value: number): ControlResult {
+  if (req.output && req.output.byteLength >= 8) {
+    new DataView(req.output.buffer, req.output.byteOffset, 8).setBigUint64(0, BigInt(value), true);
+    return { status: STATUS_SUCCESS, bytes: 8 };
+  }
+  const obj = req.outputObject as { 0?: unknown } | null;
+  if (obj && typeof obj === 'object' && !ArrayBuffer.isView(obj) && isWritableSlot(obj, 0)) {
+    (obj as { 0: number })[0] = value;
+    return { status: STATUS_SUCCESS, bytes: 8 };
+  }
+  return { status: req.output ? STATUS_BUFFER_TOO_SMALL : STATUS_INVALID_PARAMETER };
+}
