@@ -83,9 +83,9 @@ export class ConnectionSocket extends SocketObject implements ConnectionHost, Sh
     return connectionRule(remote ? WSK_GET_REMOTE_ADDRESS : WSK_GET_LOCAL_ADDRESS, this.conn.state, this.conn.failure) === STATUS_SUCCESS;
   }
 
-  override onPoll(events: number): void {
+  override onPoll(events: number, status: number, received: number): void {
     if (this.heldBy) this.heldBy.onHeldPoll(this);
-    else onConnectionPoll(this.conn, events);
+    else onConnectionPoll(this.conn, events, received);
   }
 
   override control(req: ControlRequest): ControlResult | undefined {

@@ -15,7 +15,7 @@ import {
   WSK_EVENT_SEND_BACKLOG,
 } from '../wsk/wsk';
 import { ABORTED, CONNECTED, CONNECTING, ConnectionState, FAILED, FRESH, SEND_CLOSED } from './connection-state';
-import { IndicationSet, putSet } from './indication-set';
+import { ensureArmed, IndicationSet, putSet } from './indication-set';
 import { NO_TRANSFERS, Transfer } from './transfer';
 
 /** The events of a connection (and, for inheritance, of a listener). */
@@ -50,12 +50,6 @@ export const DISCONNECT_INDICATED = 1 << 6;
 export const BACKLOG_DUE = 1 << 7;
 /** WskDisconnectEvent enabled, nobody reading, data waiting: stop polling until someone reads. */
 export const PARKED = 1 << 8;
-/**
- * Cleared once a read came back short or empty, until readiness says otherwise: a WskReceive
- * then skips its try-first recv, which would only cost a syscall returning EAGAIN (libuv
- * reasons the same way after a short read).
- */
-export const MAY_HAVE_DATA = 1 << 9;
 /** WskSocketConnect: the connect's IRP carries the new socket, and a failure closes the socket. */
 export const SOCKET_CONNECT = 1 << 10;
 /** WskReceiveEvent was told, with a NULL indication, that the connection failed for good. */
@@ -87,7 +81,7 @@ export class Connection {
   state: ConnectionState = FRESH;
   /** The status the connection failed with (FAILED, and kept after an abort). */
   failure: NTSTATUS = STATUS_SUCCESS;
-  flags = MAY_HAVE_DATA;
+  flags = 0;
   readonly events: EventState;
   /** SO_RCVBUF / SO_SNDBUF as the client set them (Linux reads back double); -1: never set. */
   rcvbuf = -1;
@@ -171,13 +165,17 @@ export class Connection {
     const live = this.state >= CONNECTED && this.state <= FAILED;
     const open = live && (this.flags & RECV_EOF) === 0 && this.failure === STATUS_SUCCESS;
     const indications = this.wantsIndications();
+    // Indications wanted and nothing left over: the transport reads on readiness itself and
+    // hands the data over in the same call (POLL_RECEIVE; receive-events.ts onReceived).
+    const receive = open && indications && this.leftover === null;
     const read =
-      open &&
-      (this.recvQueue.length > 0 ||
-        (indications && this.leftover === null) ||
-        (this.events.has(WSK_EVENT_DISCONNECT) && (this.flags & PARKED) === 0 && this.recvQueue.length === 0 && !indications));
+      receive ||
+      (open &&
+        (this.recvQueue.length > 0 ||
+          (this.events.has(WSK_EVENT_DISCONNECT) && (this.flags & PARKED) === 0 && this.recvQueue.length === 0 && !indications)));
     const write = this.state === CONNECTING || (live && this.sendQueue.length > 0);
-    s.setInterest(read, write);
+    if (receive) ensureArmed();
+    s.setInterest(read, write, receive);
   }
 
   /**

@@ -4,6 +4,7 @@
 // (partial accept, STATUS_DATA_NOT_ACCEPTED) or while the client retains any element of it
 // (STATUS_PENDING, until WskRelease gives back the last one).
 import { MDL, wskOwnedMdl } from '../kernel/mdl';
+import { native } from '../transport/native';
 import type { WSK_DATA_INDICATION } from '../wsk/wsk';
 import type { Transfer } from './transfer';
 
@@ -111,4 +112,25 @@ export function putSet(set: IndicationSet): void {
   set.held = 0;
   set.owner = null;
   if (pool.length < 64) pool.push(set);
+}
+
+/**
+ * The set the transport reads into on readiness (POLL_RECEIVE) for every connection of this
+ * env: registered once, and again only when someone keeps it (retained, left over).
+ */
+let armed: IndicationSet | null = null;
+
+export function armedSet(): IndicationSet | null {
+  return armed;
+}
+
+/** A fresh set for the transport's automatic reads (the armed one is kept by its connection). */
+export function rearm(): void {
+  armed = takeSet();
+  native.setReceiveArea(armed.area);
+}
+
+/** Before the first POLL_RECEIVE: the transport needs an area to read into. */
+export function ensureArmed(): void {
+  if (armed === null) rearm();
 }

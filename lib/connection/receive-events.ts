@@ -20,14 +20,13 @@ import {
   DEAD_INDICATED,
   DELIVERING,
   DISCONNECT_INDICATED,
-  MAY_HAVE_DATA,
   PARKED,
   RECV_EOF,
   SCHEDULED,
   withinBudget,
 } from './connection';
 import { ABORTED, wasConnected } from './connection-state';
-import { IndicationSet, placeOfElement, putSet, SET_BYTES, takeSet } from './indication-set';
+import { armedSet, IndicationSet, placeOfElement, putSet, rearm, SET_BYTES, takeSet } from './indication-set';
 import { onEof } from './receive';
 
 const { EAGAIN, EWOULDBLOCK } = native.errno;
@@ -68,68 +67,121 @@ export function deliver(c: Connection): void {
   if (!c.s.closed) c.updateInterest();
 }
 
+/**
+ * Indications from the scheduler (deliver): what is left over first, then reads of our own.
+ * Reads on readiness come from the transport instead (onReceived), one call with the data.
+ */
 function indicate(c: Connection): void {
   const s = c.s;
   for (let rounds = 0; rounds < 16 && !s.closed && c.wantsIndications(); rounds++) {
     let set = c.leftover;
     if (set === null) {
-      if (c.flags & RECV_EOF || c.failure !== STATUS_SUCCESS || (c.flags & MAY_HAVE_DATA) === 0) return;
+      if (c.flags & RECV_EOF || c.failure !== STATUS_SUCCESS) return;
       set = takeSet();
+      // -EAGAIN without a system call when the transport knows the socket drained.
       const n = s.sock.recvv(set.chunks, 0);
       if (n <= 0) {
         putSet(set);
         if (n === 0) onEof(c);
-        else if (again(n)) c.flags &= ~MAY_HAVE_DATA;
-        else c.fail(ntStatusFromErrno(n));
+        else if (!again(n)) c.fail(ntStatusFromErrno(n));
         return;
       }
-      // A short read emptied the socket: the next round waits for readiness, not EAGAIN.
-      if (n < SET_BYTES) c.flags &= ~MAY_HAVE_DATA;
       set.filled = n;
     }
     c.leftover = null;
-    set.owner = c;
-    const head = set.chain();
-    const indicated = set.unconsumed;
-    bytesAccepted[0] = indicated;
-    const d = c.dispatch()!;
-    c.events.enter(WSK_EVENT_RECEIVE);
-    let status: NTSTATUS;
     try {
-      status = d.WskReceiveEvent!(s.context, 0, head, indicated, bytesAccepted);
+      offer(c, set);
     } finally {
-      c.events.leave(s, WSK_EVENT_RECEIVE);
+      if (!keeps(c, set)) putSet(set);
     }
-    // Only STATUS_PENDING leaves elements with the client.
-    if (status !== STATUS_PENDING) set.held = 0;
-    if (status === STATUS_SUCCESS) {
-      const accepted = bytesAccepted[0];
-      if (!Number.isInteger(accepted) || accepted < 0 || accepted > indicated) {
-        putSet(set);
-        badArgument('WskReceiveEvent', `*BytesAccepted ${String(accepted)} is not within 0..BytesIndicated (${indicated})`);
+  }
+}
+
+/** Whether the connection (left over) or its client (retained) keeps the set. */
+function keeps(c: Connection, set: IndicationSet): boolean {
+  return c.leftover === set || (c.retained !== null && c.retained.sets.has(set));
+}
+
+/**
+ * The transport read for us on readiness (POLL_RECEIVE): `n` bytes in the armed set, 0 for the
+ * peer's FIN, or -errno (the transport stopped reading either way). One call from the
+ * transport carries the data; the set it read into stays armed unless someone keeps it.
+ */
+export function onReceived(c: Connection, n: number): void {
+  if (n <= 0) {
+    c.s.readingStopped();
+    if (n === 0) onEof(c);
+    else c.fail(ntStatusFromErrno(n));
+    return;
+  }
+  const set = armedSet()!;
+  set.filled = n;
+  set.start = 0;
+  if (c.flags & DELIVERING || c.leftover !== null || !c.wantsIndications()) {
+    // Not wanted any more since the transport was told (cannot happen while interest follows
+    // every change; kept, not lost, if it does): served to the next receive or indication.
+    if (c.leftover === null) {
+      c.leftover = set;
+      set.owner = c;
+    }
+  } else {
+    c.flags |= DELIVERING;
+    try {
+      offer(c, set);
+    } finally {
+      c.flags &= ~DELIVERING;
+      if (keeps(c, set)) rearm();
+      else {
+        set.start = set.filled = set.held = 0;
+        set.owner = null;
       }
-      if (accepted === indicated) {
-        putSet(set);
-      } else {
-        // Partial accept: the rest stays ours; indications wait for a WskReceive.
-        set.start += accepted;
-        c.leftover = set;
-        c.flags |= BLOCKED;
-      }
-    } else if (status === STATUS_PENDING) {
-      retain(c, set);
-    } else if (status === STATUS_DATA_NOT_ACCEPTED) {
+    }
+    return;
+  }
+  rearm();
+}
+
+/** Offers a filled set to WskReceiveEvent and settles it by the answer (taken, partly, refused, retained). */
+function offer(c: Connection, set: IndicationSet): void {
+  const s = c.s;
+  set.owner = c;
+  const head = set.chain();
+  const indicated = set.unconsumed;
+  bytesAccepted[0] = indicated;
+  const d = c.dispatch()!;
+  c.events.enter(WSK_EVENT_RECEIVE);
+  let status: NTSTATUS;
+  try {
+    status = d.WskReceiveEvent!(s.context, 0, head, indicated, bytesAccepted);
+  } finally {
+    c.events.leave(s, WSK_EVENT_RECEIVE);
+  }
+  // Only STATUS_PENDING leaves elements with the client.
+  if (status !== STATUS_PENDING) set.held = 0;
+  if (status === STATUS_SUCCESS) {
+    const accepted = bytesAccepted[0];
+    if (!Number.isInteger(accepted) || accepted < 0 || accepted > indicated) {
+      badArgument('WskReceiveEvent', `*BytesAccepted ${String(accepted)} is not within 0..BytesIndicated (${indicated})`);
+    }
+    if (accepted !== indicated) {
+      // Partial accept: the rest stays ours; indications wait for a WskReceive.
+      set.start += accepted;
       c.leftover = set;
       c.flags |= BLOCKED;
-    } else {
-      c.leftover = set;
-      c.flags |= BLOCKED;
-      violation(
-        'INVALID_ARGUMENT',
-        'WskReceiveEvent',
-        `returned ${ntStatusName(status)}; allowed are STATUS_SUCCESS, STATUS_PENDING and STATUS_DATA_NOT_ACCEPTED`,
-      );
     }
+  } else if (status === STATUS_PENDING) {
+    retain(c, set);
+  } else if (status === STATUS_DATA_NOT_ACCEPTED) {
+    c.leftover = set;
+    c.flags |= BLOCKED;
+  } else {
+    c.leftover = set;
+    c.flags |= BLOCKED;
+    violation(
+      'INVALID_ARGUMENT',
+      'WskReceiveEvent',
+      `returned ${ntStatusName(status)}; allowed are STATUS_SUCCESS, STATUS_PENDING and STATUS_DATA_NOT_ACCEPTED`,
+    );
   }
 }
 
@@ -192,10 +244,8 @@ export function probe(c: Connection): void {
 
 /** The client answered STATUS_PENDING: what it did not release inside the callback is retained. */
 function retain(c: Connection, set: IndicationSet): void {
-  if (set.held === 0) {
-    putSet(set);
-    return;
-  }
+  if (set.held === 0) return; // all released inside the callback: free again
+
   const r = (c.retained ??= { sets: new Set(), bytes: 0, budget: retentionBudget(c) });
   r.sets.add(set);
   r.bytes += set.heldBytes();

@@ -7,7 +7,7 @@ import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCES
 import { ntStatusFromErrno } from '../transport/errno';
 import { native, OS } from '../transport/native';
 import { WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from '../wsk/wsk';
-import { BLOCKED, Connection, MAY_HAVE_DATA, PARKED, RECV_EOF } from './connection';
+import { BLOCKED, Connection, PARKED, RECV_EOF } from './connection';
 import { connectionRule, WSK_RECEIVE } from './connection-state';
 import { putSet } from './indication-set';
 import { NO_TRANSFERS, Transfer } from './transfer';
@@ -36,14 +36,8 @@ export function connectionReceive(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flag
     const view = wskBufRange(Buffer);
     if (view !== null) {
       const off = Buffer.Offset;
-      if ((c.flags & MAY_HAVE_DATA) === 0) {
-        // The last read came back short and no readiness since: nothing to try, wait.
-        const t = new Transfer(Irp, [view], length, Flags, false);
-        t.vo = off;
-        return queueRecv(c, t);
-      }
+      // The transport answers -EAGAIN without a system call when it knows the socket drained.
       const n = native.recvById(s.sock.id, view, off, length, 0);
-      if (n < length) c.flags &= ~MAY_HAVE_DATA;
       if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return completeRecv(c, Irp, STATUS_SUCCESS, n);
       if (n > 0 || again(n)) {
         const t = new Transfer(Irp, [view], length, Flags, false);
@@ -111,7 +105,6 @@ function fill(c: Connection, t: Transfer): boolean {
       return true;
     }
     if (c.flags & RECV_EOF) return true;
-    if ((c.flags & MAY_HAVE_DATA) === 0) return false;
     let n: number;
     if (drain) n = sock.recv(discard, 0, discard.byteLength, 0);
     else if (t.total === 0) {
@@ -120,20 +113,14 @@ function fill(c: Connection, t: Transfer): boolean {
     } else if (t.oneView) n = native.recvById(sock.id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done), 0);
     else n = sock.recvv(t.rest(), 0);
     if (n > 0) {
-      if (!drain) {
-        if (n < t.total - t.done) c.flags &= ~MAY_HAVE_DATA;
-        t.advance(n);
-      }
+      if (!drain) t.advance(n);
       continue;
     }
     if (n === 0) {
       onEof(c);
       continue;
     }
-    if (again(n)) {
-      c.flags &= ~MAY_HAVE_DATA;
-      return false;
-    }
+    if (again(n)) return false;
     c.fail(ntStatusFromErrno(n));
   }
 }

@@ -1,7 +1,7 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
 import { forEachSettled, IRP, irpCancelled, irpCancelOnClose, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
-import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from '../transport/native';
+import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_RECEIVE, POLL_WRITABLE } from '../transport/native';
 import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/client';
 import { PSOCKADDR } from '../net/sockaddr';
@@ -90,12 +90,21 @@ export abstract class SocketObject implements PWSK_SOCKET {
 
   // ---- readiness ----
 
-  /** Arms or disarms readiness; the transport is told only when the mask changes. */
-  setInterest(read: boolean, write: boolean): void {
-    const mask = (read ? POLL_READABLE : 0) | (write ? POLL_WRITABLE : 0);
+  /**
+   * Arms or disarms readiness; the transport is told only when the mask changes. `receive`
+   * (with `read`) asks the transport to read on readiness into the env's receive area and
+   * report what it read in the same call (POLL_RECEIVE): the event paths' one crossing.
+   */
+  setInterest(read: boolean, write: boolean, receive = false): void {
+    const mask = (read ? (receive ? POLL_READABLE | POLL_RECEIVE : POLL_READABLE) : 0) | (write ? POLL_WRITABLE : 0);
     if (mask === this.interest || this.closed) return;
     this.interest = mask;
     this.sock.poll(mask);
+  }
+
+  /** The transport dropped reading after a stream's end or error (see POLL_RECEIVE). */
+  readingStopped(): void {
+    this.interest &= ~(POLL_READABLE | POLL_RECEIVE);
   }
 
   get wantsRead(): boolean {
@@ -105,10 +114,14 @@ export abstract class SocketObject implements PWSK_SOCKET {
     return (this.interest & POLL_WRITABLE) !== 0;
   }
 
-  /** Readiness from the transport. */
-  onPoll(events: number, status: number): void {
+  /**
+   * Readiness from the transport; `received` is what an automatic read found (NO_RECEIVE
+   * when none happened; see POLL_RECEIVE).
+   */
+  onPoll(events: number, status: number, received: number): void {
     void events;
     void status;
+    void received;
   }
 
   /** The category's own options and IOCTLs; undefined passes the request to the host table. */
@@ -176,9 +189,9 @@ export abstract class SocketObject implements PWSK_SOCKET {
   }
 }
 
-native.setEventHandler((sock, events, status) => {
+native.setEventHandler((sock, events, status, received) => {
   const owner = sock.owner as SocketObject | undefined;
-  if (owner && !owner.closed) owner.onPoll(events, status);
+  if (owner && !owner.closed) owner.onPoll(events, status, received);
   else sock.poll(0);
 });
 

@@ -119,9 +119,9 @@ export class StreamSocket extends SocketObject implements ConnectionHost, Listen
     return cs.connectionRule(remote ? cs.WSK_GET_REMOTE_ADDRESS : cs.WSK_GET_LOCAL_ADDRESS, this.conn!.state, this.conn!.failure) === STATUS_SUCCESS;
   }
 
-  override onPoll(events: number): void {
+  override onPoll(events: number, status: number, received: number): void {
     if (this.listenRole) this.listenRole.drain();
-    else if (this.conn) onConnectionPoll(this.conn, events);
+    else if (this.conn) onConnectionPoll(this.conn, events, received);
   }
 
   override control(req: ControlRequest): ControlResult | undefined {
