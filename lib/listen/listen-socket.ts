@@ -8,7 +8,7 @@ import type { PSOCKADDR } from '../net/sockaddr';
 import { SO_RCVBUF, SOL_SOCKET } from '../net/ws2def';
 import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
 import { WskControlSocket } from '../socket/control';
-import type { ControlRequest, ControlResult } from '../socket/control-request';
+import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from '../socket/control-request';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { ntStatusFromErrno } from '../transport/errno';
 import { OS } from '../transport/native';
@@ -20,6 +20,7 @@ import {
   WSK_FLAG_LISTEN_SOCKET,
   WSK_PROVIDER_LISTEN_DISPATCH,
   WskGetOption,
+  WskSetOption,
   WskIoctl,
 } from '../wsk/wsk';
 import { Listener, ListenHost } from './listen';
@@ -65,14 +66,12 @@ export class ListenSocket extends SocketObject implements ListenHost, SharingHol
   private receiveBufferOption(req: ControlRequest): ControlResult | undefined {
     if (req.Level !== SOL_SOCKET || req.ControlCode !== SO_RCVBUF || req.RequestType === WskIoctl) return undefined;
     if (!req.Irp) return { status: STATUS_INVALID_PARAMETER };
-    if (req.RequestType === WskGetOption && this.rcvbuf >= 0 && req.output && req.output.byteLength >= 4) {
-      new DataView(req.output.buffer, req.output.byteOffset, 4).setUint32(0, this.rcvbuf, true);
-      return { status: STATUS_SUCCESS, bytes: 4 };
-    }
-    if (req.RequestType !== WskGetOption && req.input && req.input.byteLength >= 4) {
-      const rc = this.sock.setsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, req.input.subarray(0, 4));
+    if (req.RequestType === WskGetOption && this.rcvbuf >= 0) return intOptionResult(req, this.rcvbuf);
+    const value = req.RequestType === WskSetOption ? readIntOption(req.input) : null;
+    if (value !== null) {
+      const rc = this.sock.setsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, hostInt(value));
       if (rc < 0) return { status: ntStatusFromErrno(rc) };
-      this.rcvbuf = new DataView(req.input.buffer, req.input.byteOffset, 4).getUint32(0, true);
+      this.rcvbuf = value >>> 0;
       return { status: STATUS_SUCCESS };
     }
     return undefined;

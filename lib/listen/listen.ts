@@ -10,7 +10,7 @@ import { connected } from '../connection/connect';
 import { CONNECTION_EVENTS } from '../connection/connection';
 import { ConnectionSocket } from '../connection/connection-socket';
 import { isBoundShared } from '../socket/address-sharing';
-import type { ControlRequest, ControlResult } from '../socket/control-request';
+import { ControlRequest, ControlResult, intOptionResult, readIntOption } from '../socket/control-request';
 import { EventState, readEventControl } from '../socket/events';
 import { defer, Deferred } from '../socket/scheduler';
 import type { SocketObject } from '../socket/socket';
@@ -261,12 +261,11 @@ export class Listener implements Deferred, InspectingListener {
   private conditionalAcceptOption(req: ControlRequest): ControlResult {
     if (!req.Irp) return { status: STATUS_INVALID_PARAMETER };
     if (req.RequestType === WskGetOption) {
-      if (!req.output || req.output.byteLength < 4) return { status: STATUS_INVALID_PARAMETER };
-      new DataView(req.output.buffer, req.output.byteOffset, 4).setUint32(0, this.conditional !== null ? 1 : 0, true);
-      return { status: STATUS_SUCCESS, bytes: 4 };
+      return intOptionResult(req, this.conditional !== null ? 1 : 0);
     }
-    if (!req.input || req.input.byteLength < 4) return { status: STATUS_INVALID_PARAMETER };
-    const on = new DataView(req.input.buffer, req.input.byteOffset, 4).getUint32(0, true) !== 0;
+    const value = readIntOption(req.input);
+    if (value === null) return { status: STATUS_INVALID_PARAMETER };
+    const on = value !== 0;
     if (isBoundShared(this.s) || this.listening) return { status: STATUS_INVALID_PARAMETER };
     if (on) this.conditional ??= new ConditionalAccept(this);
     else this.conditional = null;
