@@ -2,10 +2,10 @@
 // provider table. WskBind binds and listens; what the socket then does is in listen.ts (which a
 // stream socket committed to listening runs too), its rules in listen-state.ts.
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
-import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isRefillable } from '../kernel/verifier';
 import type { PSOCKADDR } from '../net/sockaddr';
-import { SO_RCVBUF, SOL_SOCKET } from '../net/ws2def';
+import { SO_RCVBUF, SOCK_STREAM, SOL_SOCKET } from '../net/ws2def';
 import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
 import { WskControlSocket } from '../socket/control';
 import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from '../socket/control-request';
@@ -93,6 +93,8 @@ export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: num
   const s = listenArg(Socket, 'WskBind');
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskBind');
+  // A listening socket over UDP (which Windows creates) cannot bind: Windows' answer.
+  if (s.type !== SOCK_STREAM) return irpComplete(Irp, STATUS_NOT_IMPLEMENTED, 0);
   const refused = isBoundShared(s) ? STATUS_INVALID_DEVICE_STATE : listenRule(WSK_BIND, s.role.state);
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   let status = bindShared(s, LocalAddress, Flags, s.shareOption);
