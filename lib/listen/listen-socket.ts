@@ -7,7 +7,7 @@ import { isRefillable } from '../kernel/verifier';
 import type { PSOCKADDR } from '../net/sockaddr';
 import { SO_RCVBUF, SOCK_STREAM, SOL_SOCKET } from '../net/ws2def';
 import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
-import { WskControlSocket } from '../socket/control';
+import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
 import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from '../socket/control-request';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { ntStatusFromErrno } from '../transport/errno';
@@ -158,6 +158,7 @@ export function WskGetLocalAddress(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR,
 }
 
 export const WSK_PROVIDER_LISTEN_DISPATCH_TABLE: WSK_PROVIDER_LISTEN_DISPATCH = Object.freeze({
+  Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,
   WskBind,

@@ -3,7 +3,7 @@
 // one translation table (transport/host-options.ts).
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
-import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
+import { ANY_CATEGORY, SocketObject, socketArg, WskCloseSocket } from './socket';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
 import {
@@ -169,3 +169,10 @@ export function WskControlSocket(
   if (sizeOut) sizeOut[0] = bytes;
   return result.status;
 }
+
+/**
+ * The BASIC members as C++ sees them: wsk.h embeds WSK_PROVIDER_BASIC_DISPATCH as an unnamed
+ * struct in C and as the member `Basic` under __cplusplus, so C++ drivers write
+ * `Dispatch->Basic.WskCloseSocket`. Every category's table carries this beside its flat members.
+ */
+export const WSK_PROVIDER_BASIC_VIEW = Object.freeze({ WskControlSocket, WskCloseSocket });

@@ -9,7 +9,7 @@ import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { ListenSocket } from '../listen/listen-socket';
 import { native, OS } from '../transport/native';
-import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ClientState, clientArg, nullClientStatus, WSK_PROVIDER_VERSION } from './client';
 import type { SocketObject } from '../socket/socket';
 import { StreamSocket } from '../stream/stream-socket';
@@ -186,18 +186,6 @@ function sockaddrCopy(sa: PSOCKADDR, family: number): PSOCKADDR | null {
   const copy: PSOCKADDR = {};
   netaddrToSockaddr(net, copy);
   return copy;
-}
-
-function clientNotImplemented<F extends (...args: never[]) => NTSTATUS>(name: string, irpIndex: number): F {
-  const fn = (...args: unknown[]): NTSTATUS => {
-    clientArg(args[0] as PWSK_CLIENT, name);
-    const Irp = args[irpIndex] as IRP | null | undefined;
-    if (!Irp) return STATUS_NOT_IMPLEMENTED;
-    irpStart(Irp, name);
-    return irpComplete(Irp, STATUS_NOT_IMPLEMENTED, 0);
-  };
-  Object.defineProperty(fn, 'name', { value: name });
-  return fn as unknown as F;
 }
 
 export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze({
