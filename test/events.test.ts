@@ -119,8 +119,8 @@ describe('accept events', () => {
     };
     const { socket, port } = await listener(p, {
       WskAcceptEvent: (_ctx, _flags, local, remote, s, outCtx, outDispatch) => {
-        expect(sockaddrPort(local)).toBe(port);
-        expect(sockaddrPort(remote)).toBeGreaterThan(0);
+        expect(sockaddrPort(local!)).toBe(port);
+        expect(sockaddrPort(remote!)).toBeGreaterThan(0);
         accepted.push(s!);
         outCtx[0] = ctx;
         outDispatch[0] = connDispatch;

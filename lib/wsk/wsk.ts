@@ -454,11 +454,12 @@ export interface WSK_PROVIDER_STREAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPATC
 
 // ---- client dispatch (§4) ----
 
+/** AcceptSocket NULL (and both addresses with it): the listener no longer works; close it. */
 export type PFN_WSK_ACCEPT_EVENT = (
   SocketContext: unknown,
   Flags: ULONG,
-  LocalAddress: PSOCKADDR,
-  RemoteAddress: PSOCKADDR,
+  LocalAddress: PSOCKADDR | null,
+  RemoteAddress: PSOCKADDR | null,
   AcceptSocket: PWSK_SOCKET | null,
   AcceptSocketContext: { 0: unknown },
   AcceptSocketDispatch: { 0: WSK_CLIENT_CONNECTION_DISPATCH | null },
