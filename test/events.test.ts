@@ -46,6 +46,11 @@ import {
   SOCK_STREAM,
   IPPROTO_TCP,
   sockaddrPort,
+  IoAllocateIrp,
+  IoFreeIrp,
+  IoSetCompletionRoutine,
+  STATUS_MORE_PROCESSING_REQUIRED,
+  SOCKADDR_STORAGE,
 } from '../lib';
 import type { ClientState } from '../lib/wsk/client';
 import { call, expectStatus, netClosed, netConnect, newOp, Provider, register, tick, unregister, wskClose, wskSocket } from './helpers';
@@ -115,8 +120,8 @@ describe('accept events', () => {
     };
     const { socket, port } = await listener(p, {
       WskAcceptEvent: (_ctx, _flags, local, remote, s, outCtx, outDispatch) => {
-        expect(sockaddrPort(local)).toBe(port);
-        expect(sockaddrPort(remote)).toBeGreaterThan(0);
+        expect(sockaddrPort(local!)).toBe(port);
+        expect(sockaddrPort(remote!)).toBeGreaterThan(0);
         accepted.push(s!);
         outCtx[0] = ctx;
         outDispatch[0] = connDispatch;
@@ -188,13 +193,34 @@ describe('accept events', () => {
     await unregister(p);
   });
 
-  test('enable rules: no IRP when enabling, after bind; connection events cannot be disabled on a listener', async () => {
+  test('enabling with an IRP (win-net-test, windrbd) completes it STATUS_SUCCESS inline, and the event then runs', async () => {
+    const p = register();
+    let accepted = 0;
+    const dispatch: WSK_CLIENT_LISTEN_DISPATCH = { WskAcceptEvent: () => (accepted++, STATUS_REQUEST_NOT_ACCEPTED), WskInspectEvent: null, WskAbortEvent: null };
+    const s = await wskSocket(p, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, null, dispatch);
+    await call((irp) => listenTable(s).WskBind(s, sockaddr('127.0.0.1', 0), 0, irp));
+    const irp = IoAllocateIrp(1, false)!;
+    let routineRan = false;
+    IoSetCompletionRoutine(irp, () => ((routineRan = true), STATUS_MORE_PROCESSING_REQUIRED), null, true, true, true);
+    const ctl: WSK_EVENT_CALLBACK_CONTROL = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_ACCEPT };
+    expectStatus(s.Dispatch.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 16, ctl, 0, null, null, irp), STATUS_SUCCESS);
+    expect([routineRan, irp.PendingReturned, irp.IoStatus.Status]).toEqual([true, false, STATUS_SUCCESS]);
+    IoFreeIrp(irp);
+    const addr: SOCKADDR_STORAGE = {};
+    await call((i) => listenTable(s).WskGetLocalAddress(s, addr, i));
+    const closed = await connectUntilClosed(sockaddrPort(addr));
+    expect(closed.error?.code).toBe('ECONNRESET');
+    expect(accepted).toBe(1);
+    await wskClose(s);
+    await unregister(p);
+  });
+
+  test('enable rules: after bind; connection events cannot be disabled on a listener', async () => {
     const p = register();
     const dispatch: WSK_CLIENT_LISTEN_DISPATCH = { WskAcceptEvent: () => STATUS_REQUEST_NOT_ACCEPTED, WskInspectEvent: null, WskAbortEvent: null };
     const s = await wskSocket(p, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, null, dispatch);
     expectStatus(await eventControl(s, WSK_EVENT_ACCEPT), STATUS_INVALID_DEVICE_STATE);
     await call((irp) => listenTable(s).WskBind(s, sockaddr('127.0.0.1', 0), 0, irp));
-    expectStatus(await eventControl(s, WSK_EVENT_ACCEPT, true), STATUS_INVALID_PARAMETER);
     expectStatus(await eventControl(s, WSK_EVENT_ACCEPT | WSK_EVENT_DISCONNECT), STATUS_SUCCESS);
     expectStatus(await eventControl(s, WSK_EVENT_DISCONNECT | WSK_EVENT_DISABLE), STATUS_INVALID_PARAMETER);
     expectStatus(await eventControl(s, WSK_EVENT_ACCEPT | WSK_EVENT_DISABLE, true), STATUS_SUCCESS);

@@ -2,8 +2,8 @@
 // and IOCTLs are answered by the socket's category first; the rest go to the host through the
 // one translation table (transport/host-options.ts).
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
-import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
-import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
+import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { ANY_CATEGORY, SocketObject, socketArg, WskCloseSocket } from './socket';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
 import {
@@ -24,8 +24,8 @@ import {
   WskSetOption,
 } from '../wsk/wsk';
 import { ntStatusFromErrno } from '../transport/errno';
-import { hostOptionOf } from '../transport/host-options';
-import type { ControlRequest, ControlResult } from './control-request';
+import { HostOption, hostOptionOf } from '../transport/host-options';
+import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from './control-request';
 import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/security';
 
 /** The documented WSK socket-level options, for which WSK requires an IRP (reference §5.8). */
@@ -88,13 +88,30 @@ function bytesOf(buffer: PVOID | null, size: SIZE_T, where: string, what: string
 function hostOption(s: SocketObject, req: ControlRequest): ControlResult {
   const opt = hostOptionOf(req.Level, req.ControlCode);
   if (!opt) return { status: STATUS_INVALID_PARAMETER };
+  if (!opt.int) return rawHostOption(s, req, opt);
   if (req.RequestType === WskSetOption) {
-    if (!req.input || (opt.int && req.input.byteLength < 4)) return { status: STATUS_INVALID_PARAMETER };
-    const rc = s.sock.setsockopt(opt.level, opt.name, opt.int ? req.input.subarray(0, 4) : req.input);
+    const value = readIntOption(req.input);
+    if (value === null) return { status: STATUS_INVALID_PARAMETER };
+    const rc = s.sock.setsockopt(opt.level, opt.name, hostInt(value));
     return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
   }
   if (!req.output) return { status: STATUS_INVALID_PARAMETER };
-  if (opt.int && req.output.byteLength < 4) return { status: STATUS_BUFFER_TOO_SMALL };
+  const rc = s.sock.getsockopt(opt.level, opt.name, intScratch);
+  if (rc < 0) return { status: ntStatusFromErrno(rc) };
+  return intOptionResult(req, new DataView(intScratch.buffer).getInt32(0, true));
+}
+
+/** Scratch for an int getsockopt; every use is synchronous. */
+const intScratch = new Uint8Array(4);
+
+/** Options whose structure is laid out the same on both sides (multicast requests): the bytes as given. */
+function rawHostOption(s: SocketObject, req: ControlRequest, opt: HostOption): ControlResult {
+  if (req.RequestType === WskSetOption) {
+    if (!req.input) return { status: STATUS_INVALID_PARAMETER };
+    const rc = s.sock.setsockopt(opt.level, opt.name, req.input);
+    return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
+  }
+  if (!req.output) return { status: STATUS_INVALID_PARAMETER };
   const rc = s.sock.getsockopt(opt.level, opt.name, req.output);
   return rc < 0 ? { status: ntStatusFromErrno(rc) } : { status: STATUS_SUCCESS, bytes: rc };
 }
@@ -152,3 +169,10 @@ export function WskControlSocket(
   if (sizeOut) sizeOut[0] = bytes;
   return result.status;
 }
+
+/**
+ * The BASIC members as C++ sees them: wsk.h embeds WSK_PROVIDER_BASIC_DISPATCH as an unnamed
+ * struct in C and as the member `Basic` under __cplusplus, so C++ drivers write
+ * `Dispatch->Basic.WskCloseSocket`. Every category's table carries this beside its flat members.
+ */
+export const WSK_PROVIDER_BASIC_VIEW = Object.freeze({ WskControlSocket, WskCloseSocket });
