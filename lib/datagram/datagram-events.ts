@@ -10,20 +10,21 @@ import { native, NETADDR_SIZE, OS } from '../transport/native';
 import { PWSK_DATAGRAM_INDICATION, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
 import { Datagram } from './datagram';
 import { datagramRule, WSK_ENABLE_EVENT } from './datagram-state';
-import { SOFT_ERRORS } from './datagram-send';
-import { DATAGRAM_RECEIVE_POOL, giveBack, Indication, placeOfDatagram, ReceiveArea, takeArea, unhold } from './receive-area';
+import { isAgain, SOFT_ERRORS } from './datagram-send';
+import { armedArea, DATAGRAM_RECEIVE_POOL, giveBack, Indication, placeOfDatagram, ReceiveArea, rearmDatagrams, resetArmed, takeArea, unhold } from './receive-area';
 
 const { EAGAIN } = native.errno;
 const intOut = new Uint8Array(4);
 
-/** Reads batches and indicates them while the event may take them. */
+/**
+ * Indications from the scheduler or a plain readable report: a refused chain first, then
+ * batches read here. Reads on readiness come from the transport instead (onDatagramsReceived).
+ */
 export function indicateDatagrams(d: Datagram): void {
   if (d.refused && d.events.has(WSK_EVENT_RECEIVE_FROM) && d.receives.length === 0) {
     const area = d.refused;
     d.refused = null;
-    const c = area.chain(area.first, d.family);
-    if (c) indicateChain(d, area, c.head, c.flags);
-    else giveBack(area);
+    offerArea(d, area, area.first, true);
   }
   const { ROUNDS, BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
   for (let round = 0; round < ROUNDS && !d.closed && d.receives.length === 0 && d.eventReady(); round++) {
@@ -34,14 +35,79 @@ export function indicateDatagrams(d: Datagram): void {
     }
     if (n <= 0) {
       giveBack(area);
+      if (n < 0 && !isAgain(n) && !SOFT_ERRORS.has(n)) datagramsFailed(d);
       break;
     }
     area.count = n;
-    if (d.remoteAddress) for (let i = 0; i < n; i++) if (!d.accepts(area.addrs, i * NETADDR_SIZE)) area.drop(i);
-    const c = area.chain(0, d.family);
-    if (c) indicateChain(d, area, c.head, c.flags);
-    else giveBack(area);
+    offerArea(d, area, 0, true);
     if (n < BATCH) break;
+  }
+}
+
+/**
+ * The transport read for us on readiness (POLL_RECEIVE): `n` datagrams in the armed area, or
+ * -errno (an ICMP error consumed: ignored, as receives ignore them; anything else means the
+ * socket failed for good). One call from the transport carries the batch.
+ */
+export function onDatagramsReceived(d: Datagram, n: number): void {
+  if (n < 0) {
+    if (!SOFT_ERRORS.has(n)) datagramsFailed(d);
+    return;
+  }
+  const area = armedArea()!;
+  area.owner = d;
+  area.count = n;
+  area.first = 0;
+  if ((d.receives.length > 0 || !d.eventReady()) && d.refused === null) {
+    // Not wanted any more since the transport was told (interest follows every change, so
+    // this is a safety net): the datagrams wait for a WskReceiveFrom or the event, as a
+    // refused chain does, rather than being lost.
+    d.refused = area;
+    rearmDatagrams();
+    return;
+  }
+  offerArea(d, area, 0, false);
+  if (keepsArea(d, area)) rearmDatagrams();
+}
+
+/**
+ * Offers the live datagrams of `area` from `from` as one chain, and settles the area by the
+ * client's answer; an area nobody keeps is given back to the pool (`pooled`) or stays armed.
+ */
+function offerArea(d: Datagram, area: ReceiveArea, from: number, pooled: boolean): void {
+  try {
+    if (d.remoteAddress) for (let i = from; i < area.count; i++) if (!d.accepts(area.addrs, i * NETADDR_SIZE)) area.drop(i);
+    const c = area.chain(from, d.family);
+    if (c) indicateChain(d, area, c.head, c.flags);
+  } finally {
+    if (!keepsArea(d, area)) {
+      if (pooled) giveBack(area);
+      else resetArmed(area);
+    }
+  }
+}
+
+/** Whether the socket (a refused chain) or its client (held datagrams) keeps the area. */
+function keepsArea(d: Datagram, area: ReceiveArea): boolean {
+  return d.refused === area || d.held.has(area);
+}
+
+/**
+ * The socket failed for good (a read error that is not an ICMP report: the socket was
+ * destroyed, for one): WskReceiveFromEvent hears it once with a NULL indication ("the socket
+ * is no longer functional", wsk.h) and the socket stops reading for the event.
+ */
+function datagramsFailed(d: Datagram): void {
+  if (d.dead || d.closed) return;
+  d.dead = true;
+  d.updateInterest();
+  const fn = d.receiveEvent;
+  if (!d.events.has(WSK_EVENT_RECEIVE_FROM) || fn === null) return;
+  d.events.enter(WSK_EVENT_RECEIVE_FROM);
+  try {
+    fn(d.context, 0, null);
+  } finally {
+    d.events.leave(d, WSK_EVENT_RECEIVE_FROM);
   }
 }
 
@@ -59,14 +125,11 @@ function indicateChain(d: Datagram, area: ReceiveArea, head: Indication, flags: 
   }
 }
 
-/** What the client's answer means for the area its chain lives in. */
+/** What the client's answer means for the area its chain lives in (kept by whom, if anyone). */
 function settle(d: Datagram, area: ReceiveArea, status: NTSTATUS): void {
   if (status === STATUS_PENDING) {
     // What it did not release inside the callback stays with it.
-    if (area.heldCount === 0) {
-      giveBack(area);
-      return;
-    }
+    if (area.heldCount === 0) return;
     if (d.held.size === 0) {
       d.heldBytes = 0;
       d.retainBudget = retentionBudget(d);
@@ -78,10 +141,8 @@ function settle(d: Datagram, area: ReceiveArea, status: NTSTATUS): void {
     d.events.enabled &= ~WSK_EVENT_RECEIVE_FROM;
     unhold(area);
     d.refused = area;
-  } else {
-    // STATUS_SUCCESS, or a static event refusing (it stays on; the datagrams are dropped).
-    giveBack(area);
   }
+  // STATUS_SUCCESS, or a static event refusing (it stays on; the datagrams are dropped): nobody keeps it.
 }
 
 /** About the socket's receive buffer (the kernel's SO_RCVBUF), at least one datagram of any size. */

@@ -11,7 +11,7 @@ import { SOL_SOCKET } from '../net/ws2def';
 import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { getAddressCall, socketArg, WskCloseSocket } from '../socket/socket';
-import { NETADDR_SIZE } from '../transport/native';
+import { NETADDR_SIZE, NO_RECEIVE, POLL_READABLE } from '../transport/native';
 import { sockaddrToNetaddr } from '../transport/netaddr';
 import {
   PULONG,
@@ -27,7 +27,7 @@ import {
   WskSetOption,
 } from '../wsk/wsk';
 import { Datagram } from './datagram';
-import { datagramEventControl, indicateDatagrams, releaseDatagrams, runDeferredDatagrams } from './datagram-events';
+import { datagramEventControl, indicateDatagrams, onDatagramsReceived, releaseDatagrams, runDeferredDatagrams } from './datagram-events';
 import { datagramReceive, drainReceives } from './datagram-receive';
 import { datagramSend, drainSends, sendControl } from './datagram-send';
 import { BOUND, datagramRule, WSK_BIND, WSK_FIXED_ADDRESS, WSK_GET_LOCAL_ADDRESS, WSK_RECEIVE_FROM, WSK_SEND } from './datagram-state';
@@ -61,13 +61,17 @@ export class DatagramSocket extends Datagram {
     runDeferredDatagrams(this);
   }
 
-  override onPoll(): void {
+  override onPoll(events: number, status: number, received: number): void {
     if (!this.bound) return;
+    // What the transport read for the event came first.
+    if (received !== NO_RECEIVE) onDatagramsReceived(this, received);
+    if (this.closed) return;
     drainReceives(this);
     if (this.closed) return;
     if (this.sends.length > 0) drainSends(this);
     if (this.closed) return;
-    if (this.receives.length === 0) indicateDatagrams(this);
+    // A plain readable report (no automatic read happened): read and indicate ourselves.
+    if (received === NO_RECEIVE && events & POLL_READABLE && this.receives.length === 0) indicateDatagrams(this);
     this.updateInterest();
   }
 

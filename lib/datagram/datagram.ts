@@ -12,7 +12,7 @@ import { NETADDR_SIZE } from '../transport/native';
 import { sockaddrToNetaddr } from '../transport/netaddr';
 import { PULONG, PWSK_DATAGRAM_INDICATION, WSK_CLIENT_DATAGRAM_DISPATCH, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
 import { BOUND, DatagramState, FRESH } from './datagram-state';
-import { DATAGRAM_RECEIVE_POOL, ReceiveArea } from './receive-area';
+import { DATAGRAM_RECEIVE_POOL, ensureArmedDatagrams, ReceiveArea } from './receive-area';
 
 export interface ReceiveRequest {
   Irp: IRP;
@@ -66,6 +66,8 @@ export abstract class Datagram extends SocketObject implements Deferred {
   retainBudget = 0;
   /** On the scheduler's queue. */
   deliverDue = false;
+  /** The socket failed for good (WskReceiveFromEvent was told with a NULL indication). */
+  dead = false;
 
   constructor(...args: ConstructorParameters<typeof SocketObject>) {
     super(...args);
@@ -88,6 +90,7 @@ export abstract class Datagram extends SocketObject implements Deferred {
   eventReady(): boolean {
     return (
       this.state === BOUND &&
+      !this.dead &&
       this.events.has(WSK_EVENT_RECEIVE_FROM) &&
       this.refused === null &&
       this.held.size < DATAGRAM_RECEIVE_POOL.MAX_HELD &&
@@ -98,7 +101,11 @@ export abstract class Datagram extends SocketObject implements Deferred {
 
   updateInterest(): void {
     if (this.closed) return;
-    this.setInterest(this.state === BOUND && (this.receives.length > 0 || this.eventReady()), this.sends.length > 0);
+    // The event may take datagrams and no WskReceiveFrom waits: the transport reads a batch on
+    // readiness itself and hands it over in the same call (POLL_RECEIVE).
+    const receive = this.state === BOUND && this.receives.length === 0 && this.eventReady();
+    if (receive) ensureArmedDatagrams();
+    this.setInterest(this.state === BOUND && (this.receives.length > 0 || receive), this.sends.length > 0, receive);
   }
 
   /** Whether a datagram from the NETADDR at addrs[o] passes the fixed remote address (if any). */

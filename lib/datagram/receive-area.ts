@@ -5,7 +5,7 @@ import { MDL, WSK_BUF, wskOwnedMdl } from '../kernel/mdl';
 import { IN6_ADDR_FROM_BYTES, PSOCKADDR, SOCKADDR_IN, SOCKADDR_IN6 } from '../net/sockaddr';
 import { AF_INET, AF_INET6 } from '../net/ws2def';
 import { hostToControl } from '../transport/host-cmsg';
-import { NETADDR_SIZE } from '../transport/native';
+import { native, NETADDR_SIZE } from '../transport/native';
 import { netaddrToSockaddr } from '../transport/netaddr';
 import type { WSK_DATAGRAM_INDICATION } from '../wsk/wsk';
 
@@ -158,7 +158,7 @@ export class ReceiveArea {
 
 const freeAreas: ReceiveArea[] = [];
 
-export function takeArea(owner: object): ReceiveArea {
+export function takeArea(owner: object | null): ReceiveArea {
   const { BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
   let area = freeAreas.pop();
   while (area && (area.batch !== BATCH || area.slot !== SLOT || area.controlSlot !== CONTROL_SLOT)) area = freeAreas.pop();
@@ -189,4 +189,36 @@ const placeOf = new WeakMap<Indication, { area: ReceiveArea; index: number }>();
 
 export function placeOfDatagram(indication: unknown): { area: ReceiveArea; index: number } | undefined {
   return indication !== null && typeof indication === 'object' ? placeOf.get(indication as Indication) : undefined;
+}
+
+/**
+ * The area the transport reads into on readiness (POLL_RECEIVE) for every datagram socket of
+ * this env: registered once, and again only when someone keeps it (held datagrams, a refused
+ * chain). Its owner is the socket whose datagrams it holds at the moment.
+ */
+let armed: ReceiveArea | null = null;
+
+export function armedArea(): ReceiveArea | null {
+  return armed;
+}
+
+/** A fresh area for the transport's automatic reads (the armed one is kept). */
+export function rearmDatagrams(): void {
+  const { BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
+  armed = takeArea(null);
+  native.setDatagramArea(armed.area, SLOT, BATCH, armed.meta, armed.addrs, armed.hostControl, CONTROL_SLOT);
+}
+
+/** Before the first POLL_RECEIVE (or after the pool's layout changed): an area to read into. */
+export function ensureArmedDatagrams(): void {
+  const { BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
+  if (armed === null || armed.batch !== BATCH || armed.slot !== SLOT || armed.controlSlot !== CONTROL_SLOT) rearmDatagrams();
+}
+
+/** The armed area after its datagrams were taken: ready for the next read, still registered. */
+export function resetArmed(area: ReceiveArea): void {
+  area.owner = null;
+  area.count = 0;
+  area.first = 0;
+  unhold(area);
 }
