@@ -5,7 +5,7 @@ import { NTSTATUS, STATUS_CANCELLED, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } 
 import type { PSOCKADDR } from '../net/sockaddr';
 import { bindShared } from '../socket/address-sharing';
 import { ntStatusFromErrno } from '../transport/errno';
-import { native, NETADDR_SIZE } from '../transport/native';
+import { addon, native, NETADDR_SIZE } from '../transport/native';
 import { sockaddrToNetaddr } from '../transport/netaddr';
 import { WSK_EVENT_SEND_BACKLOG } from '../wsk/wsk';
 import { Connection, BACKLOG_DUE, SOCKET_CONNECT } from './connection';
@@ -31,7 +31,7 @@ export function connectionConnect(c: Connection, Irp: IRP, RemoteAddress: PSOCKA
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const net = sockaddrToNetaddr(RemoteAddress, s.family, scratchAddr);
   if (!net) return completeConnect(c, Irp, STATUS_INVALID_PARAMETER);
-  const rc = s.sock.connect(net);
+  const rc = addon.connect(s.id, net);
   if (rc === 0) {
     connected(c);
     return completeConnect(c, Irp, STATUS_SUCCESS);
@@ -50,7 +50,7 @@ export function connectionConnect(c: Connection, Irp: IRP, RemoteAddress: PSOCKA
 /** Readiness while CONNECTING: the OS finished the attempt one way or the other. */
 export function finishConnect(c: Connection): void {
   const s = c.s;
-  const rc = s.sock.takeError();
+  const rc = addon.takeError(s.id);
   const Irp = c.connectIrp!;
   c.connectIrp = null;
   if (rc === 0) {
@@ -61,7 +61,7 @@ export function finishConnect(c: Connection): void {
   // Linux leaves a TCP socket whose connect failed half in the attempt: its next connect()
   // would give ECONNABORTED. Dissolving it (AF_UNSPEC) lets the socket connect again, bound
   // where it was, as WSK promises.
-  s.sock.connect(UNSPEC);
+  addon.connect(s.id, UNSPEC);
   c.state = BOUND;
   s.connectFailed(c);
   completeConnect(c, Irp, ntStatusFromErrno(rc));

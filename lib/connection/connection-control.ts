@@ -1,5 +1,6 @@
 // WskControlSocket for a connection: SO_WSK_EVENT_CALLBACK (once connected), the backlog
 // IOCTLs, and the options a connection remembers (buffer sizes, TCP_NODELAY).
+import { addon } from '../transport/native';
 import { STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { SOL_SOCKET } from '../net/ws2def';
 import { bufferControl } from '../socket/buffer-options';
@@ -47,12 +48,12 @@ export function connectionControl(c: Connection, req: ControlRequest): ControlRe
       let value: number;
       if (req.ControlCode === SIO_WSK_QUERY_IDEAL_SEND_BACKLOG) value = idealSendBacklog(c);
       else {
-        const n = c.s.sock.available();
+        const n = addon.available(c.s.id);
         value = (n > 0 ? n : 0) + (c.leftover ? c.leftover.unconsumed : 0);
       }
       return writeSizeT(req, value);
     }
     return undefined;
   }
-  return bufferControl(c.s.sock, c, req, () => sendBufferChanged(c));
+  return bufferControl(c.s.id, c, req, () => sendBufferChanged(c));
 }

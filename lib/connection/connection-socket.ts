@@ -16,7 +16,6 @@ import { isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared 
 import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
-import type { NativeSocket } from '../transport/native';
 import type { ClientState } from '../wsk/client';
 import type { PCMSGHDR } from '../net/cmsg';
 import {
@@ -59,8 +58,8 @@ export class ConnectionSocket extends SocketObject implements ConnectionHost, Sh
   }
 
   /** For the listener: an accepted connection is connected from the start. */
-  static accepted(client: ClientState, family: number, context: unknown, dispatch: unknown, sock: NativeSocket): ConnectionSocket {
-    const c = new ConnectionSocket(client, family, SOCK_STREAM, IPPROTO_TCP, context, dispatch, sock);
+  static accepted(client: ClientState, family: number, context: unknown, dispatch: unknown, id: number): ConnectionSocket {
+    const c = new ConnectionSocket(client, family, SOCK_STREAM, IPPROTO_TCP, context, dispatch, id);
     c.conn.state = CONNECTED;
     return c;
   }

@@ -7,7 +7,7 @@ import { NTSTATUS, STATUS_CANCELLED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { EventState } from '../socket/events';
 import { defer, Deferred } from '../socket/scheduler';
 import type { SocketObject } from '../socket/socket';
-import { OS } from '../transport/native';
+import { addon, OS } from '../transport/native';
 import {
   WSK_CLIENT_CONNECTION_DISPATCH,
   WSK_EVENT_DISCONNECT,
@@ -218,7 +218,7 @@ export class Connection {
   /** Whatever is still queued at close has been cancelled by the socket's close. */
   beforeClose(): void {
     // WskCloseSocket on a connection not disconnected both ways is abortive (reference §3.4).
-    if (this.state !== ABORTED && !this.disconnectedBothWays) this.s.sock.setsockopt(OS.SOL_SOCKET, OS.SO_LINGER, LINGER_ABORT);
+    if (this.state !== ABORTED && !this.disconnectedBothWays) addon.setsockopt(this.s.id, OS.SOL_SOCKET, OS.SO_LINGER, LINGER_ABORT);
     if (this.leftover) {
       putSet(this.leftover);
       this.leftover = null;

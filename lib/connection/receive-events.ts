@@ -5,7 +5,7 @@
 import { NTSTATUS, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS, ntStatusName } from '../kernel/ntstatus';
 import { badArgument, violation } from '../kernel/verifier';
 import { ntStatusFromErrno } from '../transport/errno';
-import { native, OS } from '../transport/native';
+import { addon, native, OS } from '../transport/native';
 import {
   PWSK_DATA_INDICATION,
   WSK_EVENT_DISCONNECT,
@@ -79,7 +79,7 @@ function indicate(c: Connection): void {
       if (c.flags & RECV_EOF || c.failure !== STATUS_SUCCESS) return;
       set = takeSet();
       // -EAGAIN without a system call when the transport knows the socket drained.
-      const n = s.sock.recvv(set.chunks, 0);
+      const n = addon.recvv(s.id, set.chunks, 0);
       if (n <= 0) {
         putSet(set);
         if (n === 0) onEof(c);
@@ -236,7 +236,7 @@ function indicateBacklog(c: Connection): void {
  * to learn of the FIN or a reset. Data arriving first parks it until someone reads.
  */
 export function probe(c: Connection): void {
-  const n = c.s.sock.recv(peek, 0, 1, OS.MSG_PEEK);
+  const n = addon.recv(c.s.id, peek, 0, 1, OS.MSG_PEEK);
   if (n > 0) c.flags |= PARKED;
   else if (n === 0) onEof(c);
   else if (!again(n)) c.fail(ntStatusFromErrno(n));
@@ -255,7 +255,7 @@ function retain(c: Connection, set: IndicationSet): void {
 function retentionBudget(c: Connection): number {
   let budget = c.rcvbuf;
   if (budget < 0) {
-    const rc = c.s.sock.getsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, intOut);
+    const rc = addon.getsockopt(c.s.id, OS.SOL_SOCKET, OS.SO_RCVBUF, intOut);
     budget = rc < 0 ? 0 : new Int32Array(intOut.buffer)[0];
   }
   return Math.max(budget, SET_BYTES);
@@ -303,6 +303,6 @@ export function sendBufferChanged(c: Connection): void {
 
 /** SO_SNDBUF as the kernel holds it: the bytes that keep the pipe full (see README). */
 export function idealSendBacklog(c: Connection): number {
-  const rc = c.s.sock.getsockopt(OS.SOL_SOCKET, OS.SO_SNDBUF, intOut);
+  const rc = addon.getsockopt(c.s.id, OS.SOL_SOCKET, OS.SO_SNDBUF, intOut);
   return rc < 0 ? 0 : new Int32Array(intOut.buffer)[0];
 }

@@ -5,7 +5,7 @@ import { IRP, irpComplete, irpPend } from '../kernel/irp';
 import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ntStatusFromErrno } from '../transport/errno';
-import { native, OS } from '../transport/native';
+import { addon, native, OS } from '../transport/native';
 import { WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from '../wsk/wsk';
 import { BLOCKED, Connection, PARKED, RECV_EOF } from './connection';
 import { connectionRule, WSK_RECEIVE } from './connection-state';
@@ -37,7 +37,7 @@ export function connectionReceive(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flag
     if (view !== null) {
       const off = Buffer.Offset;
       // The transport answers -EAGAIN without a system call when it knows the socket drained.
-      const n = native.recvById(s.sock.id, view, off, length, 0);
+      const n = addon.recv(s.id, view, off, length, 0);
       if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return completeRecv(c, Irp, STATUS_SUCCESS, n);
       if (n > 0 || again(n)) {
         const t = new Transfer(Irp, [view], length, Flags, false);
@@ -85,7 +85,7 @@ function completeRecv(c: Connection, Irp: IRP, status: NTSTATUS, bytes: number):
  * it must wait for readiness.
  */
 function fill(c: Connection, t: Transfer): boolean {
-  const sock = c.s.sock;
+  const id = c.s.id;
   const drain = (t.flags & WSK_FLAG_DRAIN) !== 0;
   for (;;) {
     const leftover = c.leftover;
@@ -106,12 +106,12 @@ function fill(c: Connection, t: Transfer): boolean {
     }
     if (c.flags & RECV_EOF) return true;
     let n: number;
-    if (drain) n = sock.recv(discard, 0, discard.byteLength, 0);
+    if (drain) n = addon.recv(id, discard, 0, discard.byteLength, 0);
     else if (t.total === 0) {
-      n = sock.recv(discard, 0, 1, OS.MSG_PEEK);
+      n = addon.recv(id, discard, 0, 1, OS.MSG_PEEK);
       if (n > 0) return true;
-    } else if (t.oneView) n = native.recvById(sock.id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done), 0);
-    else n = sock.recvv(t.rest(), 0);
+    } else if (t.oneView) n = addon.recv(id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done), 0);
+    else n = addon.recvv(id, t.rest(), 0);
     if (n > 0) {
       if (!drain) t.advance(n);
       continue;

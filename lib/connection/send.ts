@@ -7,7 +7,7 @@ import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
 import { NTSTATUS, STATUS_CONNECTION_ABORTED, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { badArgument } from '../kernel/verifier';
 import { ntStatusFromErrno } from '../transport/errno';
-import { native, OS } from '../transport/native';
+import { addon, native, OS } from '../transport/native';
 import { WSK_FLAG_ABORTIVE, WSK_FLAG_NODELAY } from '../wsk/wsk';
 import { UNSPEC } from './connect';
 import { Connection, LINGER_ABORT, NODELAY, SHUT_WR } from './connection';
@@ -36,7 +36,7 @@ export function connectionSend(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: 
     const view = wskBufRange(Buffer);
     if (view !== null) {
       const off = Buffer.Offset;
-      const n = native.sendById(s.sock.id, view, off, length, 0);
+      const n = addon.send(s.id, view, off, length, 0);
       if (n === length) {
         if (Flags & WSK_FLAG_NODELAY) push(c);
         return irpComplete(Irp, STATUS_SUCCESS, length);
@@ -50,7 +50,7 @@ export function connectionSend(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: 
     const views = wskBufViews(Buffer, 'WskSend');
     if (length === 0) return irpComplete(Irp, STATUS_SUCCESS, 0);
     const t = new Transfer(Irp, views, length, Flags, false);
-    const n = s.sock.sendv(views, 0);
+    const n = addon.sendv(s.id, views, 0);
     if (n === length) {
       if (Flags & WSK_FLAG_NODELAY) push(c);
       return irpComplete(Irp, STATUS_SUCCESS, length);
@@ -82,9 +82,9 @@ function queueSend(c: Connection, t: Transfer): NTSTATUS {
 /** WSK_FLAG_NODELAY: setting TCP_NODELAY flushes what Nagle holds back (Linux); then restore. */
 function push(c: Connection): void {
   if (c.flags & NODELAY) return;
-  const sock = c.s.sock;
-  sock.setsockopt(OS.IPPROTO_TCP, OS.TCP_NODELAY, INT_ONE);
-  sock.setsockopt(OS.IPPROTO_TCP, OS.TCP_NODELAY, INT_ZERO);
+  const id = c.s.id;
+  addon.setsockopt(id, OS.IPPROTO_TCP, OS.TCP_NODELAY, INT_ONE);
+  addon.setsockopt(id, OS.IPPROTO_TCP, OS.TCP_NODELAY, INT_ZERO);
 }
 
 /** Writable: the queued sends (and a graceful disconnect behind them) go on where they stopped. */
@@ -96,8 +96,8 @@ export function serveSends(c: Connection): void {
     if (t.done < t.total) {
       const rest = t.total - t.done;
       const n = t.oneView
-        ? native.sendById(s.sock.id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, rest), 0)
-        : s.sock.sendv(t.rest(), 0);
+        ? addon.send(s.id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, rest), 0)
+        : addon.sendv(s.id, t.rest(), 0);
       if (n > 0) {
         t.advance(Math.min(n, rest));
         continue;
@@ -137,7 +137,7 @@ export function connectionDisconnect(c: Connection, Irp: IRP, Buffer: WSK_BUF | 
   c.state = SEND_CLOSED;
   if (c.sendQueue.length === 0) {
     if (total > 0) {
-      const n = s.sock.sendv(views, 0);
+      const n = addon.sendv(s.id, views, 0);
       if (n < 0 && !again(n)) return sendFailed(c, Irp, n);
       if (n > 0) t.advance(n);
     }
@@ -150,7 +150,7 @@ export function connectionDisconnect(c: Connection, Irp: IRP, Buffer: WSK_BUF | 
 }
 
 function shutdownSend(c: Connection): void {
-  c.s.sock.shutdown(OS.SHUT_WR);
+  addon.shutdown(c.s.id, OS.SHUT_WR);
   c.flags |= SHUT_WR;
 }
 
@@ -158,9 +158,9 @@ function shutdownSend(c: Connection): void {
 function abort(c: Connection): void {
   const s = c.s;
   c.state = ABORTED;
-  s.sock.setsockopt(OS.SOL_SOCKET, OS.SO_LINGER, LINGER_ABORT);
+  addon.setsockopt(s.id, OS.SOL_SOCKET, OS.SO_LINGER, LINGER_ABORT);
   // connect(AF_UNSPEC) makes Linux send the reset at once while the handle stays ours.
-  s.sock.connect(UNSPEC);
+  addon.connect(s.id, UNSPEC);
   const ended: Array<[Transfer, NTSTATUS, number]> = [];
   for (const t of c.sendQueue.splice(0)) ended.push([t, STATUS_CONNECTION_ABORTED, t.disconnect ? 0 : t.done]);
   for (const t of c.recvQueue.splice(0)) ended.push([t, t.done > 0 ? STATUS_SUCCESS : STATUS_CONNECTION_ABORTED, t.done]);

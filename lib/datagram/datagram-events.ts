@@ -6,7 +6,7 @@ import { NTSTATUS, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_PARAMETER, STATUS_PE
 import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { readEventControl } from '../socket/events';
 import { defer } from '../socket/scheduler';
-import { native, NETADDR_SIZE, OS } from '../transport/native';
+import { addon, native, NETADDR_SIZE, OS } from '../transport/native';
 import { PWSK_DATAGRAM_INDICATION, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
 import { Datagram } from './datagram';
 import { datagramRule, WSK_ENABLE_EVENT } from './datagram-state';
@@ -29,9 +29,9 @@ export function indicateDatagrams(d: Datagram): void {
   const { ROUNDS, BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
   for (let round = 0; round < ROUNDS && !d.closed && d.receives.length === 0 && d.eventReady(); round++) {
     const area = takeArea(d);
-    let n = area.batch === BATCH ? d.sock.recvmmsg(area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0) : -EAGAIN;
+    let n = area.batch === BATCH ? addon.recvmmsg(d.id, area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0) : -EAGAIN;
     for (let i = 0; i < 16 && SOFT_ERRORS.has(n); i++) {
-      n = d.sock.recvmmsg(area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0);
+      n = addon.recvmmsg(d.id, area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0);
     }
     if (n <= 0) {
       giveBack(area);
@@ -147,7 +147,7 @@ function settle(d: Datagram, area: ReceiveArea, status: NTSTATUS): void {
 
 /** About the socket's receive buffer (the kernel's SO_RCVBUF), at least one datagram of any size. */
 function retentionBudget(d: Datagram): number {
-  const rc = d.sock.getsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, intOut);
+  const rc = addon.getsockopt(d.id, OS.SOL_SOCKET, OS.SO_RCVBUF, intOut);
   return Math.max(rc < 0 ? 0 : new Int32Array(intOut.buffer)[0], 65536);
 }
 

@@ -5,7 +5,7 @@ import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_SUCCESS } from '../kernel/ntst
 import { MSG_CTRUNC, MSG_TRUNC } from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
 import { hostToControl } from '../transport/host-cmsg';
-import { NETADDR_SIZE, OS } from '../transport/native';
+import { addon, NETADDR_SIZE, OS } from '../transport/native';
 import { netaddrToSockaddr } from '../transport/netaddr';
 import { Datagram, ReceiveRequest } from './datagram';
 import { isAgain, SOFT_ERRORS } from './datagram-send';
@@ -41,7 +41,7 @@ function tryReceive(d: Datagram, req: ReceiveRequest): boolean {
   if (d.refused) return receiveRefused(d, req);
   for (let i = 0; i < 16; i++) {
     const wantControl = req.ControlLength !== null;
-    const rc = d.sock.recvmsg(req.views, 0, req.remote || d.remoteAddress ? scratchFrom : null, wantControl ? recvControl : null, recvOut);
+    const rc = addon.recvmsg(d.id, req.views, 0, req.remote || d.remoteAddress ? scratchFrom : null, wantControl ? recvControl : null, recvOut);
     if (isAgain(rc)) return false;
     if (SOFT_ERRORS.has(rc)) continue;
     if (rc < 0) {

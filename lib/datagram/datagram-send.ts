@@ -5,7 +5,7 @@ import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/nt
 import type { PCMSGHDR } from '../net/cmsg';
 import { ntStatusFromErrno } from '../transport/errno';
 import { controlToHost } from '../transport/host-cmsg';
-import { native, OS } from '../transport/native';
+import { addon, native, OS } from '../transport/native';
 import { Datagram, scratchAddr, SendRequest } from './datagram';
 
 const { EAGAIN, EWOULDBLOCK, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EPROTO } = native.errno;
@@ -46,17 +46,17 @@ export function drainSends(d: Datagram): void {
 
 /** Tries a queued or new send; true when it is finished (completed). */
 function trySend(d: Datagram, req: SendRequest): boolean {
-  const sock = d.sock;
+  const id = d.id;
   for (let retried = false; ; ) {
     let rc: number;
     if (req.counts === null) {
       const v = req.views;
       rc =
         v.length === 1 && req.control === null
-          ? sock.sendto(v[0], 0, v[0].byteLength, 0, req.addr)
+          ? addon.sendto(id, v[0], 0, v[0].byteLength, 0, req.addr)
           : v.length === 0 && req.control === null
-            ? sock.sendto(EMPTY, 0, 0, 0, req.addr)
-            : sock.sendmsg(v, 0, req.addr, req.control);
+            ? addon.sendto(id, EMPTY, 0, 0, 0, req.addr)
+            : addon.sendmsg(id, v, 0, req.addr, req.control);
       if (rc >= 0) {
         finishSend(d, req, STATUS_SUCCESS, req.total);
         return true;
@@ -70,7 +70,7 @@ function trySend(d: Datagram, req: SendRequest): boolean {
         finishSend(d, req, STATUS_INVALID_PARAMETER, 0); // one datagram of more than IOV_MAX views
         return true;
       }
-      rc = sock.sendmmsg(req.views.slice(req.nextView, req.nextView + views), req.counts.subarray(req.next, end), req.addr, req.control, 0);
+      rc = addon.sendmmsg(id, req.views.slice(req.nextView, req.nextView + views), req.counts.subarray(req.next, end), req.addr, req.control, 0);
       if (rc > 0) {
         for (let i = 0; i < rc; i++) req.nextView += req.counts[req.next + i];
         req.next += rc;

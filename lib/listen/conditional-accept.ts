@@ -5,7 +5,7 @@
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PSOCKADDR, SOCKADDR_STORAGE } from '../net/sockaddr';
 import type { ConnectionSocket } from '../connection/connection-socket';
-import { native, OS } from '../transport/native';
+import { addon, native, OS } from '../transport/native';
 import {
   PWSK_INSPECT_ID,
   WSK_CLIENT_LISTEN_DISPATCH,
@@ -68,7 +68,7 @@ export class ConditionalAccept {
 
   /** A held connection became readable: a reset before the decision aborts it. */
   onHeldPoll(conn: ConnectionSocket): void {
-    const n = conn.sock.recv(peek, 0, 1, OS.MSG_PEEK);
+    const n = addon.recv(conn.id, peek, 0, 1, OS.MSG_PEEK);
     if (n >= 0 || n === -EAGAIN || n === -EWOULDBLOCK) {
       conn.setInterest(false, false);
       return;

@@ -11,7 +11,7 @@ import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
 import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from '../socket/control-request';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { ntStatusFromErrno } from '../transport/errno';
-import { OS } from '../transport/native';
+import { addon, OS } from '../transport/native';
 import {
   PWSK_INSPECT_ID,
   PWSK_SOCKET,
@@ -69,7 +69,7 @@ export class ListenSocket extends SocketObject implements ListenHost, SharingHol
     if (req.RequestType === WskGetOption && this.rcvbuf >= 0) return intOptionResult(req, this.rcvbuf);
     const value = req.RequestType === WskSetOption ? readIntOption(req.input) : null;
     if (value !== null) {
-      const rc = this.sock.setsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, hostInt(value));
+      const rc = addon.setsockopt(this.id, OS.SOL_SOCKET, OS.SO_RCVBUF, hostInt(value));
       if (rc < 0) return { status: ntStatusFromErrno(rc) };
       this.rcvbuf = value >>> 0;
       return { status: STATUS_SUCCESS };

@@ -15,7 +15,7 @@ import { EventState, readEventControl } from '../socket/events';
 import { defer, Deferred } from '../socket/scheduler';
 import type { SocketObject } from '../socket/socket';
 import { ntStatusFromErrno } from '../transport/errno';
-import { native, NativeSocket, NETADDR_SIZE, OS } from '../transport/native';
+import { addon, native, NETADDR_SIZE, OS } from '../transport/native';
 import {
   SO_WSK_EVENT_CALLBACK,
   WSK_CLIENT_CONNECTION_DISPATCH,
@@ -87,24 +87,24 @@ export class Listener implements Deferred, InspectingListener {
 
   /** listen() on a bound socket: a WSK listening socket listens as soon as it is bound. */
   listen(): NTSTATUS {
-    const rc = this.s.sock.listen(OS.SOMAXCONN);
+    const rc = addon.listen(this.s.id, OS.SOMAXCONN);
     if (rc < 0) return ntStatusFromErrno(rc);
     this.state = LISTENING;
     this.updateInterest();
     return STATUS_SUCCESS;
   }
 
-  /** One waiting connection, null when none waits, or the failure status. */
-  acceptOne(): NativeSocket | NTSTATUS | null {
+  /** One waiting connection's transport id, null when none waits, or the failure. */
+  acceptOne(): number | { failure: NTSTATUS } | null {
     for (;;) {
-      const c = this.s.sock.accept(remoteAddr);
-      if (typeof c !== 'number') return c;
+      const c = addon.accept(this.s.id, remoteAddr);
+      if (c >= 0) return c;
       if (c === -EAGAIN || c === -EWOULDBLOCK) return null;
-      if (!RETRY.has(c)) return ntStatusFromErrno(c);
+      if (!RETRY.has(c)) return { failure: ntStatusFromErrno(c) };
     }
   }
 
-  newConnection(c: NativeSocket, context: unknown, dispatch: unknown): ConnectionSocket {
+  newConnection(c: number, context: unknown, dispatch: unknown): ConnectionSocket {
     const conn = ConnectionSocket.accepted(this.s.client, this.s.family, context, dispatch, c);
     // Inherited from the listener as on Windows (the OS copies the buffer sizes themselves).
     const rcvbuf = this.s.rcvbuf;
@@ -113,7 +113,7 @@ export class Listener implements Deferred, InspectingListener {
   }
 
   /** Completes an accept request with a connection. */
-  private finishAccept(req: AcceptRequest, c: NativeSocket | ConnectionSocket): NTSTATUS {
+  private finishAccept(req: AcceptRequest, c: number | ConnectionSocket): NTSTATUS {
     let accepted: ConnectionSocket;
     if (c instanceof ConnectionSocket) {
       accepted = c;
@@ -189,8 +189,8 @@ export class Listener implements Deferred, InspectingListener {
       if (!this.conditional && this.acceptQueue.length === 0 && !this.acceptEventOn()) break;
       const c = this.acceptOne();
       if (c === null) break;
-      if (typeof c === 'number') {
-        this.fail(c);
+      if (typeof c === 'object') {
+        this.fail(c.failure);
         break;
       }
       if (this.conditional !== null) {
@@ -253,9 +253,9 @@ export class Listener implements Deferred, InspectingListener {
       if (this.ready.length > 0) return this.finishAccept(req, this.ready.shift()!);
       if (!this.conditional) {
         const c = this.acceptOne();
-        if (typeof c === 'number') {
-          this.fail(c);
-          return irpComplete(req.Irp, c, 0);
+        if (c !== null && typeof c === 'object') {
+          this.fail(c.failure);
+          return irpComplete(req.Irp, c.failure, 0);
         }
         if (c !== null) return this.finishAccept(req, c);
       }

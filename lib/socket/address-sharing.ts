@@ -7,7 +7,7 @@
 // CHECK cells (an access check of the second socket's owner against the first socket's
 // security descriptor): every socket here belongs to this one process, the same security
 // principal, and a default descriptor grants its own principal access, so CHECK is SUCCESS.
-import { native, NETADDR_SIZE, OS } from '../transport/native';
+import { addon, native, NETADDR_SIZE, OS } from '../transport/native';
 import { NTSTATUS, STATUS_ACCESS_DENIED, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { PSOCKADDR } from '../net/sockaddr';
 import type { SocketObject } from './socket';
@@ -70,7 +70,7 @@ function addressKey(net: Uint8Array): string {
 }
 
 function v6only(s: SocketObject): boolean {
-  if (s.sock.getsockopt(OS.IPPROTO_IPV6, OS.IPV6_V6ONLY, intOut) < 0) return true;
+  if (addon.getsockopt(s.id, OS.IPPROTO_IPV6, OS.IPV6_V6ONLY, intOut) < 0) return true;
   return new Int32Array(intOut.buffer)[0] !== 0;
 }
 
@@ -110,13 +110,13 @@ export function bindShared(s: SocketObject, LocalAddress: PSOCKADDR, Flags: numb
     const status = check(binding);
     if (status !== STATUS_SUCCESS) return status;
   }
-  if (OS.SO_REUSEPORT !== undefined) s.sock.setsockopt(OS.SOL_SOCKET, OS.SO_REUSEPORT, ONE);
-  const rc = s.sock.bind(net);
+  if (OS.SO_REUSEPORT !== undefined) addon.setsockopt(s.id, OS.SOL_SOCKET, OS.SO_REUSEPORT, ONE);
+  const rc = addon.bind(s.id, net);
   if (rc < 0) {
     // WSK reports a taken address as INUSE in its sharing table, not as AFD's SHARING_VIOLATION.
     return rc === -native.errno.EADDRINUSE ? STATUS_ADDRESS_ALREADY_EXISTS : ntStatusFromErrno(rc);
   }
-  if (port === 0 && s.sock.localAddress(scratch) >= 0) binding.port = (scratch[2] << 8) | scratch[3];
+  if (port === 0 && addon.localAddress(s.id, scratch) >= 0) binding.port = (scratch[2] << 8) | scratch[3];
   register(binding);
   return STATUS_SUCCESS;
 }

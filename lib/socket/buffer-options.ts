@@ -4,7 +4,7 @@
 import { STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { IPPROTO_TCP, SO_RCVBUF, SO_SNDBUF, SOL_SOCKET, TCP_NODELAY } from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
-import { NativeSocket, OS } from '../transport/native';
+import { addon, OS } from '../transport/native';
 import { WskGetOption, WskSetOption } from '../wsk/wsk';
 import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from './control-request';
 
@@ -16,7 +16,7 @@ export interface BufferOptions {
 }
 
 /** The three options, or undefined for any other request. `sndbufChanged` runs after an SO_SNDBUF set. */
-export function bufferControl(sock: NativeSocket, h: BufferOptions, req: ControlRequest, sndbufChanged?: () => void): ControlResult | undefined {
+export function bufferControl(id: number, h: BufferOptions, req: ControlRequest, sndbufChanged?: () => void): ControlResult | undefined {
   const sol = req.Level === SOL_SOCKET;
   const which = sol && req.ControlCode === SO_RCVBUF ? 'rcvbuf' : sol && req.ControlCode === SO_SNDBUF ? 'sndbuf' : null;
   if (which) {
@@ -24,7 +24,7 @@ export function bufferControl(sock: NativeSocket, h: BufferOptions, req: Control
     if (req.RequestType === WskGetOption && h[which] >= 0) return intOptionResult(req, h[which]);
     const value = req.RequestType === WskSetOption ? readIntOption(req.input) : null;
     if (value !== null) {
-      const rc = sock.setsockopt(OS.SOL_SOCKET, which === 'rcvbuf' ? OS.SO_RCVBUF : OS.SO_SNDBUF, hostInt(value));
+      const rc = addon.setsockopt(id, OS.SOL_SOCKET, which === 'rcvbuf' ? OS.SO_RCVBUF : OS.SO_SNDBUF, hostInt(value));
       if (rc < 0) return { status: ntStatusFromErrno(rc) };
       h[which] = value;
       if (which === 'sndbuf') sndbufChanged?.();
@@ -34,7 +34,7 @@ export function bufferControl(sock: NativeSocket, h: BufferOptions, req: Control
   }
   const nodelay = req.Level === IPPROTO_TCP && req.ControlCode === TCP_NODELAY && req.RequestType === WskSetOption ? readIntOption(req.input) : null;
   if (nodelay !== null) {
-    const rc = sock.setsockopt(OS.IPPROTO_TCP, OS.TCP_NODELAY, hostInt(nodelay));
+    const rc = addon.setsockopt(id, OS.IPPROTO_TCP, OS.TCP_NODELAY, hostInt(nodelay));
     if (rc < 0) return { status: ntStatusFromErrno(rc) };
     h.nodelay = nodelay !== 0;
     return { status: STATUS_SUCCESS };

@@ -1,6 +1,7 @@
 // WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). WSK's own options
 // and IOCTLs are answered by the socket's category first; the rest go to the host through the
 // one translation table (transport/host-options.ts).
+import { addon } from '../transport/native';
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg, WskCloseSocket } from './socket';
@@ -92,11 +93,11 @@ function hostOption(s: SocketObject, req: ControlRequest): ControlResult {
   if (req.RequestType === WskSetOption) {
     const value = readIntOption(req.input);
     if (value === null) return { status: STATUS_INVALID_PARAMETER };
-    const rc = s.sock.setsockopt(opt.level, opt.name, hostInt(value));
+    const rc = addon.setsockopt(s.id, opt.level, opt.name, hostInt(value));
     return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
   }
   if (!req.output) return { status: STATUS_INVALID_PARAMETER };
-  const rc = s.sock.getsockopt(opt.level, opt.name, intScratch);
+  const rc = addon.getsockopt(s.id, opt.level, opt.name, intScratch);
   if (rc < 0) return { status: ntStatusFromErrno(rc) };
   return intOptionResult(req, new DataView(intScratch.buffer).getInt32(0, true));
 }
@@ -108,11 +109,11 @@ const intScratch = new Uint8Array(4);
 function rawHostOption(s: SocketObject, req: ControlRequest, opt: HostOption): ControlResult {
   if (req.RequestType === WskSetOption) {
     if (!req.input) return { status: STATUS_INVALID_PARAMETER };
-    const rc = s.sock.setsockopt(opt.level, opt.name, req.input);
+    const rc = addon.setsockopt(s.id, opt.level, opt.name, req.input);
     return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
   }
   if (!req.output) return { status: STATUS_INVALID_PARAMETER };
-  const rc = s.sock.getsockopt(opt.level, opt.name, req.output);
+  const rc = addon.getsockopt(s.id, opt.level, opt.name, req.output);
   return rc < 0 ? { status: ntStatusFromErrno(rc) } : { status: STATUS_SUCCESS, bytes: rc };
 }
 

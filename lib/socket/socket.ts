@@ -1,7 +1,7 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
 import { forEachSettled, IRP, irpCancelled, irpCancelOnClose, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
-import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_RECEIVE, POLL_WRITABLE } from '../transport/native';
+import { addon, claimReadiness, native, NETADDR_SIZE, POLL_READABLE, POLL_RECEIVE, POLL_WRITABLE, ReadinessOwner, releaseReadiness } from '../transport/native';
 import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/client';
 import { PSOCKADDR } from '../net/sockaddr';
@@ -30,7 +30,7 @@ export const CATEGORY_NAMES: Record<number, string> = {
 /** Scratch NETADDR for address queries; every use is synchronous. */
 const scratchAddr = new Uint8Array(NETADDR_SIZE);
 
-export abstract class SocketObject implements PWSK_SOCKET {
+export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
   abstract readonly Dispatch: WSK_PROVIDER_BASIC_DISPATCH;
   /** WSK_FLAG_*_SOCKET */
   abstract readonly category: number;
@@ -58,10 +58,17 @@ export abstract class SocketObject implements PWSK_SOCKET {
     readonly protocol: number,
     public context: unknown,
     public clientDispatch: unknown,
-    public sock: NativeSocket,
+    /** The transport's name for the OS socket (lib/transport/native.ts): every call takes it. */
+    readonly id: number,
   ) {
-    sock.owner = this;
+    claimReadiness(id, this);
     client.socketOpened(this);
+  }
+
+  /** The transport's report for this socket (ReadinessOwner). */
+  onReadiness(events: number, status: number, received: number): void {
+    if (this.closed) addon.poll(this.id, 0);
+    else this.onPoll(events, status, received);
   }
 
   // ---- IRP bookkeeping ----
@@ -99,7 +106,7 @@ export abstract class SocketObject implements PWSK_SOCKET {
     const mask = (read ? (receive ? POLL_READABLE | POLL_RECEIVE : POLL_READABLE) : 0) | (write ? POLL_WRITABLE : 0);
     if (mask === this.interest || this.closed) return;
     this.interest = mask;
-    this.sock.poll(mask);
+    addon.poll(this.id, mask);
   }
 
   /** The transport dropped reading after a stream's end or error (see POLL_RECEIVE). */
@@ -134,7 +141,7 @@ export abstract class SocketObject implements PWSK_SOCKET {
 
   /** Fills `out` from getsockname/getpeername; returns the status. */
   queryAddress(remote: boolean, out: PSOCKADDR): NTSTATUS {
-    const rc = remote ? this.sock.peerAddress(scratchAddr) : this.sock.localAddress(scratchAddr);
+    const rc = remote ? addon.peerAddress(this.id, scratchAddr) : addon.localAddress(this.id, scratchAddr);
     if (rc < 0) return ntStatusFromErrno(rc);
     netaddrToSockaddr(scratchAddr, out);
     return STATUS_SUCCESS;
@@ -151,7 +158,7 @@ export abstract class SocketObject implements PWSK_SOCKET {
     if (Flags !== 0) return STATUS_INVALID_PARAMETER;
     const net = sockaddrToNetaddr(LocalAddress, this.family, scratchAddr);
     if (!net) return STATUS_INVALID_PARAMETER;
-    const rc = this.sock.bind(net);
+    const rc = addon.bind(this.id, net);
     if (rc === 0) return STATUS_SUCCESS;
     // WSK reports a taken address as INUSE in its sharing table (reference §9), not as AFD's SHARING_VIOLATION.
     return rc === -native.errno.EADDRINUSE ? STATUS_ADDRESS_ALREADY_EXISTS : ntStatusFromErrno(rc);
@@ -181,19 +188,14 @@ export abstract class SocketObject implements PWSK_SOCKET {
     } finally {
       this.beforeClose();
       this.interest = 0;
-      this.sock.close();
+      addon.close(this.id);
+      releaseReadiness(this.id, this);
       this.client.socketClosed(this);
       status = irpComplete(Irp, STATUS_SUCCESS, 0);
     }
     return status;
   }
 }
-
-native.setEventHandler((sock, events, status, received) => {
-  const owner = sock.owner as SocketObject | undefined;
-  if (owner && !owner.closed) owner.onPoll(events, status, received);
-  else sock.poll(0);
-});
 
 /**
  * The socket argument of a provider call: a live socket of one of the given categories

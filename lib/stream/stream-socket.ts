@@ -131,7 +131,7 @@ export class StreamSocket extends SocketObject implements ConnectionHost, Listen
     if (this.listenRole) return this.listenRole.control(req);
     if (this.conn) return connectionControl(this.conn, req);
     if (req.Level === SOL_SOCKET && req.ControlCode === SO_WSK_EVENT_CALLBACK) return { status: streamRule(WSK_EVENTS, this.state) };
-    return bufferControl(this.sock, this, req);
+    return bufferControl(this.id, this, req);
   }
 
   override close(Irp: IRP): NTSTATUS {

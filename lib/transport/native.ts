@@ -292,17 +292,51 @@ export const addon: Addon = {
 };
 const SLOTS = addon.constants.SOCKET_SLOTS;
 
-/**
- * Open sockets by slot: how an event, reported by slot, finds its socket. It also keeps
- * every open socket reachable, so that one armed and forgotten by JS still gets its events.
- */
-const bySlot: (Socket | undefined)[] = [];
+/** What a socket's readiness is delivered to: lib's socket objects (or the wrappers below). */
+export interface ReadinessOwner {
+  onReadiness(events: number, status: number, received: number): void;
+}
 
-class Socket implements NativeSocket {
+/**
+ * Owners by slot: how a report, which names the slot, finds its socket's owner in one array
+ * load. It also keeps every open socket's owner reachable, so that one armed and forgotten by
+ * the client still gets its events.
+ */
+const bySlot: (ReadinessOwner | undefined)[] = [];
+
+/** `owner` receives the readiness of the socket `id` names, until it closes. */
+export function claimReadiness(id: number, owner: ReadinessOwner): void {
+  bySlot[id % SLOTS] = owner;
+}
+
+/** The socket closed: its slot may serve another socket (not forgotten if it already does). */
+export function releaseReadiness(id: number, owner: ReadinessOwner): void {
+  const slot = id % SLOTS;
+  if (bySlot[slot] === owner) bySlot[slot] = undefined;
+}
+
+// The one handler of this env: a report goes to its socket's owner in one hop.
+addon.setEventHandler((slot, events, status, received) => {
+  const owner = bySlot[slot];
+  if (owner !== undefined) owner.onReadiness(events, status, received);
+});
+
+/** The handler of the wrappers (native.socket), for the transport's own tests and tools. */
+let wrapperHandler: NativeEventHandler | null = null;
+
+/**
+ * A socket object over an id, for the transport's own tests and tools (lib's sockets use the
+ * ids with `addon` directly: no wrapper per socket).
+ */
+class Socket implements NativeSocket, ReadinessOwner {
   owner: unknown = undefined;
 
   constructor(readonly id: number) {
-    bySlot[id % SLOTS] = this;
+    claimReadiness(id, this);
+  }
+
+  onReadiness(events: number, status: number, received: number): void {
+    wrapperHandler?.(this, events, status, received);
   }
 
   get fd(): number {
@@ -388,8 +422,7 @@ class Socket implements NativeSocket {
   close(): void {
     addon.close(this.id);
     // A socket closed twice must not forget the slot's next socket.
-    const slot = this.id % SLOTS;
-    if (bySlot[slot] === this) bySlot[slot] = undefined;
+    releaseReadiness(this.id, this);
   }
 }
 
@@ -400,12 +433,8 @@ export const native: NativeBinding = {
     return id < 0 ? id : new Socket(id);
   },
   setEventHandler(fn) {
-    // null resets, anything else that is not a function is the addon's TypeError.
-    if (typeof fn !== 'function') return addon.setEventHandler(fn);
-    addon.setEventHandler((slot, events, status, received) => {
-      const sock = bySlot[slot];
-      if (sock !== undefined) fn(sock, events, status, received);
-    });
+    if (fn !== null && typeof fn !== 'function') throw new TypeError('setEventHandler: the handler must be a function or null');
+    wrapperHandler = fn;
   },
   closeAllSockets() {
     bySlot.length = 0;

@@ -8,7 +8,7 @@ import { DatagramSocket } from '../datagram/datagram-socket';
 import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve';
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { ListenSocket } from '../listen/listen-socket';
-import { native, OS } from '../transport/native';
+import { addon, OS } from '../transport/native';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ClientState, clientArg, nullClientStatus, WSK_PROVIDER_VERSION } from './client';
 import type { SocketObject } from '../socket/socket';
@@ -95,11 +95,11 @@ export function createSocket(
   const family = hostFamily(AddressFamily);
   if (family === undefined) return STATUS_NOT_SUPPORTED;
   if (!tripleAllowed(Flags, SocketType, Protocol)) return STATUS_NOT_SUPPORTED;
-  const sock = native.socket(family, HOST_TYPE[SocketType], Protocol);
-  if (typeof sock === 'number') return ntStatusFromErrno(sock);
+  const id = addon.socket(family, HOST_TYPE[SocketType], Protocol);
+  if (id < 0) return ntStatusFromErrno(id);
   // Windows sockets start IPv6-only; Linux's default follows a sysctl. Make it Windows'.
-  if (AddressFamily === AF_INET6) sock.setsockopt(OS.IPPROTO_IPV6, OS.IPV6_V6ONLY, ONE);
-  return new Class(client, AddressFamily, SocketType, Protocol, SocketContext, Dispatch ?? null, sock);
+  if (AddressFamily === AF_INET6) addon.setsockopt(id, OS.IPPROTO_IPV6, OS.IPV6_V6ONLY, ONE);
+  return new Class(client, AddressFamily, SocketType, Protocol, SocketContext, Dispatch ?? null, id);
 }
 
 export function WskSocket(
