@@ -83,7 +83,6 @@ export {
   WSA_CMSG_LEN,
   WSA_CMSG_SPACE,
   WSA_CMSG_DATA,
-  IPV6_TCLASS,
   ControlMessage,
   cmsgBuild,
   cmsgParse,

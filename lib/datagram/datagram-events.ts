@@ -11,6 +11,7 @@ import { WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
 import { Datagram } from './datagram';
 import { datagramRule, WSK_ENABLE_EVENT } from './datagram-state';
 import { SOFT_ERRORS } from './datagram-send';
+import { readBatch } from './datagram-errors';
 import { areaOf, DATAGRAM_RECEIVE_POOL, giveBack, Indication, ReceiveArea, takeArea } from './receive-area';
 
 const { EAGAIN } = native.errno;
@@ -24,13 +25,11 @@ export function indicateDatagrams(d: Datagram): void {
     if (c) indicateChain(d, area, c.head, c.flags);
     else giveBack(area);
   }
-  const { ROUNDS, BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
+  const { ROUNDS, BATCH } = DATAGRAM_RECEIVE_POOL;
   for (let round = 0; round < ROUNDS && !d.closed && d.receives.length === 0 && d.eventReady(); round++) {
     const area = takeArea(d);
-    let n = area.batch === BATCH ? d.sock.recvmmsg(area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0) : -EAGAIN;
-    for (let i = 0; i < 16 && SOFT_ERRORS.has(n); i++) {
-      n = d.sock.recvmmsg(area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0);
-    }
+    // Queued ICMP errors first (datagram-errors.ts), then a batch of datagrams.
+    const n = area.batch === BATCH ? readBatch(d, area, SOFT_ERRORS) : -EAGAIN;
     if (n <= 0) {
       giveBack(area);
       break;

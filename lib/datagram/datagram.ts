@@ -63,6 +63,8 @@ export abstract class Datagram extends SocketObject implements Deferred {
   readonly held = new Set<ReceiveArea>();
   /** On the scheduler's queue. */
   deliverDue = false;
+  /** The host has queued ICMP errors to read (datagram-errors.ts). */
+  errorsPending = false;
 
   constructor(...args: ConstructorParameters<typeof SocketObject>) {
     super(...args);

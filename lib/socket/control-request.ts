@@ -39,3 +39,28 @@ export function writeSizeT(req: ControlRequest, value: number): ControlResult {
   }
   return { status: req.output ? STATUS_BUFFER_TOO_SMALL : STATUS_INVALID_PARAMETER };
 }
+
+/**
+ * An integer or BOOL option's input as Windows reads it: 1, 2 or 4 bytes, little-endian (a
+ * driver's `BOOLEAN` is one byte); more than 4 reads the first 4. Null when there is none.
+ * Unsigned: a ULONG of 0xFFFFFFFF stays 4294967295.
+ */
+export function readIntOption(req: ControlRequest): number | null {
+  const input = req.input;
+  if (!input || input.byteLength === 0) return null;
+  let value = 0;
+  const n = Math.min(input.byteLength, 4);
+  for (let i = n - 1; i >= 0; i--) value = value * 256 + input[i];
+  return value;
+}
+
+/** An integer option's answer: 4 bytes, or what fits a smaller OutputBuffer (Windows writes what fits). */
+export function writeIntOption(req: ControlRequest, value: number): ControlResult {
+  const output = req.output;
+  if (!output) return { status: STATUS_INVALID_PARAMETER };
+  if (output.byteLength === 0) return { status: STATUS_BUFFER_TOO_SMALL };
+  const n = Math.min(output.byteLength, 4);
+  let v = value >>> 0;
+  for (let i = 0; i < n; i++, v >>>= 8) output[i] = v & 0xff;
+  return { status: STATUS_SUCCESS, bytes: n };
+}

@@ -25,7 +25,8 @@ import {
 } from '../wsk/wsk';
 import { ntStatusFromErrno } from '../transport/errno';
 import { hostOptionOf } from '../transport/host-options';
-import type { ControlRequest, ControlResult } from './control-request';
+import { ControlRequest, ControlResult, readIntOption, writeIntOption } from './control-request';
+import { ipOptionControl } from './ip-options';
 import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/security';
 
 /** The documented WSK socket-level options, for which WSK requires an IRP (reference §5.8). */
@@ -85,17 +86,36 @@ function bytesOf(buffer: PVOID | null, size: SIZE_T, where: string, what: string
   return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
 }
 
+const hostInt = new Int32Array(1);
+const hostIntBytes = new Uint8Array(hostInt.buffer);
+
+/** A pass-through option of transport/host-options.ts: an integer (1 to 4 bytes, converted) or bytes. */
 function hostOption(s: SocketObject, req: ControlRequest): ControlResult {
   const opt = hostOptionOf(req.Level, req.ControlCode);
   if (!opt) return { status: STATUS_INVALID_PARAMETER };
+  if (!opt.int) return hostBytesOption(s, req, opt.level, opt.name);
   if (req.RequestType === WskSetOption) {
-    if (!req.input || (opt.int && req.input.byteLength < 4)) return { status: STATUS_INVALID_PARAMETER };
-    const rc = s.sock.setsockopt(opt.level, opt.name, opt.int ? req.input.subarray(0, 4) : req.input);
+    const value = readIntOption(req);
+    if (value === null) return { status: STATUS_INVALID_PARAMETER };
+    hostInt[0] = opt.toHost ? opt.toHost(value) : value;
+    const rc = s.sock.setsockopt(opt.level, opt.name, hostIntBytes);
+    return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
+  }
+  hostInt[0] = 0;
+  const rc = s.sock.getsockopt(opt.level, opt.name, hostIntBytes);
+  if (rc < 0) return { status: ntStatusFromErrno(rc) };
+  // The host may answer one byte (IP_TOS, IP_TTL on some kernels): the rest stays 0.
+  return writeIntOption(req, opt.fromHost ? opt.fromHost(hostInt[0]) : hostInt[0]);
+}
+
+function hostBytesOption(s: SocketObject, req: ControlRequest, level: number, name: number): ControlResult {
+  if (req.RequestType === WskSetOption) {
+    if (!req.input) return { status: STATUS_INVALID_PARAMETER };
+    const rc = s.sock.setsockopt(level, name, req.input);
     return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
   }
   if (!req.output) return { status: STATUS_INVALID_PARAMETER };
-  if (opt.int && req.output.byteLength < 4) return { status: STATUS_BUFFER_TOO_SMALL };
-  const rc = s.sock.getsockopt(opt.level, opt.name, req.output);
+  const rc = s.sock.getsockopt(level, name, req.output);
   return rc < 0 ? { status: ntStatusFromErrno(rc) } : { status: STATUS_SUCCESS, bytes: rc };
 }
 
@@ -136,6 +156,8 @@ export function WskControlSocket(
     if (req.Level === ws.SOL_SOCKET && req.ControlCode === SO_WSK_SECURITY && RequestType !== WskIoctl) {
       if (!Irp) return STATUS_INVALID_PARAMETER;
       result = securityOption(s, req);
+    } else if ((result = ipOptionControl(s, req)) !== undefined) {
+      // answered
     } else if (RequestType === WskIoctl) {
       result = { status: ioctlFallback(s, req.ControlCode) };
     } else if (req.Level === ws.SOL_SOCKET && NOT_YET_BUILT.has(req.ControlCode)) {

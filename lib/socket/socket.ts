@@ -18,6 +18,7 @@ import {
 import { ntStatusFromErrno } from '../transport/errno';
 import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
 import type { ControlRequest, ControlResult } from './control-request';
+import type { IpOptionState } from './ip-state';
 
 export const CATEGORY_NAMES: Record<number, string> = {
   [WSK_FLAG_BASIC_SOCKET]: 'basic',
@@ -44,6 +45,8 @@ export abstract class SocketObject implements PWSK_SOCKET {
     return (this.pendingList ??= new PendingIrps());
   }
   private interest = 0;
+  /** IP, IPv6 and UDP option state kept in lib/ (socket/ip-options.ts); null until one is set. */
+  ipState: IpOptionState | null = null;
 
   /** The IRPs pending on this socket now (a copy; none allocates nothing). */
   pendingIrps(): IRP[] {
