@@ -48,6 +48,10 @@ function pmtudState(prefix: 'IP' | 'IPV6'): Conversion {
   };
 }
 
+/** IPV6_UNICAST_IF: the index in host byte order on Windows, in network byte order on Linux (as for IPv4). */
+const swap32 = (v: number): number => (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+const BYTE_SWAPPED: Conversion = { toHost: (v) => swap32(v) | 0, fromHost: swap32 };
+
 /**
  * TCP_NOSYNRETRIES (a BOOL) over TCP_SYNCNT: Linux's fewest is one SYN retransmission (it has no
  * zero), and FALSE restores its default of 6.
@@ -104,7 +108,7 @@ const INT_OPTIONS: Array<[number, number, string, string, Conversion?]> = [
   [ws.IPPROTO_IPV6, ws.IPV6_DONTFRAG, 'IPPROTO_IPV6', 'IPV6_DONTFRAG'],
   [ws.IPPROTO_IPV6, ws.IPV6_MTU_DISCOVER, 'IPPROTO_IPV6', 'IPV6_MTU_DISCOVER', pmtudState('IPV6')],
   [ws.IPPROTO_IPV6, ws.IPV6_MTU, 'IPPROTO_IPV6', 'IPV6_MTU'],
-  [ws.IPPROTO_IPV6, ws.IPV6_UNICAST_IF, 'IPPROTO_IPV6', 'IPV6_UNICAST_IF'],
+  [ws.IPPROTO_IPV6, ws.IPV6_UNICAST_IF, 'IPPROTO_IPV6', 'IPV6_UNICAST_IF', BYTE_SWAPPED],
   [ws.IPPROTO_UDP, ws.UDP_NOCHECKSUM, 'SOL_SOCKET', 'SO_NO_CHECK'],
 ];
 
