@@ -33,7 +33,7 @@ function isPortUnreachable(protocol: number, type: number, code: number): boolea
  * Windows control messages when it is a datagram (null: none wanted).
  */
 export function classifyError(d: Datagram, host: Uint8Array, hostLength: number, out: Uint8Array | null, outLength: number): number {
-  const st = d.ipState;
+  const st = d.options;
   const t = hostToControl(host, hostLength, out, outLength, st?.rx);
   if (!st || t.icmpProtocol < 0) return ERROR_DROPPED;
   if (t.icmpProtocol === ws.IPPROTO_ICMP ? st.recvErr : st.recvErr6) return ERROR_DATAGRAM;
@@ -43,7 +43,7 @@ export function classifyError(d: Datagram, host: Uint8Array, hostLength: number,
 
 /** A read or send returned the socket's pending ICMP error: an entry waits in the error queue. */
 export function noteSoftError(d: Datagram): void {
-  if (d.ipState?.hostRecvErr) d.errorsPending = true;
+  if (d.options?.hostRecvErr) d.errorsPending = true;
 }
 
 /** After reading one entry: whether another waits (the kernel re-arms the socket's error with it). */

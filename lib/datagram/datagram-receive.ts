@@ -69,7 +69,7 @@ function completeDatagram(d: Datagram, req: ReceiveRequest, rc: number): void {
   if (recvOut[0] & OS.MSG_TRUNC) flags |= MSG_TRUNC;
   if (recvOut[0] & OS.MSG_CTRUNC) flags |= MSG_CTRUNC;
   if (req.ControlLength) {
-    const t = hostToControl(recvControl, recvOut[1], req.ControlInfo, req.controlRoom, d.ipState?.rx);
+    const t = hostToControl(recvControl, recvOut[1], req.ControlInfo, req.controlRoom, d.options?.rx);
     req.ControlLength[0] = t.length;
     if (t.truncated) flags |= MSG_CTRUNC;
     flags |= t.castFlags;
@@ -129,7 +129,7 @@ function receiveRefused(d: Datagram, req: ReceiveRequest): boolean {
   if (req.remote) netaddrToSockaddr(area.addrs.subarray(i * NETADDR_SIZE, (i + 1) * NETADDR_SIZE), req.remote);
   let flags = copied < length ? MSG_TRUNC : 0;
   if (req.ControlLength) {
-    const t = hostToControl(area.hostControl.subarray(i * area.controlSlot), area.meta[3 * i + 2], req.ControlInfo, req.controlRoom, d.ipState?.rx);
+    const t = hostToControl(area.hostControl.subarray(i * area.controlSlot), area.meta[3 * i + 2], req.ControlInfo, req.controlRoom, d.options?.rx);
     req.ControlLength[0] = t.length;
     if (t.truncated) flags |= MSG_CTRUNC;
     flags |= t.castFlags;

@@ -41,7 +41,7 @@ const NO_CONTROL: HostSendControl = Object.freeze({ control: null, segmentSize: 
  * its own UDP_SEGMENT.
  */
 export function sendControl(d: Datagram, ControlInfoLength: number, ControlInfo: PCMSGHDR | null): HostSendControl | NTSTATUS {
-  const socketSegment = d.ipState?.segmentSize ?? 0;
+  const socketSegment = d.options?.segmentSize ?? 0;
   if (!ControlInfoLength) return socketSegment ? { control: null, segmentSize: socketSegment } : NO_CONTROL;
   if (!ControlInfo) return STATUS_INVALID_PARAMETER;
   const t = controlToHost(ControlInfo, ControlInfoLength, (ipv6) => classOf(d, ipv6));

@@ -72,7 +72,7 @@ export class DatagramSocket extends Datagram implements SharingHolder {
   override onPoll(events: number, status: number): void {
     if (!this.bound) return;
     // POLLERR (reported as a status): an ICMP error the client asked for is queued.
-    if (status < 0 && this.ipState?.hostRecvErr) this.errorsPending = true;
+    if (status < 0 && this.options?.hostRecvErr) this.errorsPending = true;
     drainReceives(this);
     if (this.closed) return;
     if (this.sends.length > 0) drainSends(this);

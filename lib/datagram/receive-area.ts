@@ -102,7 +102,7 @@ export class ReceiveArea {
       ind.RemoteAddress = this.sender(i, family);
       const hostLength = meta[3 * i + 2];
       if (hostLength > 0) {
-        const t = hostToControl(this.hostControl.subarray(i * this.controlSlot), hostLength, this.controlViews[i], this.controlSlot, (this.owner as SocketObject | null)?.ipState?.rx);
+        const t = hostToControl(this.hostControl.subarray(i * this.controlSlot), hostLength, this.controlViews[i], this.controlSlot, (this.owner as SocketObject | null)?.options?.rx);
         ind.ControlInfo = t.length > 0 ? this.controlViews[i] : null;
         ind.ControlInfoLength = t.length;
         flags |= t.castFlags;

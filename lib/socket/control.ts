@@ -26,7 +26,10 @@ import {
 import { ntStatusFromErrno } from '../transport/errno';
 import { hostOptionOf } from '../transport/host-options';
 import { ControlRequest, ControlResult, readIntOption, writeIntOption } from './control-request';
+import { addressIoctl } from './address-list';
 import { ipOptionControl } from './ip-options';
+import { tcpInfoIoctl } from './tcp-info';
+import { tcpOptionControl } from './tcp-options';
 import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/security';
 
 /** The documented WSK socket-level options, for which WSK requires an IRP (reference §5.8). */
@@ -119,6 +122,18 @@ function hostBytesOption(s: SocketObject, req: ControlRequest, level: number, na
   return rc < 0 ? { status: ntStatusFromErrno(rc) } : { status: STATUS_SUCCESS, bytes: rc };
 }
 
+/** What every category shares: the options kept in lib/, the IOCTLs with work of their own, then the host table. */
+function sharedControl(s: SocketObject, req: ControlRequest): ControlResult {
+  const answered = ipOptionControl(s, req) ?? tcpOptionControl(s, req);
+  if (answered) return answered;
+  if (req.RequestType === WskIoctl) {
+    if (req.ControlCode === ws.SIO_TCP_INFO) return tcpInfoIoctl(s, req);
+    return addressIoctl(s, req) ?? { status: ioctlFallback(s, req.ControlCode) };
+  }
+  if (req.Level === ws.SOL_SOCKET && NOT_YET_BUILT.has(req.ControlCode)) return { status: STATUS_NOT_IMPLEMENTED };
+  return hostOption(s, req);
+}
+
 export function WskControlSocket(
   Socket: PWSK_SOCKET,
   RequestType: number,
@@ -142,6 +157,8 @@ export function WskControlSocket(
     inputObject: InputBuffer ?? null,
     output: bytesOf(OutputBuffer, OutputSize, where, 'Output'),
     outputObject: OutputBuffer ?? null,
+    InputSize,
+    OutputSize,
     Irp,
   };
   if (Irp) irpStart(Irp, where);
@@ -156,16 +173,10 @@ export function WskControlSocket(
     if (req.Level === ws.SOL_SOCKET && req.ControlCode === SO_WSK_SECURITY && RequestType !== WskIoctl) {
       if (!Irp) return STATUS_INVALID_PARAMETER;
       result = securityOption(s, req);
-    } else if ((result = ipOptionControl(s, req)) !== undefined) {
-      // answered
-    } else if (RequestType === WskIoctl) {
-      result = { status: ioctlFallback(s, req.ControlCode) };
-    } else if (req.Level === ws.SOL_SOCKET && NOT_YET_BUILT.has(req.ControlCode)) {
-      result = { status: STATUS_NOT_IMPLEMENTED };
-    } else if (!Irp && req.Level === ws.SOL_SOCKET && IRP_REQUIRED.has(req.ControlCode)) {
+    } else if (!Irp && RequestType !== WskIoctl && req.Level === ws.SOL_SOCKET && IRP_REQUIRED.has(req.ControlCode)) {
       return STATUS_INVALID_PARAMETER;
     } else {
-      result = hostOption(s, req);
+      result = sharedControl(s, req);
     }
   }
   if (result.pended) return result.status;

@@ -11,7 +11,7 @@ import { RX_ECN, RX_ECN6, RX_TCLASS, RX_TOS } from '../transport/host-cmsg';
 import { OS } from '../transport/native';
 import { WskGetOption, WskIoctl, WskSetOption } from '../wsk/wsk';
 import { ControlRequest, ControlResult, readIntOption, writeIntOption } from './control-request';
-import { IpOptionState } from './ip-state';
+import { OptionState, optionStateOf } from './option-state';
 import type { SocketObject } from './socket';
 
 const intScratch = new Int32Array(1);
@@ -33,9 +33,6 @@ function getHost(s: SocketObject, level: number, name: number): number | null {
   return null;
 }
 
-export function ipStateOf(s: SocketObject): IpOptionState {
-  return (s.ipState ??= new IpOptionState());
-}
 
 const MISSING: ControlResult = Object.freeze({ status: STATUS_INVALID_PARAMETER });
 
@@ -50,10 +47,10 @@ const RX_OPTIONS: Array<[number, number, number, number, string, string]> = [
 ];
 
 function receiveOption(s: SocketObject, req: ControlRequest, bit: number, partner: number, level: number, name: number): ControlResult {
-  if (req.RequestType === WskGetOption) return writeIntOption(req, s.ipState && s.ipState.rx & bit ? 1 : 0);
+  if (req.RequestType === WskGetOption) return writeIntOption(req, s.options && s.options.rx & bit ? 1 : 0);
   const v = readIntOption(req);
   if (v === null) return MISSING;
-  const st = ipStateOf(s);
+  const st = optionStateOf(s);
   const rx = v ? st.rx | bit : st.rx & ~bit;
   const status = setHost(s, level, name, rx & (bit | partner) ? 1 : 0);
   if (status === STATUS_SUCCESS) st.rx = rx;
@@ -63,7 +60,7 @@ function receiveOption(s: SocketObject, req: ControlRequest, bit: number, partne
 // ---- ICMP errors ----
 
 /** Turns the host's error queue on while IP_RECVERR, IPV6_RECVERR or SIO_UDP_CONNRESET wants it. */
-function applyRecvErr(s: SocketObject, st: IpOptionState): NTSTATUS {
+function applyRecvErr(s: SocketObject, st: OptionState): NTSTATUS {
   const status = setHost(s, OS.IPPROTO_IP, OS.IP_RECVERR, st.recvErr || st.connReset ? 1 : 0);
   if (status !== STATUS_SUCCESS || s.family !== ws.AF_INET6) return status;
   return setHost(s, OS.IPPROTO_IPV6, OS.IPV6_RECVERR, st.recvErr6 || st.connReset ? 1 : 0);
@@ -71,10 +68,10 @@ function applyRecvErr(s: SocketObject, st: IpOptionState): NTSTATUS {
 
 function recvErrOption(s: SocketObject, req: ControlRequest, ipv6: boolean): ControlResult {
   if (ipv6 && s.family !== ws.AF_INET6) return { status: STATUS_INVALID_PARAMETER };
-  if (req.RequestType === WskGetOption) return writeIntOption(req, s.ipState && (ipv6 ? s.ipState.recvErr6 : s.ipState.recvErr) ? 1 : 0);
+  if (req.RequestType === WskGetOption) return writeIntOption(req, s.options && (ipv6 ? s.options.recvErr6 : s.options.recvErr) ? 1 : 0);
   const v = readIntOption(req);
   if (v === null) return MISSING;
-  const st = ipStateOf(s);
+  const st = optionStateOf(s);
   const before = ipv6 ? st.recvErr6 : st.recvErr;
   if (ipv6) st.recvErr6 = v !== 0;
   else st.recvErr = v !== 0;
@@ -95,7 +92,7 @@ function connResetIoctl(s: SocketObject, req: ControlRequest): ControlResult {
   if (s.type !== ws.SOCK_DGRAM || s.protocol !== ws.IPPROTO_UDP) return { status: STATUS_NOT_SUPPORTED };
   const v = readIntOption(req);
   if (v === null) return MISSING;
-  const st = ipStateOf(s);
+  const st = optionStateOf(s);
   const before = st.connReset;
   st.connReset = v !== 0;
   const status = applyRecvErr(s, st);
@@ -115,7 +112,7 @@ function sendMessageSize(s: SocketObject, req: ControlRequest): ControlResult {
   if (v === null) return MISSING;
   // Linux refuses a segment size above 16 bits with EINVAL.
   const status = setHost(s, OS.SOL_UDP, OS.UDP_SEGMENT, v > 0xffff ? -1 : v);
-  if (status === STATUS_SUCCESS) ipStateOf(s).segmentSize = v;
+  if (status === STATUS_SUCCESS) optionStateOf(s).segmentSize = v;
   return { status };
 }
 
@@ -127,12 +124,12 @@ function sendMessageSize(s: SocketObject, req: ControlRequest): ControlResult {
 function receiveCoalescedSize(s: SocketObject, req: ControlRequest): ControlResult {
   if (req.RequestType === WskGetOption) {
     if (getHost(s, OS.SOL_UDP, OS.UDP_GRO) === null) return { status: failed };
-    return writeIntOption(req, s.ipState?.coalescedSize ?? 0);
+    return writeIntOption(req, s.options?.coalescedSize ?? 0);
   }
   const v = readIntOption(req);
   if (v === null) return MISSING;
   const status = setHost(s, OS.SOL_UDP, OS.UDP_GRO, v > 0 ? 1 : 0);
-  if (status === STATUS_SUCCESS) ipStateOf(s).coalescedSize = v;
+  if (status === STATUS_SUCCESS) optionStateOf(s).coalescedSize = v;
   return { status };
 }
 
@@ -144,10 +141,10 @@ function receiveCoalescedSize(s: SocketObject, req: ControlRequest): ControlResu
  * kept and read back; the host needs nothing.
  */
 function portOption(s: SocketObject, req: ControlRequest, key: 'randomizePort' | 'portScalability'): ControlResult {
-  if (req.RequestType === WskGetOption) return writeIntOption(req, s.ipState?.[key] ?? 0);
+  if (req.RequestType === WskGetOption) return writeIntOption(req, s.options?.[key] ?? 0);
   const v = readIntOption(req);
   if (v === null) return MISSING;
-  ipStateOf(s)[key] = v !== 0 ? 1 : 0;
+  optionStateOf(s)[key] = v !== 0 ? 1 : 0;
   return { status: STATUS_SUCCESS };
 }
 
