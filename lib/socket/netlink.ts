@@ -8,6 +8,8 @@ import { native, NativeSocket, OS, POLL_READABLE } from '../transport/native';
 export type AddressListener = (families: Set<number>) => void;
 
 const NLMSG_HDRLEN = 16;
+/** linux/netlink.h: a message that asks for nothing. */
+const NLMSG_NOOP = 1;
 const listeners = new Set<AddressListener>();
 let watcher: NativeSocket | null = null;
 const buffer = new Uint8Array(16384);
@@ -23,6 +25,17 @@ function open(): NativeSocket | number {
       sock.close();
       return rc;
     }
+  }
+  // A netlink socket receives its groups' messages only once it has a port id of its own (the
+  // kernel's is 0, and a group message is not sent back to its sender's id): any message sent
+  // binds it. NLMSG_NOOP asks nothing and gets no answer.
+  const noop = new Uint8Array(NLMSG_HDRLEN);
+  new DataView(noop.buffer).setUint32(0, NLMSG_HDRLEN, true);
+  new DataView(noop.buffer).setUint16(4, NLMSG_NOOP, true);
+  const sent = sock.send(noop, 0, noop.byteLength, 0);
+  if (sent < 0) {
+    sock.close();
+    return sent;
   }
   // The socket's readiness comes through the provider's one handler, which calls its owner.
   sock.owner = { closed: false, onPoll: readChanges };
