@@ -109,7 +109,10 @@ export { CachedSecurityDescriptor } from './wsk/security';
 export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './kernel/verifier';
 
 import { native } from './transport/native';
-/** Native sockets open in this process (every one a WSK socket not yet closed): for leak checks. */
+/**
+ * Native sockets open in this process (every one a WSK socket not yet closed, and the address
+ * watcher while an SIO_ADDRESS_LIST_CHANGE waits): for leak checks.
+ */
 export function openSocketCount(): number {
   return native.openSockets();
 }

@@ -74,6 +74,8 @@ function readChanges(): void {
 
 /** Starts telling `listener` about address changes; 0, or the -errno that kept the watcher from opening. */
 export function watchAddresses(listener: AddressListener): number {
+  // A test harness may have closed every native socket (closeAllSockets) under us.
+  if (watcher && watcher.fd < 0) watcher = null;
   if (!watcher) {
     const sock = open();
     if (typeof sock === 'number') return sock;

@@ -17,6 +17,7 @@ import { ntStatusFromErrno } from '../transport/errno';
 import { OS } from '../transport/native';
 import { ControlRequest, ControlResult, readIntOption, structOutput } from './control-request';
 import type { SocketObject } from './socket';
+import { isTcp } from './tcp-options';
 
 const VERSIONS: Array<[Layout, number]> = [
   [TCP_INFO_V0_LAYOUT, SIZEOF_TCP_INFO_v0],
@@ -124,7 +125,7 @@ function windowsMembers(s: SocketObject, length: number): Record<string, number>
 
 /** SIO_TCP_INFO on a TCP socket (any category, listening too). */
 export function tcpInfoIoctl(s: SocketObject, req: ControlRequest): ControlResult {
-  if (s.type !== ws.SOCK_STREAM || s.protocol !== ws.IPPROTO_TCP) return { status: STATUS_NOT_SUPPORTED };
+  if (!isTcp(s)) return { status: STATUS_NOT_SUPPORTED };
   const version = readIntOption(req);
   if (version === null) return { status: STATUS_INVALID_PARAMETER };
   if (version >= VERSIONS.length) return { status: STATUS_NOT_SUPPORTED };

@@ -22,7 +22,7 @@ function setInt(s: SocketObject, level: number, name: number, value: number): NT
   return rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS;
 }
 
-const isTcp = (s: SocketObject): boolean => s.type === ws.SOCK_STREAM && s.protocol === ws.IPPROTO_TCP;
+export const isTcp = (s: SocketObject): boolean => s.type === ws.SOCK_STREAM && s.protocol === ws.IPPROTO_TCP;
 
 /** Linux's TCP_KEEPIDLE and TCP_KEEPINTVL are whole seconds, 1 to 32,767. */
 const keepaliveSeconds = (ms: number): number => Math.min(32767, Math.max(1, Math.ceil(ms / 1000)));
