@@ -97,7 +97,7 @@ describe('keep-alive and timeouts', () => {
 });
 
 describe('linger', () => {
-  test('SO_LINGER is struct linger { u_short l_onoff; u_short l_linger } (bytes or an object); SO_DONTLINGER is its negation', async () => {
+  test('SO_LINGER is struct linger { u_short l_onoff; u_short l_linger } (bytes or an object); SO_DONTLINGER is its negation; not on UDP', async () => {
     const s = await tcpSocket();
     const lingerBytes = async (): Promise<number[]> => {
       const out = new Uint8Array(4);
@@ -118,6 +118,9 @@ describe('linger', () => {
     expect(asObject).toEqual({ l_onoff: 0, l_linger: 5 });
     expectStatus(await setOption(s, SOL_SOCKET, SO_LINGER, new Uint8Array(2)), STATUS_INVALID_PARAMETER);
     await wskClose(s);
+    const u = await udpBasic();
+    expectStatus(await setOption(u, SOL_SOCKET, SO_LINGER, new Uint8Array(4)), STATUS_INVALID_PARAMETER);
+    await wskClose(u);
   });
 });
 

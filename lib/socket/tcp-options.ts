@@ -115,8 +115,11 @@ export function tcpOptionControl(s: SocketObject, req: ControlRequest): ControlR
     return undefined;
   }
   if (RequestType !== WskSetOption && RequestType !== WskGetOption) return undefined;
-  if (Level === ws.SOL_SOCKET && code === ws.SO_LINGER) return lingerOption(s, req);
-  if (Level === ws.SOL_SOCKET && code === ws.SO_DONTLINGER) return dontLingerOption(s, req);
+  // Lingering is a TCP matter: Winsock refuses both on a datagram socket (WSAENOPROTOOPT).
+  if (Level === ws.SOL_SOCKET && (code === ws.SO_LINGER || code === ws.SO_DONTLINGER)) {
+    if (!isTcp(s)) return { status: STATUS_INVALID_PARAMETER };
+    return code === ws.SO_LINGER ? lingerOption(s, req) : dontLingerOption(s, req);
+  }
   if (Level === ws.IPPROTO_TCP && code === ws.TCP_FAIL_CONNECT_ON_ICMP_ERROR && isTcp(s)) return failConnectOnIcmp(s, req);
   return undefined;
 }
