@@ -1,8 +1,10 @@
 // WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). WSK's own options
-// and IOCTLs are answered by the socket's category first; the rest go to the host through the
-// one translation table (transport/host-options.ts).
+// and IOCTLs are answered by the socket's category first; then what every socket shares: the
+// options that keep state in lib/ (ip-options.ts, tcp-options.ts), the IOCTLs with work of
+// their own (tcp-info.ts, address-list.ts); the rest go to the host through the one
+// translation table (transport/host-options.ts).
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
-import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
