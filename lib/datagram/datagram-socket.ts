@@ -7,7 +7,7 @@ import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/nt
 import { isRefillable, isWritableSlot, violation } from '../kernel/verifier';
 import type { PCMSGHDR } from '../net/cmsg';
 import type { PSOCKADDR } from '../net/sockaddr';
-import { SOL_SOCKET } from '../net/ws2def';
+import { SOCK_RAW, SOL_SOCKET } from '../net/ws2def';
 import { bindShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
 import { WskControlSocket } from '../socket/control';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
@@ -57,7 +57,8 @@ export class DatagramSocket extends Datagram implements SharingHolder {
   bind(LocalAddress: PSOCKADDR, Flags: number): NTSTATUS {
     const refused = datagramRule(WSK_BIND, this.state);
     if (refused !== STATUS_SUCCESS) return refused;
-    const status = bindShared(this, LocalAddress, Flags, this.shareOption);
+    // Raw sockets have no ports to share: the OS bind as it is.
+    const status = this.type === SOCK_RAW ? this.bindTo(LocalAddress, Flags) : bindShared(this, LocalAddress, Flags, this.shareOption);
     if (status === STATUS_SUCCESS) {
       this.state = BOUND;
       this.updateInterest();
