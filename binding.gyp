@@ -2,7 +2,19 @@
   "targets": [
     {
       "target_name": "node_wsk",
-      "sources": ["native/binding.cc", "native/socket_handle.cc", "native/resolver.cc", "native/ring.cc"],
+      "sources": [
+        "native/args.cc",
+        "native/binding.cc",
+        "native/handle_table.cc",
+        "native/message_calls.cc",
+        "native/netaddr.cc",
+        "native/readiness.cc",
+        "native/receive.cc",
+        "native/resolver.cc",
+        "native/ring.cc",
+        "native/socket_calls.cc",
+        "native/socket_handle.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O3"],

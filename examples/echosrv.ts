@@ -139,6 +139,8 @@ let WskSampleAllowRemote = false;
 export const WskSampleListening: KEVENT = {};
 export let WskSampleListeningStatus: NTSTATUS = STATUS_UNSUCCESSFUL;
 export let WskSampleListeningPort = 0;
+/** How often a NULL AcceptSocket made the server replace its listener (not in the C sample: for tests). */
+export let WskSampleListenerRestarts = 0;
 
 export interface WskSampleOptions {
   port?: number;
@@ -389,8 +391,8 @@ function isLoopback(Address: PSOCKADDR): boolean {
 function WskSampleAcceptEvent(
   SocketContext: unknown,
   _Flags: number,
-  _LocalAddress: PSOCKADDR,
-  RemoteAddress: PSOCKADDR,
+  _LocalAddress: PSOCKADDR | null,
+  RemoteAddress: PSOCKADDR | null,
   AcceptSocket: WSK_SOCKET | null,
   AcceptSocketContext: { 0: unknown },
   AcceptSocketDispatch: { 0: WSK_CLIENT_CONNECTION_DISPATCH | null },
@@ -398,11 +400,12 @@ function WskSampleAcceptEvent(
   const listeningSocketContext = SocketContext as WSKSAMPLE_SOCKET_CONTEXT;
   if (AcceptSocket === null) {
     // The listener is no longer functional (this happens at most once): make a new one.
+    WskSampleListenerRestarts++;
     WskSampleEnqueueOp(listeningSocketContext.OpContext[0], WskSampleOpStartListen);
     return STATUS_REQUEST_NOT_ACCEPTED;
   }
   // The port's loopback-only default (see the top of this file).
-  if (!WskSampleAllowRemote && !isLoopback(RemoteAddress)) return STATUS_REQUEST_NOT_ACCEPTED;
+  if (!WskSampleAllowRemote && !isLoopback(RemoteAddress!)) return STATUS_REQUEST_NOT_ACCEPTED;
 
   const socketContext = WskSampleAllocateSocketContext(WskSampleWorkQueue, WSKSAMPLE_DATA_BUFFER_LENGTH);
   if (socketContext === null) return STATUS_REQUEST_NOT_ACCEPTED;

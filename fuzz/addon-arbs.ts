@@ -1,6 +1,7 @@
 // fast-check arbitraries for cases against the raw addon (`addon` of lib/native.ts): every
 // function, with well-formed arguments most of the time and otherwise ill-formed ones: wrong
-// types, detached buffers, out-of-range numbers, arrays whose getters close the socket mid-call.
+// types, detached buffers, out-of-range numbers, arrays whose getters close the socket mid-call;
+// and the env's receive areas, which automatic reads (POLL_RECEIVE in poll's events) fill.
 // Addresses are loopback or malformed only; no raw socket includes its own IP header.
 import fc from 'fast-check';
 import { weirdArb } from './values';
@@ -62,6 +63,13 @@ function opsArb(depth: number): fc.Arbitrary<AddonAct>[] {
     fc.record({ op: fc.constant('getnameinfo'), addr: argArb('addr'), flags: fc.nat(31), cbDo: nested }),
     fc.record({ op: fc.constant('cancelResolution'), i: fc.nat(7), raw: fc.option(weirdArb, { freq: 5 }) }),
     fc.record({ op: fc.constant('misc'), what: fc.nat(5), v: weirdArb }),
+    // The automatic reads' areas (POLL_RECEIVE): registered, replaced, cleared, detached, or
+    // with ill-formed arguments; also from inside the handler, between reads.
+    fc.record({ op: fc.constant('area'), what: fc.nat(4), n: fc.nat(11), bad: fc.option(weirdArb, { freq: 6 }) }),
+    // A socket with data waiting and POLL_RECEIVE armed (a UDP socket with datagrams, or an
+    // accepted TCP connection with bytes, then maybe the peer's FIN or a reset), an area
+    // registered: the handler's actions then run between automatic reads.
+    fc.record({ op: fc.constant('receiver'), stream: fc.boolean(), n: fc.nat(11), msgs: fc.nat(40), interest: fc.constantFrom(8, 9, 10, 11), end: fc.nat(2) }),
   ];
 }
 

@@ -101,7 +101,8 @@ function arg(spec: unknown, st: AddonState, onClose: (id: unknown) => void): unk
     case 'count':
       return [[1, 2, 4, 1024, 0, 1025][n % 6]];
     case 'events':
-      return [[0, 1, 2, 3, 4, 7][n % 6]];
+      // POLL_RECEIVE (8) alone and with the others; 4 and 16 are refused.
+      return [[0, 1, 2, 3, 4, 7, 8, 9, 11, 16][n % 10]];
     case 'i32':
       return [new Int32Array([2, 6, 12, 3072, 0, 1][n % 6]).fill(n % 2)];
     case 'bufs':
@@ -163,4 +164,91 @@ export function addonCall(a: AddonAct, st: AddonState, onClose: (id: unknown) =>
     if (addon.localAddress(id, out) === 0) st.ports.push([out[2], out[3]]);
   }
   return result;
+}
+
+/** The arrays last registered as areas, so that a later action can detach them. */
+const registered: Uint8Array[] = [];
+
+function detach(view: Uint8Array | Int32Array | undefined): void {
+  if (view && view.buffer.byteLength > 0) structuredClone(view.buffer, { transfer: [view.buffer as ArrayBuffer] });
+}
+
+/**
+ * One area action: `what` 0 sets the stream area, 1 the datagram layout (n picks a shape,
+ * some ill-formed), 2 clears one or both, 3 detaches what was registered; `bad` replaces the
+ * first argument with anything at all. Throws what the addon throws.
+ */
+export function areaCall(what: number, n: number, bad: unknown | null): void {
+  if (what === 0) {
+    const area = new Uint8Array([1, 7, 64, 1500, 65536, 0][n % 6]);
+    registered[0] = area;
+    addon.setReceiveArea((bad !== null ? materialize(bad) : n % 6 === 5 && n > 6 ? null : area) as Uint8Array);
+  } else if (what === 1) {
+    const [slot, count, control] = [[64, 4, 0], [1, 1, 0], [2048, 32, 64], [16, 1024, 0], [9, 3, 8], [0, 4, 0], [64, 5, 0], [64, 4, 70000]][n % 8];
+    const area = new Uint8Array(Math.max(slot, 1) * Math.min(count, 1024));
+    const meta = new Int32Array(3 * Math.min(count, 1024));
+    const addrs = n % 3 === 0 ? null : new Uint8Array(28 * (n % 3 === 1 ? count : 1));
+    const ctl = control > 0 ? new Uint8Array(Math.min(control, 256) * count) : null;
+    registered[1] = area;
+    registered[2] = addrs ?? area;
+    addon.setDatagramArea((bad !== null ? materialize(bad) : area) as Uint8Array, slot, count, meta, addrs, ctl, control);
+  } else if (what === 2) {
+    if (n % 3 !== 1) addon.setReceiveArea(null);
+    if (n % 3 !== 0) addon.setDatagramArea(null);
+  } else {
+    detach(registered[n % 3]);
+  }
+}
+
+const LOOPBACK = (() => {
+  const a = new Uint8Array(28);
+  a[0] = 4;
+  a.set([127, 0, 0, 1], 8);
+  return a;
+})();
+const LINGER_0 = new Uint8Array(new Int32Array([1, 0]).buffer);
+
+/** A bound loopback socket of `type` (its id pushed to st.ids) and its address, or null. */
+function boundSocket(type: number, st: AddonState): [number, Uint8Array] | null {
+  const id = addon.socket(OS.AF_INET, type, 0);
+  if (id < 0) return null;
+  st.ids.push(id);
+  const at = LOOPBACK.slice();
+  if (addon.bind(id, at) !== 0 || addon.localAddress(id, at) !== 0) return null;
+  return [id, at];
+}
+
+/**
+ * A socket reading automatically with data waiting: an area registered (areaCall), POLL_RECEIVE
+ * armed, `msgs` datagrams sent to a UDP socket, or msgs * 100 bytes to an accepted TCP
+ * connection whose peer then goes on, shuts its side (end 1) or resets (end 2).
+ */
+export function receiverCall(a: AddonAct, st: AddonState): void {
+  const n = a.n as number;
+  const msgs = a.msgs as number;
+  const data = new Uint8Array(100).fill(n);
+  if (!a.stream) {
+    areaCall(1, n % 5, null);
+    const rx = boundSocket(OS.SOCK_DGRAM, st);
+    const tx = boundSocket(OS.SOCK_DGRAM, st);
+    if (!rx || !tx) return;
+    addon.poll(rx[0], a.interest as number);
+    for (let i = 0; i < msgs; i++) addon.sendto(tx[0], data, 0, 1 + i, 0, rx[1]);
+    return;
+  }
+  areaCall(0, n, null);
+  const l = boundSocket(OS.SOCK_STREAM, st);
+  if (!l || addon.listen(l[0], 4) !== 0) return;
+  const c = addon.socket(OS.AF_INET, OS.SOCK_STREAM, 0);
+  if (c < 0) return;
+  st.ids.push(c);
+  addon.connect(c, l[1]);
+  let s = -1;
+  for (let i = 0; i < 1000 && s < 0; i++) s = addon.accept(l[0], null); // loopback: there at once
+  if (s < 0) return;
+  st.ids.push(s);
+  addon.poll(s, a.interest as number);
+  for (let i = 0; i < msgs; i++) addon.send(c, data, 0, 100, 0);
+  if (a.end === 1) addon.shutdown(c, OS.SHUT_WR);
+  if (a.end === 2 && addon.setsockopt(c, OS.SOL_SOCKET, OS.SO_LINGER, LINGER_0) === 0) addon.close(c);
 }

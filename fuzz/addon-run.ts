@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { addon } from '../lib/transport/native';
 import type { AddonAct } from './addon-arbs';
-import { addonCall, AddonState, makeSocket } from './addon-exec';
+import { addonCall, AddonState, areaCall, makeSocket, receiverCall } from './addon-exec';
 import { addonErrorAllowed, counter, describeError, Finding, loopErrors, openFds } from './findings';
 import { FuzzThrow, isOwnThrow, materialize, pick } from './values';
 
@@ -77,6 +77,12 @@ class AddonCase {
       }
       case 'misc':
         return this.misc(a.what as number, materialize(a.v));
+      case 'area':
+        this.call('area', () => areaCall(a.what as number, a.n as number, a.bad ?? null));
+        return;
+      case 'receiver':
+        this.call('receiver', () => receiverCall(a, this.st));
+        return;
     }
   }
 
@@ -156,6 +162,8 @@ export async function runAddonCase(acts: AddonAct[]): Promise<Finding[]> {
   await tick(1);
   for (const id of c.st.ids) c.closeId(id); // and those the callbacks made meanwhile
   addon.setEventHandler(null);
+  addon.setReceiveArea(null);
+  addon.setDatagramArea(null);
   for (const [id, r] of c.resolutions) if (r.runs === 0) c.find('callback-count', `${r.what} request ${id} never called back`);
   for (const e of loopErrors.splice(0)) if (!isOwnThrow(e)) c.find('uncaught', describeError(e));
   const open = addon.openSockets() - sockets0;

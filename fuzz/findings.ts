@@ -36,7 +36,6 @@ export const SKIP_LIST: { kind: FindingKind; match: RegExp; why: string }[] = [
   { kind: 'irp-never-completed', match: /./, why: 'known bugs 2, 3, 5, 6: IRPs left pending (branch bugs)' },
   { kind: 'irp-double-completion', match: /./, why: 'known bugs 2, 4: completion routines run twice (branch bugs)' },
   { kind: 'deregister-hang', match: /./, why: 'known bug 6: WskDeregister never settles after a throwing resolution routine (branch bugs)' },
-  { kind: 'socket-leak', match: /./, why: 'new: WskSocketConnect with a malformed RemoteAddress leaves its native socket open (reported, issue 14)' },
 ];
 
 export function skipped(f: Finding): string | null {

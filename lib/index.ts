@@ -7,6 +7,7 @@ export * from './net/ws2def';
 export * from './wsk/wsk';
 export * from './kernel/kevent';
 export * from './kernel/rtl';
+export * from './net/ip-string';
 export {
   IRP,
   PIRP,
@@ -18,6 +19,8 @@ export {
   IoFreeIrp,
   IoReuseIrp,
   IoCancelIrp,
+  IoInitializeIrp,
+  IoSizeOfIrp,
 } from './kernel/irp';
 export {
   MDL,

@@ -1,13 +1,18 @@
-// The module object behind lib/native.ts: socket() and the functions on a socket id
-// (socket_handle.cc), setEventHandler(), openSockets(), name resolution, constants and
-// errno. The contract (types, NETADDR, POLL_* bits) is documented there.
+// The module object behind lib/transport/native.ts: socket() and the functions on a socket
+// id (socket_calls.cc, message_calls.cc, readiness.cc), setEventHandler(), openSockets(),
+// name resolution (resolver.cc), constants and errno. The contract (types, NETADDR, POLL_*
+// bits) is documented there.
 #include <netdb.h>
 #include <netinet/ip.h>
 
 #include <string>
 
+#include "args.h"
 #include "guard.h"
-#include "socket_handle.h"
+#include "receive.h"
+#include "resolver.h"
+#include "ring.h"
+#include "socket_call.h"
 
 namespace wsk {
 namespace {
@@ -23,7 +28,7 @@ Napi::Value Socket(const Napi::CallbackInfo& info) {
   long fd = os::Socket(domain, type, protocol);
   if (fd < 0) return Napi::Number::New(info.Env(), static_cast<double>(fd));
   bool stream = (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM;
-  return SocketHandle::Adopt(info.Env(), Data(info), static_cast<os::Fd>(fd), stream);
+  return Adopt(info.Env(), Data(info), static_cast<os::Fd>(fd), stream);
 }
 
 Napi::Value SetEventHandler(const Napi::CallbackInfo& info) {
@@ -68,12 +73,22 @@ Napi::Value OpenSockets(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(Data(info)->open_count));
 }
 
+// stats(): { reads, reports }: read system calls this env made (explicit and automatic) and
+// calls into its handler. For tests (a read answered without a system call) and benchmarks.
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  EnvData* data = Data(info);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("reads", data->stats.reads);
+  out.Set("reports", data->stats.reports);
+  return out;
+}
+
 // Closes every socket of this env that is still open; returns how many. For test harnesses:
 // a test that fails half-way must not leave armed sockets keeping the process alive.
 Napi::Value CloseAllSockets(const Napi::CallbackInfo& info) {
   EnvData* data = Data(info);
   size_t count = data->open_count;
-  SocketHandle::CloseAll(data);
+  CloseAll(data);
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
@@ -139,7 +154,9 @@ Napi::Object Constants(Napi::Env env) {
   table.Set("CMSG_LENSIZE", Napi::Number::New(env, sizeof(static_cast<cmsghdr*>(nullptr)->cmsg_len)));
   table.Set("SIZEOF_IN_PKTINFO", Napi::Number::New(env, sizeof(in_pktinfo)));
   table.Set("SIZEOF_IN6_PKTINFO", Napi::Number::New(env, sizeof(in6_pktinfo)));
-  table.Set("MAX_BATCH", Napi::Number::New(env, 1024));
+  table.Set("MAX_BATCH", Napi::Number::New(env, kMaxBatch));
+  // The event handler's `received` when no automatic read happened (receive.h).
+  table.Set("NO_RECEIVE", Napi::Number::New(env, kNoReceive));
   // A socket id modulo this is its slot, the number the event handler is called with.
   table.Set("SOCKET_SLOTS", Napi::Number::New(env, static_cast<double>(uint32_t{1} << HandleTable::kSlotBits)));
   return table;
@@ -169,9 +186,10 @@ Napi::Object Errnos(Napi::Env env) {
 void Teardown(napi_async_cleanup_hook_handle, void* arg) {
   auto* data = static_cast<EnvData*>(arg);
   data->tearing_down = true;
-  SocketHandle::CloseAll(data);
+  CloseAll(data);
   Ring::Close(data);
   CancelAllResolutions(data);
+  ReleaseAreas(data);
   // Reset() throws if napi_delete_reference fails, and nothing may leave a cleanup hook.
   try {
     data->handler.Reset();
@@ -202,7 +220,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SetFunction<UsePoller>(env, exports, "usePoller", data);
   SetFunction<OpenSockets>(env, exports, "openSockets", data);
   SetFunction<CloseAllSockets>(env, exports, "closeAllSockets", data);
-  SocketHandle::Exports(env, exports, data);
+  SetFunction<Stats>(env, exports, "stats", data);
+  SocketCallExports(env, exports, data);
+  MessageCallExports(env, exports, data);
+  ReadinessExports(env, exports, data);
+  ReceiveExports(env, exports, data);
   ResolverExports(env, exports, data);
   exports.Set("constants", Constants(env));
   exports.Set("errno", Errnos(env));

@@ -1,14 +1,17 @@
 // Name resolution on libuv's thread pool: getaddrinfo and getnameinfo never block Node's
 // loop. Results cross to JS as plain data (NETADDRs, numbers, strings) in one callback;
 // a request is named by an id so that cancelling a finished one is harmless.
+#include "resolver.h"
+
 #include <netdb.h>
 
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "args.h"
 #include "guard.h"
-#include "socket_handle.h"
+#include "netaddr.h"
 
 namespace wsk {
 

@@ -5,7 +5,8 @@
 #include <cstring>
 #include <new>
 
-#include "socket_handle.h"
+#include "env.h"
+#include "readiness.h"
 
 #ifdef __linux__
 #include <linux/io_uring.h>
@@ -271,7 +272,7 @@ void Ring::Reap() {
     unsigned tail = LoadAcquire(cq_tail_);
     for (; head != tail; head++) {
       const io_uring_cqe& cqe = cqes_[head & cq_mask_];
-      if (cqe.user_data != 0) SocketHandle::OnRingCompletion(data_, cqe.user_data, cqe.res, cqe.flags);
+      if (cqe.user_data != 0) OnRingCompletion(data_, cqe.user_data, cqe.res, cqe.flags);
     }
     StoreRelease(cq_head_, head);
     // Completions the kernel kept aside while the queue was full come back on request.
@@ -288,7 +289,7 @@ void Ring::Run() {
     round_.swap(ready_);
     for (uint32_t slot : round_) {
       if (data_->ring != this) break;  // the env is tearing down
-      SocketHandle::DeliverRing(data_, slot);
+      DeliverRing(data_, slot);
     }
     round_.clear();
     Flush();

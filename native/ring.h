@@ -9,10 +9,10 @@
 // no epoll_wait at all), for at most kMaxRounds rounds, then yields to libuv.
 //
 // Multishot poll reports wakeups, i.e. edges; the sockets' contract is level-triggered
-// (lib/ reads until a read comes back short, not always to EAGAIN). SocketHandle bridges
+// (lib/ reads until a read comes back short, not always to EAGAIN). readiness.cc bridges
 // the two: after a handler ran, a bit it reported is reported again unless a call on the
 // socket showed the kernel has nothing more for now (EAGAIN, or a short stream read or
-// write), after which the kernel owes a wakeup for anything new. See SocketHandle::Drained*.
+// write), after which the kernel owes a wakeup for anything new. See ReportAgainUnlessDrained.
 //
 // Falls back to uv_poll_t per socket (EnvData::ring stays null) where io_uring cannot be
 // set up (old kernel, io_uring_disabled, seccomp) or NODE_WSK_POLLER=uv asks for it.

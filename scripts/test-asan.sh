@@ -7,7 +7,7 @@
 #
 #   npm run test:asan                   build, jest, fuzz for FUZZ_SECONDS (default 60)
 #   FUZZ_SECONDS=0 npm run test:asan    without the fuzz step
-#   ASAN_JEST_ARGS='test/native.test.ts' npm run test:asan    part of the suite
+#   ASAN_JEST_ARGS='test/native-' npm run test:asan    part of the suite
 #
 # How: node is not instrumented, so libasan is preloaded (LD_PRELOAD) for the addon's
 # instrumented code to find its runtime; node-gyp-build loads the addon from

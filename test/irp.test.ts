@@ -50,7 +50,7 @@ describe('IRP', () => {
   test('the routine sees the same status the call returns for an inline failure', async () => {
     const p = register();
     const op = newOp();
-    const status = p.npi.Dispatch.WskSocket(p.npi.Client, AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_LISTEN_SOCKET, null, null, null, null, null, op.irp);
+    const status = p.npi.Dispatch.WskSocket(p.npi.Client, 12345 /* no such family */, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, null, null, null, null, null, op.irp);
     expectStatus(status, STATUS_NOT_SUPPORTED);
     expect(op.completions).toBe(1);
     expectStatus(op.irp.IoStatus.Status, STATUS_NOT_SUPPORTED);
@@ -73,7 +73,7 @@ describe('IRP', () => {
     let ran = 0;
     const irp = IoAllocateIrp(1, false)!;
     IoSetCompletionRoutine(irp, () => (ran++, STATUS_MORE_PROCESSING_REQUIRED), null, true, false, false);
-    expectStatus(p.npi.Dispatch.WskSocket(p.npi.Client, AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_LISTEN_SOCKET, null, null, null, null, null, irp), STATUS_NOT_SUPPORTED);
+    expectStatus(p.npi.Dispatch.WskSocket(p.npi.Client, 12345 /* no such family */, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, null, null, null, null, null, irp), STATUS_NOT_SUPPORTED);
     expect(ran).toBe(0);
     await unregister(p);
   });

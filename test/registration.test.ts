@@ -124,7 +124,8 @@ describe('WskSocket', () => {
   });
 
   const rejected: Array<[string, number, number, number, number, number]> = [
-    ['listen over UDP', AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_LISTEN_SOCKET, STATUS_NOT_SUPPORTED],
+    // (A listening socket over UDP is created, as on Windows: windows-tolerance.test.ts.)
+    ['listen over raw', AF_INET, SOCK_RAW, IPPROTO_ICMP, WSK_FLAG_LISTEN_SOCKET, STATUS_NOT_SUPPORTED],
     ['connection over raw', AF_INET, SOCK_RAW, IPPROTO_ICMP, WSK_FLAG_CONNECTION_SOCKET, STATUS_NOT_SUPPORTED],
     ['datagram over TCP', AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_DATAGRAM_SOCKET, STATUS_NOT_SUPPORTED],
     ['stream with protocol 0', AF_INET, SOCK_STREAM, 0, WSK_FLAG_LISTEN_SOCKET, STATUS_NOT_SUPPORTED],
@@ -155,10 +156,10 @@ describe('WskSocket', () => {
     const p = register();
     const expected: Record<number, string[]> = {
       [WSK_FLAG_BASIC_SOCKET]: ['WskControlSocket', 'WskCloseSocket'],
-      [WSK_FLAG_LISTEN_SOCKET]: ['WskControlSocket', 'WskCloseSocket', 'WskBind', 'WskAccept', 'WskInspectComplete', 'WskGetLocalAddress'],
-      [WSK_FLAG_DATAGRAM_SOCKET]: ['WskControlSocket', 'WskCloseSocket', 'WskBind', 'WskSendTo', 'WskReceiveFrom', 'WskRelease', 'WskGetLocalAddress', 'WskSendMessages'],
-      [WSK_FLAG_CONNECTION_SOCKET]: ['WskControlSocket', 'WskCloseSocket', 'WskBind', 'WskConnect', 'WskGetLocalAddress', 'WskGetRemoteAddress', 'WskSend', 'WskReceive', 'WskDisconnect', 'WskRelease', 'WskConnectEx', 'WskSendEx', 'WskReceiveEx'],
-      [WSK_FLAG_STREAM_SOCKET]: ['WskControlSocket', 'WskCloseSocket', 'WskBind', 'WskAccept', 'WskConnect', 'WskListen', 'WskSend', 'WskReceive', 'WskDisconnect', 'WskRelease', 'WskGetLocalAddress', 'WskGetRemoteAddress', 'WskConnectEx', 'WskSendEx', 'WskReceiveEx'],
+      [WSK_FLAG_LISTEN_SOCKET]: ['Basic', 'WskControlSocket', 'WskCloseSocket', 'WskBind', 'WskAccept', 'WskInspectComplete', 'WskGetLocalAddress'],
+      [WSK_FLAG_DATAGRAM_SOCKET]: ['Basic', 'WskControlSocket', 'WskCloseSocket', 'WskBind', 'WskSendTo', 'WskReceiveFrom', 'WskRelease', 'WskGetLocalAddress', 'WskSendMessages'],
+      [WSK_FLAG_CONNECTION_SOCKET]: ['Basic', 'WskControlSocket', 'WskCloseSocket', 'WskBind', 'WskConnect', 'WskGetLocalAddress', 'WskGetRemoteAddress', 'WskSend', 'WskReceive', 'WskDisconnect', 'WskRelease', 'WskConnectEx', 'WskSendEx', 'WskReceiveEx'],
+      [WSK_FLAG_STREAM_SOCKET]: ['Basic', 'WskControlSocket', 'WskCloseSocket', 'WskBind', 'WskAccept', 'WskConnect', 'WskListen', 'WskSend', 'WskReceive', 'WskDisconnect', 'WskRelease', 'WskGetLocalAddress', 'WskGetRemoteAddress', 'WskConnectEx', 'WskSendEx', 'WskReceiveEx'],
     };
     for (const [flags, members] of Object.entries(expected)) {
       const type = Number(flags) === WSK_FLAG_DATAGRAM_SOCKET ? SOCK_DGRAM : SOCK_STREAM;
@@ -168,17 +169,6 @@ describe('WskSocket', () => {
       expect(Object.isFrozen(s.Dispatch)).toBe(true);
       await wskClose(s);
     }
-    await unregister(p);
-  });
-
-  test('a function not built yet completes its IRP with STATUS_NOT_IMPLEMENTED', async () => {
-    const p = register();
-    const c = await wskSocket(p, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET);
-    const cd = c.Dispatch as WSK_PROVIDER_CONNECTION_DISPATCH;
-    const irp2 = IoAllocateIrp(1, false)!;
-    expectStatus(cd.WskConnectEx(c, sockaddrFromString('127.0.0.1', 9), null, 0, irp2), STATUS_NOT_IMPLEMENTED);
-    expectStatus(irp2.IoStatus.Status, STATUS_NOT_IMPLEMENTED);
-    await wskClose(c);
     await unregister(p);
   });
 });

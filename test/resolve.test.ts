@@ -25,6 +25,7 @@ import {
   STATUS_CANCELLED,
   STATUS_INVALID_PARAMETER,
   STATUS_NO_MATCH,
+  STATUS_NOT_FOUND,
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
   STATUS_SUCCESS,
@@ -69,14 +70,14 @@ async function getNameInfo(addr: string, port: number, flags: number, node: UNIC
 }
 
 describe('WskGetAddressInfo', () => {
-  test('a numeric IPv6 host and port, pending on the thread pool, complete with the list in Result and Information', async () => {
+  test('a numeric IPv6 host and port, pending on the thread pool, complete with the list in Result (Information 0, as Windows)', async () => {
     const op = newOp();
     const Result: { 0: PADDRINFOEXW | null } = { 0: null };
     const status = p.npi.Dispatch.WskGetAddressInfo(p.npi.Client, us('::1'), us('8080'), NS_ALL, null, { ai_flags: AI_NUMERICHOST, ai_family: AF_INET6, ai_socktype: SOCK_STREAM }, Result, null, null, op.irp);
     expectStatus(status, STATUS_PENDING);
     const irp = await op.done;
     expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
-    expect(irp.IoStatus.Information).toBe(Result[0]);
+    expect(irp.IoStatus.Information).toBe(0);
     const e = Result[0]!;
     expect([e.ai_family, e.ai_socktype, e.ai_protocol, e.ai_addrlen]).toEqual([AF_INET6, SOCK_STREAM, IPPROTO_TCP, 28]);
     expect(sockaddrAddressString(e.ai_addr!)).toBe('::1');
@@ -108,15 +109,15 @@ describe('WskGetAddressInfo', () => {
     p.npi.Dispatch.WskFreeAddressInfo(p.npi.Client, r.head);
   });
 
-  test('a name that is not numeric under AI_NUMERICHOST: STATUS_NO_MATCH', async () => {
+  test('a name that is not numeric under AI_NUMERICHOST: STATUS_NOT_FOUND (Windows 8 and later)', async () => {
     const r = await getAddrInfo('no-such-host.invalid', '80', { ai_flags: AI_NUMERICHOST });
-    expectStatus(r.status, STATUS_NO_MATCH);
+    expectStatus(r.status, STATUS_NOT_FOUND);
     expect(r.head).toBeNull();
   });
 
-  test('an unknown service name: STATUS_NO_MATCH', async () => {
+  test('an unknown service name: STATUS_NOT_FOUND', async () => {
     const r = await getAddrInfo('127.0.0.1', 'no-such-service-xyz', { ai_flags: AI_NUMERICHOST, ai_socktype: SOCK_STREAM });
-    expectStatus(r.status, STATUS_NO_MATCH);
+    expectStatus(r.status, STATUS_NOT_FOUND);
   });
 
   test('parameter errors: no names, a namespace other than DNS, unknown flags, no IRP', async () => {
@@ -144,11 +145,12 @@ describe('WskGetAddressInfo', () => {
     const op = newOp();
     const order: string[] = [];
     op.done.then(() => order.push('lookup'));
-    expectStatus(q.npi.Dispatch.WskGetAddressInfo(q.npi.Client, us('127.0.0.1'), null, NS_ALL, null, { ai_flags: AI_NUMERICHOST }, { 0: null }, null, null, op.irp), STATUS_PENDING);
+    const Result: { 0: PADDRINFOEXW | null } = { 0: null };
+    expectStatus(q.npi.Dispatch.WskGetAddressInfo(q.npi.Client, us('127.0.0.1'), null, NS_ALL, null, { ai_flags: AI_NUMERICHOST }, Result, null, null, op.irp), STATUS_PENDING);
     WskReleaseProviderNPI(q.registration);
     await WskDeregister(q.registration).then(() => order.push('deregistered'));
     expect(order).toEqual(['lookup', 'deregistered']);
-    const list = (op.irp as IRP).IoStatus.Information as ADDRINFOEXW;
+    const list = Result[0] as ADDRINFOEXW;
     expect(sockaddrAddressString(list.ai_addr!)).toBe('127.0.0.1');
   });
 

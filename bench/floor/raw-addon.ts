@@ -3,15 +3,23 @@
 // sendById per message, no IRPs, MDLs or completion routines. The gap between this and
 // node-wsk is what the WSK model costs; the gap between this and rr-floor.c is what the
 // transport (libuv readiness, one call into JS per event, Node-API) costs.
-//   --conns=N --rounds=N --size=N
-import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE } from '../../lib/transport/native';
+//   --conns=N --rounds=N --size=N --recv=call|auto
+// --recv=call (the default): each readiness report, then a recvById call: two crossings per
+// event. --recv=auto: POLL_RECEIVE, the transport reads into the registered area and the
+// report carries the bytes: one crossing per event. Also reports µs per readiness event (two
+// per round trip) and, where the addon counts them (stats()), reports and reads per event.
+import { native, NativeSocket, NETADDR_SIZE, NO_RECEIVE, POLL_READABLE, POLL_RECEIVE } from '../../lib/transport/native';
 import { num, parseArgs, report } from '../common';
 
 const args = parseArgs();
 const conns = num(args, 'conns', 1);
 const rounds = num(args, 'rounds', 50000);
 const size = num(args, 'size', 100);
+const auto = args.recv === 'auto';
+if (args.recv !== undefined && args.recv !== 'auto' && args.recv !== 'call') throw new Error('--recv=call|auto');
 const C = native.constants;
+// An addon from before stats() (a NODE_WSK_PREBUILD build of an older commit) counts nothing.
+const stats = (): { reads: number; reports: number } => (typeof native.stats === 'function' ? native.stats() : { reads: NaN, reports: NaN });
 
 interface End {
   sock: NativeSocket;
@@ -59,13 +67,14 @@ function main(): void {
   let finished = 0;
   let t0 = 0;
   let cpu0: NodeJS.CpuUsage;
+  let stats0 = stats();
   const send = (e: End) => {
     const n = native.sendById(e.sock.id, msg, 0, size, 0);
     if (n !== size) throw new Error(`send: ${n}`);
   };
-  native.setEventHandler((sock) => {
+  native.setEventHandler((sock, _events, _status, received) => {
     const e = sock.owner as End;
-    const n = native.recvById(sock.id, buf, 0, buf.byteLength, 0);
+    const n = received !== undefined && received !== NO_RECEIVE ? received : native.recvById(sock.id, buf, 0, buf.byteLength, 0);
     if (n === -native.errno.EAGAIN) return;
     if (n <= 0) throw new Error(`recv: ${n}`);
     e.got += n;
@@ -80,13 +89,26 @@ function main(): void {
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const rts = conns * rounds;
+    const counted = stats();
     for (const e of ends) e.sock.close();
     listener.close();
-    report({ metric: 'rt/s', value: rts / seconds, userUsPerRt: cpu.user / rts, sysUsPerRt: cpu.system / rts });
+    const events = 2 * rts;
+    report({
+      metric: 'rt/s',
+      value: rts / seconds,
+      userUsPerRt: cpu.user / rts,
+      sysUsPerRt: cpu.system / rts,
+      usPerEvent: (seconds * 1e6) / events,
+      cpuUsPerEvent: (cpu.user + cpu.system) / events,
+      reportsPerEvent: (counted.reports - stats0.reports) / events,
+      readsPerEvent: (counted.reads - stats0.reads) / events,
+    });
   };
-  for (const e of ends) must(e.sock.poll(POLL_READABLE), 'poll');
+  if (auto) native.setReceiveArea(buf);
+  for (const e of ends) must(e.sock.poll(auto ? POLL_RECEIVE : POLL_READABLE), 'poll');
   t0 = performance.now();
   cpu0 = process.cpuUsage();
+  stats0 = stats();
   for (let i = 0; i < ends.length; i += 2) send(ends[i]);
 }
 

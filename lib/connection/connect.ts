@@ -67,7 +67,30 @@ export function finishConnect(c: Connection): void {
   completeConnect(c, Irp, ntStatusFromErrno(rc));
 }
 
+/**
+ * WskConnectEx: what the IRP does once the connect succeeds (its first send), instead of
+ * completing. Kept beside the connection, not in it: only a connect in progress has one.
+ */
+const afterConnect = new WeakMap<Connection, (c: Connection, Irp: IRP) => NTSTATUS>();
+
+/** connectionConnect whose IRP, once connected, goes on to `then` (WskConnectEx's send). */
+export function connectionConnectThen(c: Connection, Irp: IRP, RemoteAddress: PSOCKADDR, then: (c: Connection, Irp: IRP) => NTSTATUS): NTSTATUS {
+  afterConnect.set(c, then);
+  const status = connectionConnect(c, Irp, RemoteAddress, 0);
+  // Done or refused at once: taken by completeConnect, or never to be.
+  if (c.connectIrp !== Irp) afterConnect.delete(c);
+  return status;
+}
+
 function completeConnect(c: Connection, Irp: IRP, status: NTSTATUS): NTSTATUS {
+  const then = afterConnect.get(c);
+  if (then) {
+    afterConnect.delete(c);
+    if (status === STATUS_SUCCESS) {
+      irpDetach(Irp); // off the connect's cancel routine; the send pends it again if it must
+      return then(c, Irp);
+    }
+  }
   if ((c.flags & SOCKET_CONNECT) === 0) return irpComplete(Irp, status, 0);
   c.flags &= ~SOCKET_CONNECT;
   if (status === STATUS_SUCCESS) return irpComplete(Irp, STATUS_SUCCESS, c.s);

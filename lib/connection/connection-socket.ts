@@ -13,15 +13,14 @@ import { isWritableSlot, violation } from '../kernel/verifier';
 import type { PSOCKADDR } from '../net/sockaddr';
 import { IPPROTO_TCP, SOCK_STREAM } from '../net/ws2def';
 import { isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
-import { WskControlSocket } from '../socket/control';
+import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
-import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import type { NativeSocket } from '../transport/native';
 import type { ClientState } from '../wsk/client';
+import type { PCMSGHDR } from '../net/cmsg';
 import {
-  PFN_WSK_CONNECT_EX,
-  PFN_WSK_RECEIVE_EX,
-  PFN_WSK_SEND_EX,
+  PULONG,
   PWSK_DATA_INDICATION,
   PWSK_SOCKET,
   SIO_WSK_QUERY_INSPECT_ID,
@@ -31,7 +30,8 @@ import {
   WSK_PROVIDER_CONNECTION_DISPATCH,
   WskIoctl,
 } from '../wsk/wsk';
-import { connectionBind, connectionConnect } from './connect';
+import { connectionBind, connectionConnect, connectionConnectThen } from './connect';
+import { connectExFirstSend, connectionSendEx, receiveExOutputs } from './ex';
 import { Connection, ConnectionHost } from './connection';
 import { connectionControl } from './connection-control';
 import { CONNECTED, connectionRule, FRESH, WSK_GET_LOCAL_ADDRESS, WSK_GET_REMOTE_ADDRESS } from './connection-state';
@@ -194,11 +194,48 @@ export function WskRelease(Socket: PWSK_SOCKET, DataIndication: PWSK_DATA_INDICA
   return releaseIndication(s.conn, DataIndication);
 }
 
-export const WskConnectEx = notImplemented<PFN_WSK_CONNECT_EX>('WskConnectEx', CONNECTION, 4);
-export const WskSendEx = notImplemented<PFN_WSK_SEND_EX>('WskSendEx', CONNECTION, 5);
-export const WskReceiveEx = notImplemented<PFN_WSK_RECEIVE_EX>('WskReceiveEx', CONNECTION, 6);
+export function WskConnectEx(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Buffer: WSK_BUF | null, Flags: number, Irp: IRP | null): NTSTATUS {
+  const s = connectionArg(Socket, 'WskConnectEx');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskConnectEx');
+  const first = connectExFirstSend(Irp, Buffer, Flags);
+  if (typeof first === 'number') return first;
+  return first ? connectionConnectThen(s.conn, Irp, RemoteAddress, first) : connectionConnect(s.conn, Irp, RemoteAddress, 0);
+}
+
+export function WskSendEx(
+  Socket: PWSK_SOCKET,
+  Buffer: WSK_BUF,
+  Flags: number,
+  ControlInfoLength: number,
+  ControlInfo: PCMSGHDR | null,
+  Irp: IRP | null,
+): NTSTATUS {
+  const s = connectionArg(Socket, 'WskSendEx');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskSendEx');
+  return connectionSendEx(s.conn, Irp, Buffer, Flags, ControlInfoLength, ControlInfo);
+}
+
+export function WskReceiveEx(
+  Socket: PWSK_SOCKET,
+  Buffer: WSK_BUF,
+  Flags: number,
+  ControlInfoLength: PULONG | null,
+  ControlInfo: PCMSGHDR | null,
+  ControlFlags: PULONG | null,
+  Irp: IRP | null,
+): NTSTATUS {
+  void ControlInfo;
+  const s = connectionArg(Socket, 'WskReceiveEx');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskReceiveEx');
+  if (!receiveExOutputs(ControlInfoLength, ControlFlags)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  return connectionReceive(s.conn, Irp, Buffer, Flags);
+}
 
 export const WSK_PROVIDER_CONNECTION_DISPATCH_TABLE = Object.freeze<WSK_PROVIDER_CONNECTION_DISPATCH>({
+  Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,
   WskBind,

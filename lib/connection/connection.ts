@@ -10,7 +10,6 @@ import type { SocketObject } from '../socket/socket';
 import { OS } from '../transport/native';
 import {
   WSK_CLIENT_CONNECTION_DISPATCH,
-  WSK_DATA_INDICATION,
   WSK_EVENT_DISCONNECT,
   WSK_EVENT_RECEIVE,
   WSK_EVENT_SEND_BACKLOG,
@@ -59,6 +58,27 @@ export const PARKED = 1 << 8;
 export const MAY_HAVE_DATA = 1 << 9;
 /** WskSocketConnect: the connect's IRP carries the new socket, and a failure closes the socket. */
 export const SOCKET_CONNECT = 1 << 10;
+/** WskReceiveEvent was told, with a NULL indication, that the connection failed for good. */
+export const DEAD_INDICATED = 1 << 11;
+
+/**
+ * Retention as on Windows: while the client holds indicated data (STATUS_PENDING), new data
+ * keeps being indicated until what it holds reaches the budget — about the socket's receive
+ * buffer (SO_RCVBUF as the client set it, else the kernel's), never less than one read — and
+ * only then does reading stop, so that the peer feels back-pressure. MAX_RETAINED_SETS bounds
+ * the memory a client can pin with many small retained reads (each pins a 64 KiB set).
+ */
+export interface Retention {
+  readonly sets: Set<IndicationSet>;
+  /** Bytes of the elements retained and not released. */
+  bytes: number;
+  readonly budget: number;
+}
+export const MAX_RETAINED_SETS = 64;
+
+export function withinBudget(r: Retention): boolean {
+  return r.bytes < r.budget && r.sets.size < MAX_RETAINED_SETS;
+}
 
 /** struct linger { l_onoff = 1, l_linger = 0 }: close() then sends a reset. */
 export const LINGER_ABORT = new Uint8Array(new Int32Array([1, 0]).buffer);
@@ -83,8 +103,8 @@ export class Connection {
 
   /** Data read from the OS for indications but not yet taken by the client. */
   leftover: IndicationSet | null = null;
-  /** Indications the client retained (STATUS_PENDING) until WskRelease; made on the first. */
-  retained: Map<WSK_DATA_INDICATION, IndicationSet> | null = null;
+  /** What the client retains (STATUS_PENDING) until WskRelease; made on the first. */
+  retained: Retention | null = null;
 
   // Cancel routines handed to irpPend, made on first use: closures cost memory on every idle
   // connection.
@@ -119,9 +139,9 @@ export class Connection {
     this.set(NODELAY, on);
   }
 
-  /** Retained indication lists not yet given back with WskRelease. */
+  /** Indication sets of which the client still retains an element. */
   get retainedCount(): number {
-    return this.retained === null ? 0 : this.retained.size;
+    return this.retained === null ? 0 : this.retained.sets.size;
   }
 
   /** Whether a read may go to WskReceiveEvent now. */
@@ -132,7 +152,7 @@ export class Connection {
       d !== null &&
       typeof d.WskReceiveEvent === 'function' &&
       (this.flags & BLOCKED) === 0 &&
-      (this.retained === null || this.retained.size === 0) &&
+      (this.retained === null || withinBudget(this.retained)) &&
       this.recvQueue.length === 0 &&
       this.state >= CONNECTED &&
       this.state <= FAILED

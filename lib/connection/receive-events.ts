@@ -17,15 +17,17 @@ import {
   BACKLOG_DUE,
   BLOCKED,
   Connection,
+  DEAD_INDICATED,
   DELIVERING,
   DISCONNECT_INDICATED,
   MAY_HAVE_DATA,
   PARKED,
   RECV_EOF,
   SCHEDULED,
+  withinBudget,
 } from './connection';
 import { ABORTED, wasConnected } from './connection-state';
-import { putSet, SET_BYTES, takeSet } from './indication-set';
+import { IndicationSet, placeOfElement, putSet, SET_BYTES, takeSet } from './indication-set';
 import { onEof } from './receive';
 
 const { EAGAIN, EWOULDBLOCK } = native.errno;
@@ -55,6 +57,7 @@ export function deliver(c: Connection): void {
   try {
     indicate(c);
     indicateDisconnect(c);
+    indicateDead(c);
     if (c.flags & BACKLOG_DUE && !c.s.closed) {
       c.flags &= ~BACKLOG_DUE;
       indicateBacklog(c);
@@ -85,6 +88,7 @@ function indicate(c: Connection): void {
       set.filled = n;
     }
     c.leftover = null;
+    set.owner = c;
     const head = set.chain();
     const indicated = set.unconsumed;
     bytesAccepted[0] = indicated;
@@ -96,6 +100,8 @@ function indicate(c: Connection): void {
     } finally {
       c.events.leave(s, WSK_EVENT_RECEIVE);
     }
+    // Only STATUS_PENDING leaves elements with the client.
+    if (status !== STATUS_PENDING) set.held = 0;
     if (status === STATUS_SUCCESS) {
       const accepted = bytesAccepted[0];
       if (!Number.isInteger(accepted) || accepted < 0 || accepted > indicated) {
@@ -111,7 +117,7 @@ function indicate(c: Connection): void {
         c.flags |= BLOCKED;
       }
     } else if (status === STATUS_PENDING) {
-      (c.retained ??= new Map()).set(head, set);
+      retain(c, set);
     } else if (status === STATUS_DATA_NOT_ACCEPTED) {
       c.leftover = set;
       c.flags |= BLOCKED;
@@ -143,6 +149,25 @@ function indicateDisconnect(c: Connection): void {
   }
 }
 
+/**
+ * A connection that failed for good (a reset, an error; not the client's own abortive
+ * disconnect) tells WskReceiveEvent so with a NULL DataIndication once the data before the
+ * failure is delivered: "the socket is no longer functional", the client closes it (wsk.h).
+ */
+function indicateDead(c: Connection): void {
+  if (c.flags & DEAD_INDICATED || c.s.closed || c.state === ABORTED || c.failure === STATUS_SUCCESS || c.leftover !== null) return;
+  const d = c.dispatch();
+  if (!c.events.has(WSK_EVENT_RECEIVE) || !d || typeof d.WskReceiveEvent !== 'function') return;
+  c.flags |= DEAD_INDICATED;
+  bytesAccepted[0] = 0;
+  c.events.enter(WSK_EVENT_RECEIVE);
+  try {
+    d.WskReceiveEvent(c.s.context, 0, null, 0, bytesAccepted);
+  } finally {
+    c.events.leave(c.s, WSK_EVENT_RECEIVE);
+  }
+}
+
 function indicateBacklog(c: Connection): void {
   const d = c.dispatch();
   if (!c.events.has(WSK_EVENT_SEND_BACKLOG) || !d || typeof d.WskSendBacklogEvent !== 'function' || !wasConnected(c.state)) return;
@@ -165,13 +190,54 @@ export function probe(c: Connection): void {
   else if (!again(n)) c.fail(ntStatusFromErrno(n));
 }
 
-/** WskRelease of a list a WskReceiveEvent retained; indications resume once none is held. */
+/** The client answered STATUS_PENDING: what it did not release inside the callback is retained. */
+function retain(c: Connection, set: IndicationSet): void {
+  if (set.held === 0) {
+    putSet(set);
+    return;
+  }
+  const r = (c.retained ??= { sets: new Set(), bytes: 0, budget: retentionBudget(c) });
+  r.sets.add(set);
+  r.bytes += set.heldBytes();
+}
+
+/** About the socket's receive buffer (as the client set it, else the kernel's), at least one read. */
+function retentionBudget(c: Connection): number {
+  let budget = c.rcvbuf;
+  if (budget < 0) {
+    const rc = c.s.sock.getsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, intOut);
+    budget = rc < 0 ? 0 : new Int32Array(intOut.buffer)[0];
+  }
+  return Math.max(budget, SET_BYTES);
+}
+
+/**
+ * WskRelease: gives back the element and every element linked after it (the client may
+ * release one element, a sublist or a whole chain, in any order, also from inside the callback
+ * that indicated it). A set's memory returns with its last element; indications resume once
+ * what is retained is within the budget again.
+ */
 export function releaseIndication(c: Connection, DataIndication: PWSK_DATA_INDICATION): NTSTATUS {
-  const set = c.retained?.get(DataIndication);
-  if (!set) return STATUS_INVALID_PARAMETER;
-  c.retained!.delete(DataIndication);
-  putSet(set);
-  if (c.retained!.size === 0) {
+  const first = placeOfElement(DataIndication);
+  if (!first || first.set.owner !== c || (first.set.held & first.bit) === 0) return STATUS_INVALID_PARAMETER;
+  const r = c.retained;
+  const wasBlocked = r !== null && !withinBudget(r);
+  // Each step clears a held bit, so a chain the client made circular still ends.
+  for (let e: PWSK_DATA_INDICATION | null = DataIndication; e !== null && e !== undefined; e = e.Next) {
+    const place = placeOfElement(e);
+    if (!place || place.set.owner !== c || (place.set.held & place.bit) === 0) break;
+    const set = place.set;
+    set.held &= ~place.bit;
+    if (r !== null && r.sets.has(set)) {
+      r.bytes -= set.lengths[place.index];
+      if (set.held === 0) {
+        r.sets.delete(set);
+        putSet(set);
+      }
+    }
+  }
+  if (r !== null && r.sets.size === 0) c.retained = null;
+  if (wasBlocked && (c.retained === null || withinBudget(c.retained))) {
     c.updateInterest();
     c.schedule();
   }

@@ -6,15 +6,16 @@ import { NTSTATUS, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_PARAMETER, STATUS_PE
 import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { readEventControl } from '../socket/events';
 import { defer } from '../socket/scheduler';
-import { native, NETADDR_SIZE } from '../transport/native';
-import { WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
+import { native, NETADDR_SIZE, OS } from '../transport/native';
+import { PWSK_DATAGRAM_INDICATION, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
 import { Datagram } from './datagram';
 import { datagramRule, WSK_ENABLE_EVENT } from './datagram-state';
 import { SOFT_ERRORS } from './datagram-send';
 import { readBatch } from './datagram-errors';
-import { areaOf, DATAGRAM_RECEIVE_POOL, giveBack, Indication, ReceiveArea, takeArea } from './receive-area';
+import { DATAGRAM_RECEIVE_POOL, giveBack, Indication, placeOfDatagram, ReceiveArea, takeArea, unhold } from './receive-area';
 
 const { EAGAIN } = native.errno;
+const intOut = new Uint8Array(4);
 
 /** Reads batches and indicates them while the event may take them. */
 export function indicateDatagrams(d: Datagram): void {
@@ -60,16 +61,32 @@ function indicateChain(d: Datagram, area: ReceiveArea, head: Indication, flags: 
 /** What the client's answer means for the area its chain lives in. */
 function settle(d: Datagram, area: ReceiveArea, status: NTSTATUS): void {
   if (status === STATUS_PENDING) {
-    area.held = true;
+    // What it did not release inside the callback stays with it.
+    if (area.heldCount === 0) {
+      giveBack(area);
+      return;
+    }
+    if (d.held.size === 0) {
+      d.heldBytes = 0;
+      d.retainBudget = retentionBudget(d);
+    }
     d.held.add(area);
+    d.heldBytes += area.heldBytes;
   } else if (status === STATUS_DATA_NOT_ACCEPTED && (d.events.locked & WSK_EVENT_RECEIVE_FROM) === 0 && !d.closed) {
     // The event turns itself off; the datagrams stay buffered for a re-enable or WskReceiveFrom.
     d.events.enabled &= ~WSK_EVENT_RECEIVE_FROM;
+    unhold(area);
     d.refused = area;
   } else {
     // STATUS_SUCCESS, or a static event refusing (it stays on; the datagrams are dropped).
     giveBack(area);
   }
+}
+
+/** About the socket's receive buffer (the kernel's SO_RCVBUF), at least one datagram of any size. */
+function retentionBudget(d: Datagram): number {
+  const rc = d.sock.getsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, intOut);
+  return Math.max(rc < 0 ? 0 : new Int32Array(intOut.buffer)[0], 65536);
 }
 
 /** Runs indications from the loop (after a re-enable, where the OS may have nothing new). */
@@ -87,12 +104,31 @@ export function runDeferredDatagrams(d: Datagram): void {
   d.updateInterest();
 }
 
-/** WskRelease of a chain a WskReceiveFromEvent retained (its head). */
+/**
+ * WskRelease: gives back the datagram and every one linked after it (any element, a sublist or
+ * a whole chain, in any order, also from inside the callback that indicated it). An area returns
+ * with its last datagram; reading resumes once what is held is within the budget again.
+ */
 export function releaseDatagrams(d: Datagram, DatagramIndication: unknown): NTSTATUS {
-  const area = areaOf(DatagramIndication);
-  if (!area || area.owner !== d || !area.held || area.head !== DatagramIndication) return STATUS_INVALID_PARAMETER;
-  d.held.delete(area);
-  giveBack(area);
+  const first = placeOfDatagram(DatagramIndication);
+  if (!first || first.area.owner !== d || first.area.heldSlots[first.index] === 0) return STATUS_INVALID_PARAMETER;
+  // Each step clears a held flag, so a chain the client made circular still ends.
+  for (let e = DatagramIndication as PWSK_DATAGRAM_INDICATION | null; e !== null && e !== undefined; e = e.Next) {
+    const place = placeOfDatagram(e);
+    if (!place || place.area.owner !== d || place.area.heldSlots[place.index] === 0) break;
+    const area = place.area;
+    const bytes = area.meta[3 * place.index];
+    area.heldSlots[place.index] = 0;
+    area.heldCount--;
+    area.heldBytes -= bytes;
+    if (d.held.has(area)) {
+      d.heldBytes -= bytes;
+      if (area.heldCount === 0) {
+        d.held.delete(area);
+        giveBack(area);
+      }
+    }
+  }
   d.updateInterest();
   return STATUS_SUCCESS;
 }

@@ -9,7 +9,7 @@ import type { PCMSGHDR } from '../net/cmsg';
 import type { PSOCKADDR } from '../net/sockaddr';
 import { SOCK_RAW, SOL_SOCKET } from '../net/ws2def';
 import { bindShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
-import { WskControlSocket } from '../socket/control';
+import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { getAddressCall, socketArg, WskCloseSocket } from '../socket/socket';
 import { NETADDR_SIZE } from '../transport/native';
@@ -253,6 +253,7 @@ export function WskGetLocalAddress(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR,
 }
 
 export const WSK_PROVIDER_DATAGRAM_DISPATCH_TABLE = Object.freeze<WSK_PROVIDER_DATAGRAM_DISPATCH>({
+  Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,
   WskBind,

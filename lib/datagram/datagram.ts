@@ -59,8 +59,11 @@ export abstract class Datagram extends SocketObject implements Deferred {
   readonly events: EventState;
   /** A chain the client refused (STATUS_DATA_NOT_ACCEPTED): indicated first when re-enabled. */
   refused: ReceiveArea | null = null;
-  /** Chains the client retains (STATUS_PENDING) until WskRelease. */
+  /** Areas of which the client retains (STATUS_PENDING) a datagram, until WskRelease. */
   readonly held = new Set<ReceiveArea>();
+  /** Bytes of the datagrams retained, and the budget they may reach (set when retention starts). */
+  heldBytes = 0;
+  retainBudget = 0;
   /** On the scheduler's queue. */
   deliverDue = false;
   /** The host has queued ICMP errors to read (datagram-errors.ts). */
@@ -90,6 +93,7 @@ export abstract class Datagram extends SocketObject implements Deferred {
       this.events.has(WSK_EVENT_RECEIVE_FROM) &&
       this.refused === null &&
       this.held.size < DATAGRAM_RECEIVE_POOL.MAX_HELD &&
+      (this.held.size === 0 || this.heldBytes < this.retainBudget) &&
       this.receiveEvent !== null
     );
   }

@@ -14,8 +14,10 @@ import type { WSK_DATAGRAM_INDICATION } from '../wsk/wsk';
  * The receive pool (tunable before the first datagram socket reads; the benchmark reads them).
  * One area holds BATCH slots of SLOT bytes (any UDP datagram fits whole, so an indication is
  * never truncated); each recvmmsg fills one area and becomes one indication chain. Areas are
- * shared by every datagram socket of the process; a chain the client retains (STATUS_PENDING)
- * keeps its area until WskRelease, and a socket holding MAX_HELD areas stops reading.
+ * shared by every datagram socket of the process. A datagram the client retains
+ * (STATUS_PENDING) keeps its area until WskRelease gives back the area's last one; the socket
+ * reads on while the datagrams it holds stay within its budget (about SO_RCVBUF) and it pins
+ * fewer than MAX_HELD areas (each BATCH x SLOT bytes: the bound on memory a client can pin).
  */
 export const DATAGRAM_RECEIVE_POOL = {
   BATCH: 32,
@@ -23,7 +25,7 @@ export const DATAGRAM_RECEIVE_POOL = {
   // Room for every control message a dual-stack socket can get at once (msquic asks for them
   // all: both PKTINFOs, ECN, TTL, the coalesced size; an ICMP error's is 64 bytes on the host).
   CONTROL_SLOT: 256,
-  MAX_HELD: 4,
+  MAX_HELD: 16,
   /** Batches read per readiness event before yielding to the loop. */
   ROUNDS: 8,
 };
@@ -50,9 +52,11 @@ export class ReceiveArea {
   count = 0;
   first = 0;
   /** The client retains the chain (returned STATUS_PENDING). */
-  held = false;
-  /** The head of the chain last indicated from this area. */
-  head: Indication | null = null;
+  /** Datagrams indicated and not yet released (retention), one flag each, and their count. */
+  readonly heldSlots: Uint8Array;
+  heldCount = 0;
+  /** Bytes of the datagrams held. */
+  heldBytes = 0;
 
   constructor(readonly batch: number, readonly slot: number, readonly controlSlot: number) {
     this.area = new Uint8Array(batch * slot);
@@ -62,12 +66,13 @@ export class ReceiveArea {
     this.control = new Uint8Array(batch * controlSlot);
     this.controlViews = [];
     this.indications = [];
+    this.heldSlots = new Uint8Array(batch);
     for (let i = 0; i < batch; i++) {
       const mdl = wskOwnedMdl(this.area.subarray(i * slot, (i + 1) * slot));
       this.mdls.push(mdl);
       this.controlViews.push(this.control.subarray(i * controlSlot, (i + 1) * controlSlot));
       const ind: Indication = { Next: null, Buffer: { Mdl: mdl, Offset: 0, Length: 0 }, ControlInfo: null, ControlInfoLength: 0, RemoteAddress: {} };
-      Object.defineProperty(ind, '_area', { value: this, enumerable: false });
+      placeOf.set(ind, { area: this, index: i });
       this.indications.push(ind);
     }
   }
@@ -85,7 +90,7 @@ export class ReceiveArea {
 
   /**
    * Links the live datagrams of [from, count) into a chain, filling lengths, senders and control
-   * data; null when none is live. `head` remembers which element WskRelease must be given.
+   * data, and marks them held until the client's answer; null when none is live.
    */
   chain(from: number, family: number): { head: Indication; flags: number } | null {
     let flags = 0;
@@ -113,9 +118,13 @@ export class ReceiveArea {
       ind.Next = null;
       if (prev) prev.Next = ind;
       else head = ind;
+      if (this.heldSlots[i] === 0) {
+        this.heldSlots[i] = 1;
+        this.heldCount++;
+        this.heldBytes += meta[3 * i];
+      }
       prev = ind;
     }
-    this.head = head;
     return head ? { head, flags } : null;
   }
 
@@ -158,21 +167,29 @@ export function takeArea(owner: object): ReceiveArea {
   while (area && (area.batch !== BATCH || area.slot !== SLOT || area.controlSlot !== CONTROL_SLOT)) area = freeAreas.pop();
   area ??= new ReceiveArea(BATCH, SLOT, CONTROL_SLOT);
   area.owner = owner;
-  area.held = false;
   area.count = 0;
   area.first = 0;
-  area.head = null;
+  unhold(area);
   return area;
 }
 
 export function giveBack(area: ReceiveArea): void {
   area.owner = null;
-  area.held = false;
   area.count = 0;
+  unhold(area);
   if (freeAreas.length < 16) freeAreas.push(area);
 }
 
-/** The area a chain element lives in (WskRelease is given the head), or undefined. */
-export function areaOf(indication: unknown): ReceiveArea | undefined {
-  return (indication as { _area?: ReceiveArea } | null)?._area;
+/** No datagram of the area is with the client (it took them all, or refused them). */
+export function unhold(area: ReceiveArea): void {
+  if (area.heldCount > 0) area.heldSlots.fill(0);
+  area.heldCount = 0;
+  area.heldBytes = 0;
+}
+
+/** Which area, and which datagram of it, an indication is (WskRelease is given any). */
+const placeOf = new WeakMap<Indication, { area: ReceiveArea; index: number }>();
+
+export function placeOfDatagram(indication: unknown): { area: ReceiveArea; index: number } | undefined {
+  return indication !== null && typeof indication === 'object' ? placeOf.get(indication as Indication) : undefined;
 }

@@ -108,6 +108,37 @@ export function IoAllocateIrp(StackSize: number, ChargeQuota: boolean): IRP | nu
   return new IRP(StackSize);
 }
 
+/**
+ * IoSizeOfIrp: the bytes C allocates for an IRP with StackSize stack locations (x64: the
+ * 0xD0-byte IRP and 0x48 bytes per IO_STACK_LOCATION), for ports that size their own pool.
+ */
+export function IoSizeOfIrp(StackSize: number): number {
+  if (!Number.isInteger(StackSize) || StackSize < 1 || StackSize > 127) {
+    badArgument('IoSizeOfIrp', `StackSize must be an integer from 1 to 127, got ${String(StackSize)}`);
+  }
+  return SIZEOF_IRP + StackSize * SIZEOF_IO_STACK_LOCATION;
+}
+const SIZEOF_IRP = 0xd0;
+const SIZEOF_IO_STACK_LOCATION = 0x48;
+
+/**
+ * IoInitializeIrp: C builds an IRP in memory the driver allocated (IoSizeOfIrp bytes); here the
+ * IRP object from IoAllocateIrp is that memory. It is made new (as after IoAllocateIrp): no
+ * routine, ready, IoStatus cleared. PacketSize must cover StackSize locations, as C requires.
+ * Initializing an IRP still in a call is what corrupts the kernel's lists: a verifier error.
+ */
+export function IoInitializeIrp(Irp: IRP, PacketSize: number, StackSize: number): void {
+  const p = checkIrp(Irp, 'IoInitializeIrp');
+  if (inFlight(p)) violation('IRP_REUSED_WHILE_PENDING', 'IoInitializeIrp', `the IRP is still pending in ${p.where}`);
+  if (!Number.isInteger(PacketSize) || PacketSize < IoSizeOfIrp(StackSize)) {
+    badArgument('IoInitializeIrp', `PacketSize ${String(PacketSize)} is smaller than IoSizeOfIrp(${String(StackSize)})`);
+  }
+  if (StackSize > Irp.StackSize) {
+    badArgument('IoInitializeIrp', `StackSize ${StackSize} is more than the ${Irp.StackSize} locations this IRP was allocated with`);
+  }
+  IoReuseIrp(Irp, STATUS_SUCCESS);
+}
+
 export function IoSetCompletionRoutine(
   Irp: IRP,
   CompletionRoutine: PIO_COMPLETION_ROUTINE | null,

@@ -1,6 +1,6 @@
 // Kernel events. What blocks in the kernel returns a Promise here: ported code reads
 // `await KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, NULL)`.
-import { NTSTATUS, STATUS_SUCCESS, STATUS_TIMEOUT } from './ntstatus';
+import { NTSTATUS, STATUS_SUCCESS, STATUS_TIMEOUT, STATUS_WAIT_0 } from './ntstatus';
 import { badArgument, isWritableSlot } from './verifier';
 
 export const NotificationEvent = 0;
@@ -17,95 +17,154 @@ export interface LARGE_INTEGER {
   QuadPart: number | bigint;
 }
 
-interface Waiter {
-  resolve(status: NTSTATUS): void;
-  timer: NodeJS.Timeout | null;
-}
-
 /** KEVENT: initialise an empty object with KeInitializeEvent. */
 export interface KEVENT {
   Type?: EVENT_TYPE;
-  /** @internal */ _signaled?: boolean;
-  /** @internal */ _waiters?: Waiter[];
 }
 export type PKEVENT = KEVENT;
 export type PRKEVENT = KEVENT;
 
-function checkEvent(Event: KEVENT, where: string): asserts Event is Required<KEVENT> {
-  if (Event === null || typeof Event !== 'object' || Event._waiters === undefined) {
-    badArgument(where, 'Event must be a KEVENT initialised with KeInitializeEvent');
-  }
+/** KeWaitForMultipleObjects' WAIT_TYPE. */
+export const WaitAll = 0;
+export const WaitAny = 1;
+export type WAIT_TYPE = typeof WaitAll | typeof WaitAny;
+/** The objects a wait can name without a WaitBlockArray, and with one (wdm.h). */
+export const THREAD_WAIT_OBJECTS = 3;
+export const MAXIMUM_WAIT_OBJECTS = 64;
+/** KWAIT_BLOCK: the caller's storage for a wait on more than THREAD_WAIT_OBJECTS (unused here). */
+export type KWAIT_BLOCK = object;
+export type PKWAIT_BLOCK = KWAIT_BLOCK[] | KWAIT_BLOCK;
+
+// The dispatcher state of an event lives here, not on the caller's object: a port cannot reach
+// it by accident (C cannot either: KEVENT's header is opaque), and a wait on several events
+// needs one record per event that every wait on it can find.
+interface EventRecord {
+  type: EVENT_TYPE;
+  signaled: boolean;
+  /** Waits blocked on this event, oldest first (a synchronization event wakes the oldest). */
+  waits: Wait[];
+}
+
+interface Wait {
+  objects: EventRecord[];
+  all: boolean;
+  resolve(status: NTSTATUS): void;
+  timer: NodeJS.Timeout | null;
+}
+
+const records = new WeakMap<KEVENT, EventRecord>();
+
+function eventRecord(Event: KEVENT, where: string): EventRecord {
+  const rec = Event !== null && typeof Event === 'object' ? records.get(Event) : undefined;
+  if (!rec) badArgument(where, 'Event must be a KEVENT initialised with KeInitializeEvent');
+  return rec;
 }
 
 export function KeInitializeEvent(Event: KEVENT, Type: EVENT_TYPE, State: boolean): void {
   if (Event === null || typeof Event !== 'object') badArgument('KeInitializeEvent', 'Event must be an object');
-  if (!isWritableSlot(Event, 'Type') || !isWritableSlot(Event, '_signaled') || !isWritableSlot(Event, '_waiters')) {
+  if (!isWritableSlot(Event, 'Type')) {
     badArgument('KeInitializeEvent', 'Event must be an object the call can fill (not frozen)');
   }
   if (Type !== NotificationEvent && Type !== SynchronizationEvent) {
     badArgument('KeInitializeEvent', 'Type must be NotificationEvent or SynchronizationEvent');
   }
   Event.Type = Type;
-  Event._signaled = !!State;
-  Event._waiters = [];
+  records.set(Event, { type: Type, signaled: !!State, waits: [] });
 }
 
-function release(waiter: Waiter): void {
-  if (waiter.timer) clearTimeout(waiter.timer);
-  waiter.resolve(STATUS_SUCCESS);
+/** A satisfied wait consumes what it waited on: a synchronization event resets (wdm.h). */
+function consume(rec: EventRecord): void {
+  if (rec.type === SynchronizationEvent) rec.signaled = false;
+}
+
+/**
+ * The status a wait would end with now, consuming what satisfies it, or null while it must go
+ * on: WaitAll needs every object signaled at once; WaitAny takes the lowest index signaled.
+ */
+function trySatisfy(objects: EventRecord[], all: boolean): NTSTATUS | null {
+  if (all) {
+    for (const rec of objects) if (!rec.signaled) return null;
+    for (const rec of objects) consume(rec);
+    return STATUS_SUCCESS;
+  }
+  for (let i = 0; i < objects.length; i++) {
+    if (objects[i].signaled) {
+      consume(objects[i]);
+      return (STATUS_WAIT_0 + i) >>> 0;
+    }
+  }
+  return null;
+}
+
+function finish(wait: Wait, status: NTSTATUS): void {
+  if (wait.timer) clearTimeout(wait.timer);
+  for (const rec of wait.objects) {
+    const i = rec.waits.indexOf(wait);
+    if (i >= 0) rec.waits.splice(i, 1);
+  }
+  wait.resolve(status);
 }
 
 /** Signals the event; returns its previous state (non-zero if it was signaled). */
 export function KeSetEvent(Event: KEVENT, Increment: number, Wait: boolean): number {
   void Increment;
   void Wait;
-  checkEvent(Event, 'KeSetEvent');
-  const previous = Event._signaled ? 1 : 0;
-  if (Event.Type === NotificationEvent) {
-    Event._signaled = true;
-    for (const waiter of Event._waiters.splice(0)) release(waiter);
-  } else {
-    // A synchronization event releases one waiter and stays unsignaled, or stays signaled for the next.
-    const waiter = Event._waiters.shift();
-    if (waiter) release(waiter);
-    else Event._signaled = true;
+  const rec = eventRecord(Event, 'KeSetEvent');
+  const previous = rec.signaled ? 1 : 0;
+  rec.signaled = true;
+  // Oldest first; a synchronization event stops at the first wait it satisfies (it resets),
+  // a notification event satisfies every wait it completes.
+  for (const wait of rec.waits.slice()) {
+    if (!rec.signaled) break;
+    const status = trySatisfy(wait.objects, wait.all);
+    if (status !== null) finish(wait, status);
   }
   return previous;
 }
 
 export function KeClearEvent(Event: KEVENT): void {
-  checkEvent(Event, 'KeClearEvent');
-  Event._signaled = false;
+  eventRecord(Event, 'KeClearEvent').signaled = false;
 }
 
 export function KeResetEvent(Event: KEVENT): number {
-  checkEvent(Event, 'KeResetEvent');
-  const previous = Event._signaled ? 1 : 0;
-  Event._signaled = false;
+  const rec = eventRecord(Event, 'KeResetEvent');
+  const previous = rec.signaled ? 1 : 0;
+  rec.signaled = false;
   return previous;
 }
 
 export function KeReadStateEvent(Event: KEVENT): number {
-  checkEvent(Event, 'KeReadStateEvent');
-  return Event._signaled ? 1 : 0;
+  return eventRecord(Event, 'KeReadStateEvent').signaled ? 1 : 0;
 }
 
 // 100-ns intervals between 1601-01-01 and 1970-01-01, for absolute timeouts.
 const EPOCH_DIFFERENCE_100NS = 116444736000000000n;
 
 /** Milliseconds to wait for a C timeout: negative = relative, positive = absolute system time, 0 = poll. */
-function timeoutMs(Timeout: LARGE_INTEGER | null): number | null {
+function timeoutMs(Timeout: LARGE_INTEGER | null, where: string): number | null {
   if (Timeout === null || Timeout === undefined) return null;
-  if (typeof Timeout !== 'object') badArgument('KeWaitForSingleObject', 'Timeout must be a LARGE_INTEGER { QuadPart } or null');
+  if (typeof Timeout !== 'object') badArgument(where, 'Timeout must be a LARGE_INTEGER { QuadPart } or null');
   const quad = Timeout.QuadPart;
   if (typeof quad !== 'bigint' && !Number.isInteger(quad)) {
-    badArgument('KeWaitForSingleObject', `Timeout.QuadPart must be an integer (number or bigint), got ${typeof quad === 'number' ? quad : typeof quad}`);
+    badArgument(where, `Timeout.QuadPart must be an integer (number or bigint), got ${typeof quad === 'number' ? quad : typeof quad}`);
   }
   const q = BigInt(quad);
   if (q < 0n) return Number(-q) / 10000;
   if (q === 0n) return 0;
   const nowUnix100ns = BigInt(Date.now()) * 10000n;
   return Math.max(0, Number(q - EPOCH_DIFFERENCE_100NS - nowUnix100ns) / 10000);
+}
+
+/** Waits on `objects`; satisfied at once, polled (timeout 0), or blocked until a KeSetEvent or the timeout. */
+function waitOn(objects: EventRecord[], all: boolean, ms: number | null): Promise<NTSTATUS> {
+  const now = trySatisfy(objects, all);
+  if (now !== null) return Promise.resolve(now);
+  if (ms === 0) return Promise.resolve(STATUS_TIMEOUT);
+  return new Promise<NTSTATUS>((resolve) => {
+    const wait: Wait = { objects, all, resolve, timer: null };
+    if (ms !== null) armTimeout(wait, ms, () => finish(wait, STATUS_TIMEOUT));
+    for (const rec of new Set(objects)) rec.waits.push(wait);
+  });
 }
 
 /**
@@ -122,25 +181,45 @@ export function KeWaitForSingleObject(
   void WaitReason;
   void WaitMode;
   void Alertable;
-  checkEvent(Object, 'KeWaitForSingleObject');
-  const ms = timeoutMs(Timeout);
-  if (Object._signaled) {
-    if (Object.Type === SynchronizationEvent) Object._signaled = false;
-    return Promise.resolve(STATUS_SUCCESS);
+  const rec = eventRecord(Object, 'KeWaitForSingleObject');
+  return waitOn([rec], false, timeoutMs(Timeout, 'KeWaitForSingleObject'));
+}
+
+/**
+ * KeWaitForMultipleObjects over KEVENTs (the dispatcher objects this package has). WaitAll
+ * resolves to STATUS_SUCCESS once every event is signaled at the same moment, consuming the
+ * synchronization events among them together; WaitAny to STATUS_WAIT_0 + the lowest index
+ * signaled, consuming that one only; either to STATUS_TIMEOUT. As in the kernel, more than
+ * THREAD_WAIT_OBJECTS objects need a WaitBlockArray and more than MAXIMUM_WAIT_OBJECTS bugcheck
+ * (MAXIMUM_WAIT_OBJECTS_EXCEEDED): both are verifier errors here.
+ */
+export function KeWaitForMultipleObjects(
+  Count: number,
+  Object: ArrayLike<KEVENT>,
+  WaitType: WAIT_TYPE,
+  WaitReason: number,
+  WaitMode: number,
+  Alertable: boolean,
+  Timeout: LARGE_INTEGER | null,
+  WaitBlockArray: PKWAIT_BLOCK | null,
+): Promise<NTSTATUS> {
+  void WaitReason;
+  void WaitMode;
+  void Alertable;
+  const where = 'KeWaitForMultipleObjects';
+  if (!Number.isInteger(Count) || Count < 1 || Count > MAXIMUM_WAIT_OBJECTS) {
+    badArgument(where, `Count must be from 1 to MAXIMUM_WAIT_OBJECTS (${MAXIMUM_WAIT_OBJECTS}), got ${String(Count)}`);
   }
-  if (ms === 0) return Promise.resolve(STATUS_TIMEOUT);
-  const waiters = Object._waiters;
-  return new Promise<NTSTATUS>((resolve) => {
-    const waiter: Waiter = { resolve, timer: null };
-    if (ms !== null) {
-      armTimeout(waiter, ms, () => {
-        const i = waiters.indexOf(waiter);
-        if (i >= 0) waiters.splice(i, 1);
-        resolve(STATUS_TIMEOUT);
-      });
-    }
-    waiters.push(waiter);
-  });
+  if (Count > THREAD_WAIT_OBJECTS && (WaitBlockArray === null || WaitBlockArray === undefined)) {
+    badArgument(where, `a wait on more than THREAD_WAIT_OBJECTS (${THREAD_WAIT_OBJECTS}) objects needs a WaitBlockArray`);
+  }
+  if (WaitType !== WaitAll && WaitType !== WaitAny) badArgument(where, 'WaitType must be WaitAll or WaitAny');
+  if (Object === null || typeof Object !== 'object' || !(Count <= (Object as ArrayLike<KEVENT>).length)) {
+    badArgument(where, `Object must be an array of at least Count (${String(Count)}) KEVENTs`);
+  }
+  const objects: EventRecord[] = [];
+  for (let i = 0; i < Count; i++) objects.push(eventRecord(Object[i], `${where} (Object[${i}])`));
+  return waitOn(objects, WaitType === WaitAll, timeoutMs(Timeout, where));
 }
 
 /** The longest delay one setTimeout holds: Node fires a longer one after 1 ms instead. */
@@ -149,12 +228,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Calls `expire` once `ms` have passed, chaining timers for a wait longer than one can hold (a
  * 30-day timeout is a 24.8-day timer, then a 5.2-day one). `waiter.timer` is always the one
- * armed now, for release() to clear.
+ * armed now, for finish() to clear.
  */
-function armTimeout(waiter: Waiter, ms: number, expire: () => void): void {
+function armTimeout(wait: Wait, ms: number, expire: () => void): void {
   const step = Math.min(ms, MAX_TIMER_MS);
-  waiter.timer = setTimeout(() => {
-    if (ms > step) armTimeout(waiter, ms - step, expire);
+  wait.timer = setTimeout(() => {
+    if (ms > step) armTimeout(wait, ms - step, expire);
     else expire();
   }, step);
 }

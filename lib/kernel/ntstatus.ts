@@ -2,6 +2,13 @@
 
 export type NTSTATUS = number;
 
+// KeWaitForMultipleObjects(WaitAny) returns STATUS_WAIT_0 + the index; declared before
+// STATUS_SUCCESS (the same value 0) so that ntStatusName names 0 STATUS_SUCCESS.
+export const STATUS_WAIT_0 = 0x00000000;
+export const STATUS_WAIT_1 = 0x00000001;
+export const STATUS_WAIT_2 = 0x00000002;
+export const STATUS_WAIT_3 = 0x00000003;
+export const STATUS_WAIT_63 = 0x0000003f;
 export const STATUS_SUCCESS = 0x00000000;
 export const STATUS_TIMEOUT = 0x00000102;
 export const STATUS_PENDING = 0x00000103;

@@ -1,4 +1,5 @@
 // Run-time library helpers that ported code calls (ntddk.h / wdm.h).
+import { badArgument } from './verifier';
 
 export function RtlUshortByteSwap(Source: number): number {
   return ((Source & 0xff) << 8) | ((Source >>> 8) & 0xff);
@@ -31,6 +32,21 @@ export function RtlInitUnicodeString(DestinationString: Partial<UNICODE_STRING>,
   DestinationString.Length = SourceString.length * 2;
   DestinationString.MaximumLength = units.byteLength;
   DestinationString.Buffer = units;
+}
+
+/**
+ * RtlInitEmptyUnicodeString: an empty string over the caller's buffer (C's macro). Length 0,
+ * MaximumLength = BufferSize in bytes, Buffer the caller's own UTF-16 storage (not copied).
+ */
+export function RtlInitEmptyUnicodeString(UnicodeString: Partial<UNICODE_STRING>, Buffer: Uint16Array | null, BufferSize: number): void {
+  if (UnicodeString === null || typeof UnicodeString !== 'object') badArgument('RtlInitEmptyUnicodeString', 'UnicodeString must be an object');
+  const capacity = Buffer ? Buffer.byteLength : 0;
+  if (!Number.isInteger(BufferSize) || BufferSize < 0 || BufferSize > 0xffff || BufferSize > capacity) {
+    badArgument('RtlInitEmptyUnicodeString', `BufferSize must be a USHORT no larger than the ${capacity}-byte Buffer, got ${String(BufferSize)}`);
+  }
+  UnicodeString.Length = 0;
+  UnicodeString.MaximumLength = BufferSize;
+  UnicodeString.Buffer = Buffer;
 }
 
 /** The text of a UNICODE_STRING (up to Length bytes). */

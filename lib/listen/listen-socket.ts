@@ -2,13 +2,13 @@
 // provider table. WskBind binds and listens; what the socket then does is in listen.ts (which a
 // stream socket committed to listening runs too), its rules in listen-state.ts.
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
-import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isRefillable } from '../kernel/verifier';
 import type { PSOCKADDR } from '../net/sockaddr';
-import { SO_RCVBUF, SOL_SOCKET } from '../net/ws2def';
+import { SO_RCVBUF, SOCK_STREAM, SOL_SOCKET } from '../net/ws2def';
 import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
-import { WskControlSocket } from '../socket/control';
-import type { ControlRequest, ControlResult } from '../socket/control-request';
+import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
+import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from '../socket/control-request';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { ntStatusFromErrno } from '../transport/errno';
 import { OS } from '../transport/native';
@@ -20,6 +20,7 @@ import {
   WSK_FLAG_LISTEN_SOCKET,
   WSK_PROVIDER_LISTEN_DISPATCH,
   WskGetOption,
+  WskSetOption,
   WskIoctl,
 } from '../wsk/wsk';
 import { Listener, ListenHost } from './listen';
@@ -65,14 +66,12 @@ export class ListenSocket extends SocketObject implements ListenHost, SharingHol
   private receiveBufferOption(req: ControlRequest): ControlResult | undefined {
     if (req.Level !== SOL_SOCKET || req.ControlCode !== SO_RCVBUF || req.RequestType === WskIoctl) return undefined;
     if (!req.Irp) return { status: STATUS_INVALID_PARAMETER };
-    if (req.RequestType === WskGetOption && this.rcvbuf >= 0 && req.output && req.output.byteLength >= 4) {
-      new DataView(req.output.buffer, req.output.byteOffset, 4).setUint32(0, this.rcvbuf, true);
-      return { status: STATUS_SUCCESS, bytes: 4 };
-    }
-    if (req.RequestType !== WskGetOption && req.input && req.input.byteLength >= 4) {
-      const rc = this.sock.setsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, req.input.subarray(0, 4));
+    if (req.RequestType === WskGetOption && this.rcvbuf >= 0) return intOptionResult(req, this.rcvbuf);
+    const value = req.RequestType === WskSetOption ? readIntOption(req.input) : null;
+    if (value !== null) {
+      const rc = this.sock.setsockopt(OS.SOL_SOCKET, OS.SO_RCVBUF, hostInt(value));
       if (rc < 0) return { status: ntStatusFromErrno(rc) };
-      this.rcvbuf = new DataView(req.input.buffer, req.input.byteOffset, 4).getUint32(0, true);
+      this.rcvbuf = value >>> 0;
       return { status: STATUS_SUCCESS };
     }
     return undefined;
@@ -94,6 +93,8 @@ export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: num
   const s = listenArg(Socket, 'WskBind');
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskBind');
+  // A listening socket over UDP (which Windows creates) cannot bind: Windows' answer.
+  if (s.type !== SOCK_STREAM) return irpComplete(Irp, STATUS_NOT_IMPLEMENTED, 0);
   const refused = isBoundShared(s) ? STATUS_INVALID_DEVICE_STATE : listenRule(WSK_BIND, s.role.state);
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   let status = bindShared(s, LocalAddress, Flags, s.shareOption);
@@ -157,6 +158,7 @@ export function WskGetLocalAddress(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR,
 }
 
 export const WSK_PROVIDER_LISTEN_DISPATCH_TABLE: WSK_PROVIDER_LISTEN_DISPATCH = Object.freeze({
+  Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,
   WskBind,

@@ -6,7 +6,9 @@ import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_SUCCESS } from '../kernel
 
 export const FRESH = 0;
 export const LISTENING = 1;
-export type ListenState = 0 | 1;
+/** It can no longer accept (the process out of descriptors, the socket failed): close it. */
+export const FAILED = 2;
+export type ListenState = 0 | 1 | 2;
 
 export const WSK_BIND = 0;
 export const WSK_ACCEPT = 1;
@@ -17,17 +19,20 @@ export type ListenCall = 0 | 1 | 2 | 3;
 
 const OK = STATUS_SUCCESS;
 const IDS = STATUS_INVALID_DEVICE_STATE;
+/** The status the listener failed with. */
+const FAIL = -1;
 
 // prettier-ignore
 const RULES: readonly (readonly NTSTATUS[])[] = [
-  //                        FRESH LISTENING
-  /* WskBind            */ [OK,   IDS],
-  /* WskAccept          */ [IDS,  OK],
-  /* WskGetLocalAddress */ [IDS,  OK],
-  /* events             */ [IDS,  OK],
+  //                        FRESH LISTENING FAILED
+  /* WskBind            */ [OK,   IDS,      IDS],
+  /* WskAccept          */ [IDS,  OK,       FAIL],
+  /* WskGetLocalAddress */ [IDS,  OK,       OK],
+  /* events             */ [IDS,  OK,       OK],
 ];
 
 /** STATUS_SUCCESS when `call` is legal in `state`, else the status it completes with. */
-export function listenRule(call: ListenCall, state: ListenState): NTSTATUS {
-  return RULES[call][state];
+export function listenRule(call: ListenCall, state: ListenState, failure: NTSTATUS = STATUS_SUCCESS): NTSTATUS {
+  const rule = RULES[call][state];
+  return rule === FAIL ? failure : rule;
 }

@@ -2,7 +2,7 @@
 // to listening: WskAccept completes at once when a connection waits, else pends until one
 // arrives; WskAcceptEvent offers connections when no WskAccept waits; with
 // SO_CONDITIONAL_ACCEPT every connection is inspected first (conditional-accept.ts).
-import { IRP, irpComplete, irpPend } from '../kernel/irp';
+import { forEachSettled, IRP, irpComplete, irpPend } from '../kernel/irp';
 import { NTSTATUS, STATUS_CANCELLED, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PSOCKADDR, SOCKADDR_STORAGE } from '../net/sockaddr';
 import { SO_CONDITIONAL_ACCEPT, SOL_SOCKET } from '../net/ws2def';
@@ -10,7 +10,7 @@ import { connected } from '../connection/connect';
 import { CONNECTION_EVENTS } from '../connection/connection';
 import { ConnectionSocket } from '../connection/connection-socket';
 import { isBoundShared } from '../socket/address-sharing';
-import type { ControlRequest, ControlResult } from '../socket/control-request';
+import { ControlRequest, ControlResult, intOptionResult, readIntOption } from '../socket/control-request';
 import { EventState, readEventControl } from '../socket/events';
 import { defer, Deferred } from '../socket/scheduler';
 import type { SocketObject } from '../socket/socket';
@@ -25,7 +25,7 @@ import {
   WskIoctl,
 } from '../wsk/wsk';
 import { ConditionalAccept, InspectingListener } from './conditional-accept';
-import { FRESH, LISTENING, ListenState, listenRule, WSK_ACCEPT, WSK_EVENTS } from './listen-state';
+import { FAILED, FRESH, LISTENING, ListenState, listenRule, WSK_ACCEPT, WSK_EVENTS } from './listen-state';
 
 /** The socket that hosts the listening role. */
 export interface ListenHost extends SocketObject {
@@ -58,6 +58,9 @@ export class Listener implements Deferred, InspectingListener {
   readonly ready: ConnectionSocket[] = [];
   /** On the scheduler's queue (scheduleDrain). */
   private drainDue = false;
+  /** FAILED: the status the listener failed with; and whether WskAcceptEvent was told. */
+  failure: NTSTATUS = STATUS_SUCCESS;
+  private deadSignalled = false;
 
   private readonly cancelAccept = (irp: IRP): void => {
     const i = this.acceptQueue.findIndex((r) => r.Irp === irp);
@@ -109,9 +112,8 @@ export class Listener implements Deferred, InspectingListener {
     return conn;
   }
 
-  /** Completes an accept request with a connection (or a failure status). */
-  private finishAccept(req: AcceptRequest, c: NativeSocket | ConnectionSocket | NTSTATUS): NTSTATUS {
-    if (typeof c === 'number') return irpComplete(req.Irp, c, 0);
+  /** Completes an accept request with a connection. */
+  private finishAccept(req: AcceptRequest, c: NativeSocket | ConnectionSocket): NTSTATUS {
     let accepted: ConnectionSocket;
     if (c instanceof ConnectionSocket) {
       accepted = c;
@@ -188,9 +190,8 @@ export class Listener implements Deferred, InspectingListener {
       const c = this.acceptOne();
       if (c === null) break;
       if (typeof c === 'number') {
-        if (this.acceptQueue.length > 0) this.finishAccept(this.acceptQueue.shift()!, c);
-        else break;
-        continue;
+        this.fail(c);
+        break;
       }
       if (this.conditional !== null) {
         this.conditional.inspect(this.newConnection(c, null, null));
@@ -211,16 +212,51 @@ export class Listener implements Deferred, InspectingListener {
 
   runDeferred(): void {
     this.drainDue = false;
-    if (!this.s.closed) this.drain();
+    if (this.s.closed) return;
+    if (this.state === FAILED) this.signalDead();
+    else this.drain();
+  }
+
+  /**
+   * The listener can no longer accept: accept(2) failed with something other than a connection
+   * that died in the backlog (EMFILE, ENFILE, ENOBUFS, ENOMEM...). Every pending WskAccept
+   * completes with the failure, later ones too (listen-state.ts), readiness stops (a
+   * level-triggered listener would report the waiting connection forever), and WskAcceptEvent
+   * hears of it from the event loop with a NULL AcceptSocket, which wsk.h documents as "no
+   * longer functional: close it" (Microsoft's echosrv then makes a new listener).
+   */
+  private fail(status: NTSTATUS): void {
+    this.state = FAILED;
+    this.failure = status;
+    const pending = this.acceptQueue.splice(0);
+    this.updateInterest();
+    this.scheduleDrain();
+    forEachSettled(pending, (req) => irpComplete(req.Irp, status, 0));
+  }
+
+  private signalDead(): void {
+    if (this.deadSignalled || !this.acceptEventOn()) return;
+    this.deadSignalled = true;
+    const s = this.s;
+    this.events.enter(WSK_EVENT_ACCEPT);
+    try {
+      this.dispatch()!.WskAcceptEvent!(s.context, 0, null, null, null, { 0: null }, { 0: null });
+    } finally {
+      this.events.leave(s, WSK_EVENT_ACCEPT);
+    }
   }
 
   accept(req: AcceptRequest): NTSTATUS {
-    const refused = listenRule(WSK_ACCEPT, this.state);
+    const refused = listenRule(WSK_ACCEPT, this.state, this.failure);
     if (refused !== STATUS_SUCCESS) return irpComplete(req.Irp, refused, 0);
     if (this.acceptQueue.length === 0) {
       if (this.ready.length > 0) return this.finishAccept(req, this.ready.shift()!);
       if (!this.conditional) {
         const c = this.acceptOne();
+        if (typeof c === 'number') {
+          this.fail(c);
+          return irpComplete(req.Irp, c, 0);
+        }
         if (c !== null) return this.finishAccept(req, c);
       }
     }
@@ -261,12 +297,11 @@ export class Listener implements Deferred, InspectingListener {
   private conditionalAcceptOption(req: ControlRequest): ControlResult {
     if (!req.Irp) return { status: STATUS_INVALID_PARAMETER };
     if (req.RequestType === WskGetOption) {
-      if (!req.output || req.output.byteLength < 4) return { status: STATUS_INVALID_PARAMETER };
-      new DataView(req.output.buffer, req.output.byteOffset, 4).setUint32(0, this.conditional !== null ? 1 : 0, true);
-      return { status: STATUS_SUCCESS, bytes: 4 };
+      return intOptionResult(req, this.conditional !== null ? 1 : 0);
     }
-    if (!req.input || req.input.byteLength < 4) return { status: STATUS_INVALID_PARAMETER };
-    const on = new DataView(req.input.buffer, req.input.byteOffset, 4).getUint32(0, true) !== 0;
+    const value = readIntOption(req.input);
+    if (value === null) return { status: STATUS_INVALID_PARAMETER };
+    const on = value !== 0;
     if (isBoundShared(this.s) || this.listening) return { status: STATUS_INVALID_PARAMETER };
     if (on) this.conditional ??= new ConditionalAccept(this);
     else this.conditional = null;

@@ -8,14 +8,14 @@
 // security descriptor): every socket here belongs to this one process, the same security
 // principal, and a default descriptor grants its own principal access, so CHECK is SUCCESS.
 import { native, NETADDR_SIZE, OS } from '../transport/native';
-import { NTSTATUS, STATUS_ACCESS_DENIED, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_ACCESS_DENIED, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { PSOCKADDR } from '../net/sockaddr';
 import type { SocketObject } from './socket';
 import { SO_EXCLUSIVEADDRUSE, SO_REUSEADDR, SOCK_DGRAM, SOL_SOCKET } from '../net/ws2def';
 import { WskGetOption, WskIoctl } from '../wsk/wsk';
 import { ntStatusFromErrno } from '../transport/errno';
 import { sockaddrToNetaddr } from '../transport/netaddr';
-import type { ControlRequest, ControlResult } from './control-request';
+import { ControlRequest, ControlResult, intOptionResult, readIntOption } from './control-request';
 
 /** The sharing option a socket was bound with. */
 export const SHARE_NONE = 0;
@@ -165,17 +165,6 @@ export interface SharingHolder {
   readonly isBound: boolean;
 }
 
-function readUlong(req: ControlRequest): number | null {
-  if (!req.input || req.input.byteLength < 4) return null;
-  return new DataView(req.input.buffer, req.input.byteOffset, 4).getUint32(0, true);
-}
-
-function writeUlong(req: ControlRequest, value: number): ControlResult {
-  if (!req.output) return { status: STATUS_INVALID_PARAMETER };
-  if (req.output.byteLength < 4) return { status: STATUS_BUFFER_TOO_SMALL };
-  new DataView(req.output.buffer, req.output.byteOffset, 4).setUint32(0, value, true);
-  return { status: STATUS_SUCCESS, bytes: 4 };
-}
 
 /**
  * SO_REUSEADDR and SO_EXCLUSIVEADDRUSE (SOL_SOCKET) for listen, datagram, connection and stream sockets:
@@ -186,8 +175,8 @@ export function sharingControl(h: SharingHolder, req: ControlRequest): ControlRe
   const which = req.ControlCode === SO_REUSEADDR ? SHARE_REUSEADDR : req.ControlCode === SO_EXCLUSIVEADDRUSE ? SHARE_EXCLUSIVE : 0;
   if (req.Level !== SOL_SOCKET || which === 0 || req.RequestType === WskIoctl) return undefined;
   if (!req.Irp) return { status: STATUS_INVALID_PARAMETER };
-  if (req.RequestType === WskGetOption) return writeUlong(req, h.shareOption === which ? 1 : 0);
-  const value = readUlong(req);
+  if (req.RequestType === WskGetOption) return intOptionResult(req, h.shareOption === which ? 1 : 0);
+  const value = readIntOption(req.input);
   if (value === null || h.isBound) return { status: STATUS_INVALID_PARAMETER };
   if (value !== 0) {
     if (h.shareOption !== SHARE_NONE && h.shareOption !== which) return { status: STATUS_INVALID_PARAMETER };

@@ -1,12 +1,12 @@
 // SO_RCVBUF, SO_SNDBUF and TCP_NODELAY as WSK reports them: the sizes read back what the client
 // set (Linux keeps and reports double; a socket never set reads the kernel's size), and
 // TCP_NODELAY is remembered for WSK_FLAG_NODELAY. The OS still receives every set.
-import { STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { IPPROTO_TCP, SO_RCVBUF, SO_SNDBUF, SOL_SOCKET, TCP_NODELAY } from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
 import { NativeSocket, OS } from '../transport/native';
 import { WskGetOption, WskSetOption } from '../wsk/wsk';
-import type { ControlRequest, ControlResult } from './control-request';
+import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from './control-request';
 
 /** What the options remember: a connection, or a stream socket not yet committed. */
 export interface BufferOptions {
@@ -21,15 +21,10 @@ export function bufferControl(sock: NativeSocket, h: BufferOptions, req: Control
   const which = sol && req.ControlCode === SO_RCVBUF ? 'rcvbuf' : sol && req.ControlCode === SO_SNDBUF ? 'sndbuf' : null;
   if (which) {
     if (!req.Irp && req.ControlCode === SO_RCVBUF) return { status: STATUS_INVALID_PARAMETER };
-    if (req.RequestType === WskGetOption && h[which] >= 0) {
-      if (!req.output) return { status: STATUS_INVALID_PARAMETER };
-      if (req.output.byteLength < 4) return { status: STATUS_BUFFER_TOO_SMALL };
-      new DataView(req.output.buffer, req.output.byteOffset, 4).setUint32(0, h[which], true);
-      return { status: STATUS_SUCCESS, bytes: 4 };
-    }
-    if (req.RequestType === WskSetOption && req.input && req.input.byteLength >= 4) {
-      const value = new DataView(req.input.buffer, req.input.byteOffset, 4).getInt32(0, true);
-      const rc = sock.setsockopt(OS.SOL_SOCKET, which === 'rcvbuf' ? OS.SO_RCVBUF : OS.SO_SNDBUF, req.input.subarray(0, 4));
+    if (req.RequestType === WskGetOption && h[which] >= 0) return intOptionResult(req, h[which]);
+    const value = req.RequestType === WskSetOption ? readIntOption(req.input) : null;
+    if (value !== null) {
+      const rc = sock.setsockopt(OS.SOL_SOCKET, which === 'rcvbuf' ? OS.SO_RCVBUF : OS.SO_SNDBUF, hostInt(value));
       if (rc < 0) return { status: ntStatusFromErrno(rc) };
       h[which] = value;
       if (which === 'sndbuf') sndbufChanged?.();
@@ -37,10 +32,11 @@ export function bufferControl(sock: NativeSocket, h: BufferOptions, req: Control
     }
     return undefined;
   }
-  if (req.Level === IPPROTO_TCP && req.ControlCode === TCP_NODELAY && req.RequestType === WskSetOption && req.input && req.input.byteLength >= 4) {
-    const rc = sock.setsockopt(OS.IPPROTO_TCP, OS.TCP_NODELAY, req.input.subarray(0, 4));
+  const nodelay = req.Level === IPPROTO_TCP && req.ControlCode === TCP_NODELAY && req.RequestType === WskSetOption ? readIntOption(req.input) : null;
+  if (nodelay !== null) {
+    const rc = sock.setsockopt(OS.IPPROTO_TCP, OS.TCP_NODELAY, hostInt(nodelay));
     if (rc < 0) return { status: ntStatusFromErrno(rc) };
-    h.nodelay = new DataView(req.input.buffer, req.input.byteOffset, 4).getInt32(0, true) !== 0;
+    h.nodelay = nodelay !== 0;
     return { status: STATUS_SUCCESS };
   }
   return undefined;

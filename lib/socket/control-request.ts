@@ -45,28 +45,52 @@ export function writeSizeT(req: ControlRequest, value: number): ControlResult {
 }
 
 /**
- * An integer or BOOL option's input as Windows reads it: 1, 2 or 4 bytes, little-endian (a
- * driver's `BOOLEAN` is one byte); more than 4 reads the first 4. Null when there is none.
- * Unsigned: a ULONG of 0xFFFFFFFF stays 4294967295.
+ * The value of an integer or boolean option: C drivers set a BOOLEAN or bool with a 1-byte
+ * buffer, a USHORT with 2, a ULONG / int / DWORD with 4 (longer: its first 4), and Windows reads
+ * each as what it is, little-endian; null for 0 or 3 bytes (STATUS_INVALID_PARAMETER). Every int
+ * option of every category is read through here.
  */
-export function readIntOption(req: ControlRequest): number | null {
-  const input = req.input;
-  if (!input || input.byteLength === 0) return null;
-  let value = 0;
-  const n = Math.min(input.byteLength, 4);
-  for (let i = n - 1; i >= 0; i--) value = value * 256 + input[i];
-  return value;
+export function readIntOption(input: Uint8Array | null): number | null {
+  if (input === null) return null;
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  if (input.byteLength >= 4) return view.getInt32(0, true);
+  if (input.byteLength === 2) return view.getUint16(0, true);
+  if (input.byteLength === 1) return view.getUint8(0);
+  return null;
 }
 
-/** An integer option's answer: 4 bytes, or what fits a smaller OutputBuffer (Windows writes what fits). */
-export function writeIntOption(req: ControlRequest, value: number): ControlResult {
-  const output = req.output;
-  if (!output) return { status: STATUS_INVALID_PARAMETER };
-  if (output.byteLength === 0) return { status: STATUS_BUFFER_TOO_SMALL };
-  const n = Math.min(output.byteLength, 4);
-  let v = value >>> 0;
-  for (let i = 0; i < n; i++, v >>>= 8) output[i] = v & 0xff;
-  return { status: STATUS_SUCCESS, bytes: n };
+/**
+ * Writes an int option's value into what the caller gave: 4 bytes, or the 2 or 1 that fit (a get
+ * into a BOOLEAN), little-endian. Returns the bytes written; 0 when nothing fits
+ * (STATUS_BUFFER_TOO_SMALL).
+ */
+export function writeIntOption(output: Uint8Array, value: number): number {
+  const view = new DataView(output.buffer, output.byteOffset, output.byteLength);
+  if (output.byteLength >= 4) {
+    view.setUint32(0, value >>> 0, true);
+    return 4;
+  }
+  if (output.byteLength >= 2) {
+    view.setUint16(0, value & 0xffff, true);
+    return 2;
+  }
+  if (output.byteLength === 1) {
+    view.setUint8(0, value & 0xff);
+    return 1;
+  }
+  return 0;
+}
+
+/** The host's 4-byte int for a value (what setsockopt takes for every int option). */
+export function hostInt(value: number): Uint8Array {
+  return new Uint8Array(new Int32Array([value]).buffer);
+}
+
+/** A get of an int option answered with `value`: what fits the caller's OutputBuffer. */
+export function intOptionResult(req: ControlRequest, value: number): ControlResult {
+  if (!req.output) return { status: STATUS_INVALID_PARAMETER };
+  const bytes = writeIntOption(req.output, value);
+  return bytes === 0 ? { status: STATUS_BUFFER_TOO_SMALL } : { status: STATUS_SUCCESS, bytes };
 }
 
 /** A structure input (the C bytes, or an object with the member names) of at least `size` bytes; null otherwise. */

@@ -5,7 +5,7 @@
 // translation table (transport/host-options.ts).
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
-import { ANY_CATEGORY, SocketObject, socketArg } from './socket';
+import { ANY_CATEGORY, SocketObject, socketArg, WskCloseSocket } from './socket';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
 import {
@@ -26,8 +26,8 @@ import {
   WskSetOption,
 } from '../wsk/wsk';
 import { ntStatusFromErrno } from '../transport/errno';
-import { hostOptionOf } from '../transport/host-options';
-import { ControlRequest, ControlResult, readIntOption, writeIntOption } from './control-request';
+import { HostOption, hostOptionOf } from '../transport/host-options';
+import { ControlRequest, ControlResult, intOptionResult, readIntOption } from './control-request';
 import { addressIoctl } from './address-list';
 import { ipOptionControl } from './ip-options';
 import { tcpInfoIoctl } from './tcp-info';
@@ -91,36 +91,39 @@ function bytesOf(buffer: PVOID | null, size: SIZE_T, where: string, what: string
   return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
 }
 
-const hostInt = new Int32Array(1);
-const hostIntBytes = new Uint8Array(hostInt.buffer);
+/** Scratch for an int setsockopt / getsockopt; every use is synchronous. */
+const hostIntScratch = new Int32Array(1);
+const hostIntBytes = new Uint8Array(hostIntScratch.buffer);
 
 /** A pass-through option of transport/host-options.ts: an integer (1 to 4 bytes, converted) or bytes. */
 function hostOption(s: SocketObject, req: ControlRequest): ControlResult {
   const opt = hostOptionOf(req.Level, req.ControlCode);
   if (!opt) return { status: STATUS_INVALID_PARAMETER };
-  if (!opt.int) return hostBytesOption(s, req, opt.level, opt.name);
+  if (!opt.int) return rawHostOption(s, req, opt);
   if (req.RequestType === WskSetOption) {
-    const value = readIntOption(req);
+    const value = readIntOption(req.input);
     if (value === null) return { status: STATUS_INVALID_PARAMETER };
-    hostInt[0] = opt.toHost ? opt.toHost(value) : value;
+    hostIntScratch[0] = opt.toHost ? opt.toHost(value) : value;
     const rc = s.sock.setsockopt(opt.level, opt.name, hostIntBytes);
     return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
   }
-  hostInt[0] = 0;
+  if (!req.output) return { status: STATUS_INVALID_PARAMETER };
+  hostIntScratch[0] = 0;
   const rc = s.sock.getsockopt(opt.level, opt.name, hostIntBytes);
   if (rc < 0) return { status: ntStatusFromErrno(rc) };
   // The host may answer one byte (IP_TOS, IP_TTL on some kernels): the rest stays 0.
-  return writeIntOption(req, opt.fromHost ? opt.fromHost(hostInt[0]) : hostInt[0]);
+  return intOptionResult(req, opt.fromHost ? opt.fromHost(hostIntScratch[0]) : hostIntScratch[0]);
 }
 
-function hostBytesOption(s: SocketObject, req: ControlRequest, level: number, name: number): ControlResult {
+/** Options whose structure is laid out the same on both sides (multicast requests): the bytes as given. */
+function rawHostOption(s: SocketObject, req: ControlRequest, opt: HostOption): ControlResult {
   if (req.RequestType === WskSetOption) {
     if (!req.input) return { status: STATUS_INVALID_PARAMETER };
-    const rc = s.sock.setsockopt(level, name, req.input);
+    const rc = s.sock.setsockopt(opt.level, opt.name, req.input);
     return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
   }
   if (!req.output) return { status: STATUS_INVALID_PARAMETER };
-  const rc = s.sock.getsockopt(level, name, req.output);
+  const rc = s.sock.getsockopt(opt.level, opt.name, req.output);
   return rc < 0 ? { status: ntStatusFromErrno(rc) } : { status: STATUS_SUCCESS, bytes: rc };
 }
 
@@ -187,3 +190,10 @@ export function WskControlSocket(
   if (sizeOut) sizeOut[0] = bytes;
   return result.status;
 }
+
+/**
+ * The BASIC members as C++ sees them: wsk.h embeds WSK_PROVIDER_BASIC_DISPATCH as an unnamed
+ * struct in C and as the member `Basic` under __cplusplus, so C++ drivers write
+ * `Dispatch->Basic.WskCloseSocket`. Every category's table carries this beside its flat members.
+ */
+export const WSK_PROVIDER_BASIC_VIEW = Object.freeze({ WskControlSocket, WskCloseSocket });

@@ -35,7 +35,9 @@ export function isWskNpiId(id: GUID): boolean {
 
 /**
  * Reads a WSK_EVENT_CALLBACK_CONTROL from a SO_WSK_EVENT_CALLBACK set. `allowed` is the set of
- * event bits the category accepts. Enabling takes no IRP; disabling names exactly one event.
+ * event bits the category accepts. Disabling names exactly one event. Enabling may come with an
+ * IRP although the documentation says it takes none: microsoft/win-net-test (src/wskclient) and
+ * LINBIT/windrbd pass one, and Windows completes it STATUS_SUCCESS at once (Windows wins).
  */
 export function readEventControl(req: ControlRequest, allowed: number): EventControl | NTSTATUS {
   if (req.RequestType !== WskSetOption) return STATUS_INVALID_PARAMETER;
@@ -49,7 +51,6 @@ export function readEventControl(req: ControlRequest, allowed: number): EventCon
   const mask = (ctl.EventMask & ~WSK_EVENT_DISABLE) >>> 0;
   if (mask === 0 || (mask & ~allowed) !== 0) return STATUS_INVALID_PARAMETER;
   if (disable && (mask & (mask - 1)) !== 0) return STATUS_INVALID_PARAMETER;
-  if (!disable && req.Irp) return STATUS_INVALID_PARAMETER;
   return { mask, disable };
 }
 

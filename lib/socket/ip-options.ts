@@ -10,7 +10,7 @@ import { ntStatusFromErrno } from '../transport/errno';
 import { RX_ECN, RX_ECN6, RX_TCLASS, RX_TOS } from '../transport/host-cmsg';
 import { OS } from '../transport/native';
 import { WskGetOption, WskIoctl, WskSetOption } from '../wsk/wsk';
-import { ControlRequest, ControlResult, readIntOption, writeIntOption } from './control-request';
+import { ControlRequest, ControlResult, intOptionResult, readIntOption } from './control-request';
 import { OptionState, optionStateOf } from './option-state';
 import type { SocketObject } from './socket';
 
@@ -47,8 +47,8 @@ const RX_OPTIONS: Array<[number, number, number, number, string, string]> = [
 ];
 
 function receiveOption(s: SocketObject, req: ControlRequest, bit: number, partner: number, level: number, name: number): ControlResult {
-  if (req.RequestType === WskGetOption) return writeIntOption(req, s.options && s.options.rx & bit ? 1 : 0);
-  const v = readIntOption(req);
+  if (req.RequestType === WskGetOption) return intOptionResult(req, s.options && s.options.rx & bit ? 1 : 0);
+  const v = readIntOption(req.input);
   if (v === null) return MISSING;
   const st = optionStateOf(s);
   const rx = v ? st.rx | bit : st.rx & ~bit;
@@ -68,8 +68,8 @@ function applyRecvErr(s: SocketObject, st: OptionState): NTSTATUS {
 
 function recvErrOption(s: SocketObject, req: ControlRequest, ipv6: boolean): ControlResult {
   if (ipv6 && s.family !== ws.AF_INET6) return { status: STATUS_INVALID_PARAMETER };
-  if (req.RequestType === WskGetOption) return writeIntOption(req, s.options && (ipv6 ? s.options.recvErr6 : s.options.recvErr) ? 1 : 0);
-  const v = readIntOption(req);
+  if (req.RequestType === WskGetOption) return intOptionResult(req, s.options && (ipv6 ? s.options.recvErr6 : s.options.recvErr) ? 1 : 0);
+  const v = readIntOption(req.input);
   if (v === null) return MISSING;
   const st = optionStateOf(s);
   const before = ipv6 ? st.recvErr6 : st.recvErr;
@@ -90,7 +90,7 @@ function recvErrOption(s: SocketObject, req: ControlRequest, ipv6: boolean): Con
  */
 function connResetIoctl(s: SocketObject, req: ControlRequest): ControlResult {
   if (s.type !== ws.SOCK_DGRAM || s.protocol !== ws.IPPROTO_UDP) return { status: STATUS_NOT_SUPPORTED };
-  const v = readIntOption(req);
+  const v = readIntOption(req.input);
   if (v === null) return MISSING;
   const st = optionStateOf(s);
   const before = st.connReset;
@@ -106,9 +106,9 @@ function connResetIoctl(s: SocketObject, req: ControlRequest): ControlResult {
 function sendMessageSize(s: SocketObject, req: ControlRequest): ControlResult {
   if (req.RequestType === WskGetOption) {
     const v = getHost(s, OS.SOL_UDP, OS.UDP_SEGMENT);
-    return v === null ? { status: failed } : writeIntOption(req, v);
+    return v === null ? { status: failed } : intOptionResult(req, v);
   }
-  const v = readIntOption(req);
+  const v = readIntOption(req.input);
   if (v === null) return MISSING;
   // Linux refuses a segment size above 16 bits with EINVAL.
   const status = setHost(s, OS.SOL_UDP, OS.UDP_SEGMENT, v > 0xffff ? -1 : v);
@@ -124,12 +124,12 @@ function sendMessageSize(s: SocketObject, req: ControlRequest): ControlResult {
 function receiveCoalescedSize(s: SocketObject, req: ControlRequest): ControlResult {
   if (req.RequestType === WskGetOption) {
     if (getHost(s, OS.SOL_UDP, OS.UDP_GRO) === null) return { status: failed };
-    return writeIntOption(req, s.options?.coalescedSize ?? 0);
+    return intOptionResult(req, s.options?.coalescedSize ?? 0);
   }
-  const v = readIntOption(req);
+  const v = readIntOption(req.input);
   if (v === null) return MISSING;
-  const status = setHost(s, OS.SOL_UDP, OS.UDP_GRO, v > 0 ? 1 : 0);
-  if (status === STATUS_SUCCESS) optionStateOf(s).coalescedSize = v;
+  const status = setHost(s, OS.SOL_UDP, OS.UDP_GRO, v !== 0 ? 1 : 0);
+  if (status === STATUS_SUCCESS) optionStateOf(s).coalescedSize = v >>> 0;
   return { status };
 }
 
@@ -141,8 +141,8 @@ function receiveCoalescedSize(s: SocketObject, req: ControlRequest): ControlResu
  * kept and read back; the host needs nothing.
  */
 function portOption(s: SocketObject, req: ControlRequest, key: 'randomizePort' | 'portScalability'): ControlResult {
-  if (req.RequestType === WskGetOption) return writeIntOption(req, s.options?.[key] ?? 0);
-  const v = readIntOption(req);
+  if (req.RequestType === WskGetOption) return intOptionResult(req, s.options?.[key] ?? 0);
+  const v = readIntOption(req.input);
   if (v === null) return MISSING;
   optionStateOf(s)[key] = v !== 0 ? 1 : 0;
   return { status: STATUS_SUCCESS };

@@ -2,7 +2,7 @@
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
 import { forEachSettled, IRP, irpCancelled, irpCancelOnClose, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
 import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE, POLL_WRITABLE } from '../transport/native';
-import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/client';
 import { PSOCKADDR } from '../net/sockaddr';
 import { badArgument, isRefillable, violation } from '../kernel/verifier';
@@ -232,23 +232,4 @@ export function getAddressCall(
   if (!isRefillable(Address)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (!s.hasAddress(remote)) return irpComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
   return irpComplete(Irp, s.queryAddress(remote, Address), 0);
-}
-
-/**
- * A table slot whose category work is not built yet: completes its IRP (argument `irpIndex`,
- * or none when -1) with STATUS_NOT_IMPLEMENTED, as every unbuilt function must. Listed in the
- * README.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function notImplemented<F extends (...args: any[]) => NTSTATUS>(name: string, categories: number, irpIndex: number): F {
-  const fn = (...args: unknown[]): NTSTATUS => {
-    socketArg(args[0], categories, name);
-    if (irpIndex < 0) return STATUS_NOT_IMPLEMENTED;
-    const Irp = args[irpIndex] as IRP | null | undefined;
-    if (!Irp) return STATUS_INVALID_PARAMETER;
-    irpStart(Irp, name);
-    return irpComplete(Irp, STATUS_NOT_IMPLEMENTED, 0);
-  };
-  Object.defineProperty(fn, 'name', { value: name });
-  return fn as unknown as F;
 }

@@ -126,9 +126,9 @@ function windowsMembers(s: SocketObject, length: number): Record<string, number>
 /** SIO_TCP_INFO on a TCP socket (any category, listening too). */
 export function tcpInfoIoctl(s: SocketObject, req: ControlRequest): ControlResult {
   if (!isTcp(s)) return { status: STATUS_NOT_SUPPORTED };
-  const version = readIntOption(req);
+  const version = readIntOption(req.input);
   if (version === null) return { status: STATUS_INVALID_PARAMETER };
-  if (version >= VERSIONS.length) return { status: STATUS_NOT_SUPPORTED };
+  if (version < 0 || version >= VERSIONS.length) return { status: STATUS_NOT_SUPPORTED };
   const [layout, size] = VERSIONS[version];
   if (req.output && req.output.byteLength < size) return { status: STATUS_BUFFER_TOO_SMALL };
   hostInfo.fill(0);

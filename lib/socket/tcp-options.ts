@@ -8,7 +8,7 @@ import * as ws from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
 import { OS } from '../transport/native';
 import { WskGetOption, WskIoctl, WskSetOption } from '../wsk/wsk';
-import { ControlRequest, ControlResult, readIntOption, structInput, structOutput, writeIntOption } from './control-request';
+import { ControlRequest, ControlResult, intOptionResult, readIntOption, structInput, structOutput } from './control-request';
 import { optionStateOf } from './option-state';
 import type { SocketObject } from './socket';
 
@@ -73,8 +73,8 @@ function lingerOption(s: SocketObject, req: ControlRequest): ControlResult {
 
 /** SO_DONTLINGER (a BOOL): TRUE turns lingering off, keeping the timeout; reads back !l_onoff. */
 function dontLingerOption(s: SocketObject, req: ControlRequest): ControlResult {
-  if (req.RequestType === WskGetOption) return writeIntOption(req, s.options?.lingerOnoff ? 0 : 1);
-  const v = readIntOption(req);
+  if (req.RequestType === WskGetOption) return intOptionResult(req, s.options?.lingerOnoff ? 0 : 1);
+  const v = readIntOption(req.input);
   if (v === null) return { status: STATUS_INVALID_PARAMETER };
   return { status: setLinger(s, v ? 0 : 1, s.options?.lingerSeconds ?? 0) };
 }
@@ -88,9 +88,9 @@ function failConnectOnIcmp(s: SocketObject, req: ControlRequest): ControlResult 
   if (req.RequestType === WskGetOption) {
     ints[0] = 0;
     const rc = s.sock.getsockopt(level, name, intBytes);
-    return rc < 0 ? { status: ntStatusFromErrno(rc) } : writeIntOption(req, ints[0] ? 1 : 0);
+    return rc < 0 ? { status: ntStatusFromErrno(rc) } : intOptionResult(req, ints[0] ? 1 : 0);
   }
-  const v = readIntOption(req);
+  const v = readIntOption(req.input);
   if (v === null) return { status: STATUS_INVALID_PARAMETER };
   return { status: setInt(s, level, name, v ? 1 : 0) };
 }
@@ -102,7 +102,7 @@ function failConnectOnIcmp(s: SocketObject, req: ControlRequest): ControlResult 
 function loopbackFastPath(s: SocketObject, req: ControlRequest): ControlResult {
   if (!req.Irp) return { status: STATUS_INVALID_PARAMETER };
   if (!isTcp(s)) return { status: STATUS_NOT_SUPPORTED };
-  if (readIntOption(req) === null) return { status: STATUS_INVALID_BUFFER_SIZE };
+  if (readIntOption(req.input) === null) return { status: STATUS_INVALID_BUFFER_SIZE };
   return { status: STATUS_SUCCESS };
 }
 

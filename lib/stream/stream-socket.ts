@@ -7,7 +7,8 @@ import type { WSK_BUF } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PSOCKADDR } from '../net/sockaddr';
 import { SOL_SOCKET } from '../net/ws2def';
-import { connectionConnect } from '../connection/connect';
+import { connectionConnect, connectionConnectThen } from '../connection/connect';
+import { AfterConnect, connectExFirstSend, connectionSendEx, receiveExOutputs } from '../connection/ex';
 import { Connection, ConnectionHost } from '../connection/connection';
 import { checkRetained } from '../connection/connection-socket';
 import { connectionControl } from '../connection/connection-control';
@@ -20,13 +21,12 @@ import { Listener, ListenHost } from '../listen/listen';
 import { acceptOn } from '../listen/listen-socket';
 import { bindShared, isBoundShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
 import { bufferControl } from '../socket/buffer-options';
-import { WskControlSocket } from '../socket/control';
+import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
-import { getAddressCall, notImplemented, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
+import type { PCMSGHDR } from '../net/cmsg';
 import {
-  PFN_WSK_CONNECT_EX,
-  PFN_WSK_RECEIVE_EX,
-  PFN_WSK_SEND_EX,
+  PULONG,
   PWSK_DATA_INDICATION,
   PWSK_SOCKET,
   SO_WSK_EVENT_CALLBACK,
@@ -101,7 +101,8 @@ export class StreamSocket extends SocketObject implements ConnectionHost, Listen
     return status;
   }
 
-  connect(Irp: IRP, RemoteAddress: PSOCKADDR, Flags: number): NTSTATUS {
+  /** WskConnect, or WskConnectEx with `then` its first send. */
+  connect(Irp: IRP, RemoteAddress: PSOCKADDR, Flags: number, then: AfterConnect | null = null): NTSTATUS {
     const state = this.state;
     if (state === CONNECTION) return irpComplete(Irp, cs.connectionRule(cs.WSK_CONNECT, this.conn!.state, this.conn!.failure), 0);
     if (state !== BOUND) return irpComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
@@ -111,7 +112,7 @@ export class StreamSocket extends SocketObject implements ConnectionHost, Listen
     role.rcvbuf = this.rcvbuf;
     role.sndbuf = this.sndbuf;
     this.conn = role;
-    const status = connectionConnect(role, Irp, RemoteAddress, Flags);
+    const status = then ? connectionConnectThen(role, Irp, RemoteAddress, then) : connectionConnect(role, Irp, RemoteAddress, Flags);
     const after = role.state as cs.ConnectionState; // connectionConnect moved it on
     if (after !== cs.CONNECTED && after !== cs.CONNECTING && this.conn === role) this.conn = null;
     return status;
@@ -238,13 +239,53 @@ export function WskGetRemoteAddress(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADD
   return getAddressCall(Socket, STREAM, true, RemoteAddress, Irp, 'WskGetRemoteAddress');
 }
 
-export const WskConnectEx = notImplemented<PFN_WSK_CONNECT_EX>('WskConnectEx', STREAM, 4);
-export const WskSendEx = notImplemented<PFN_WSK_SEND_EX>('WskSendEx', STREAM, 5);
-export const WskReceiveEx = notImplemented<PFN_WSK_RECEIVE_EX>('WskReceiveEx', STREAM, 6);
+export function WskConnectEx(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Buffer: WSK_BUF | null, Flags: number, Irp: IRP | null): NTSTATUS {
+  const s = streamArg(Socket, 'WskConnectEx');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskConnectEx');
+  const first = connectExFirstSend(Irp, Buffer, Flags);
+  if (typeof first === 'number') return first;
+  return s.connect(Irp, RemoteAddress, 0, first);
+}
+
+export function WskSendEx(
+  Socket: PWSK_SOCKET,
+  Buffer: WSK_BUF,
+  Flags: number,
+  ControlInfoLength: number,
+  ControlInfo: PCMSGHDR | null,
+  Irp: IRP | null,
+): NTSTATUS {
+  const s = streamArg(Socket, 'WskSendEx');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskSendEx');
+  const c = committedConnection(s, Irp);
+  return typeof c === 'number' ? c : connectionSendEx(c, Irp, Buffer, Flags, ControlInfoLength, ControlInfo);
+}
+
+export function WskReceiveEx(
+  Socket: PWSK_SOCKET,
+  Buffer: WSK_BUF,
+  Flags: number,
+  ControlInfoLength: PULONG | null,
+  ControlInfo: PCMSGHDR | null,
+  ControlFlags: PULONG | null,
+  Irp: IRP | null,
+): NTSTATUS {
+  void ControlInfo;
+  const s = streamArg(Socket, 'WskReceiveEx');
+  if (!Irp) return STATUS_INVALID_PARAMETER;
+  irpStart(Irp, 'WskReceiveEx');
+  const c = committedConnection(s, Irp);
+  if (typeof c === 'number') return c;
+  if (!receiveExOutputs(ControlInfoLength, ControlFlags)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  return connectionReceive(c, Irp, Buffer, Flags);
+}
 
 // Member order is the stream table's own (reference §3.2): the address getters sit after
 // WskRelease, not where the connection table has them.
 export const WSK_PROVIDER_STREAM_DISPATCH_TABLE: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze({
+  Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,
   WskBind,

@@ -22,12 +22,15 @@ type Conversion = Pick<HostOption, 'toHost' | 'fromHost'>;
 
 const INT32_MAX = 0x7fffffff;
 
-/** TCP_MAXRT (seconds) over TCP_USER_TIMEOUT (milliseconds); 0xFFFFFFFF (-1, "infinite") is the longest the host takes. */
+/**
+ * TCP_MAXRT (seconds) over TCP_USER_TIMEOUT (milliseconds). Values come signed (a ULONG of
+ * 0xFFFFFFFF is -1, "infinite"): that and anything past 2^31-1 ms is the longest the host takes.
+ */
 const SECONDS_AS_MS: Conversion = {
-  toHost: (s) => (s >= INT32_MAX / 1000 ? INT32_MAX : s * 1000),
+  toHost: (s) => (s < 0 || s >= INT32_MAX / 1000 ? INT32_MAX : s * 1000),
   fromHost: (ms) => Math.ceil(ms / 1000),
 };
-const MS_CLAMPED: Conversion = { toHost: (ms) => Math.min(ms, INT32_MAX) };
+const MS_CLAMPED: Conversion = { toHost: (ms) => (ms < 0 ? INT32_MAX : ms) };
 
 /**
  * IP_DONTFRAGMENT (a BOOL) over IP_MTU_DISCOVER: TRUE is "do" (DF set, EMSGSIZE past the path
@@ -43,7 +46,7 @@ const DONTFRAGMENT: Conversion = {
 function pmtudState(prefix: 'IP' | 'IPV6'): Conversion {
   const host = [OS[`${prefix}_PMTUDISC_WANT`], OS[`${prefix}_PMTUDISC_DO`], OS[`${prefix}_PMTUDISC_DONT`], OS[`${prefix}_PMTUDISC_PROBE`]];
   return {
-    toHost: (state) => (state < host.length ? host[state] : -1),
+    toHost: (state) => (state >= 0 && state < host.length ? host[state] : -1),
     fromHost: (mode) => Math.max(0, host.indexOf(mode)),
   };
 }

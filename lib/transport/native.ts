@@ -22,6 +22,16 @@ export const POLL_READABLE = 1;
 export const POLL_WRITABLE = 2;
 /** Reported (never requested): the peer shut its sending side or the connection broke. */
 export const POLL_DISCONNECT = 4;
+/**
+ * Requested (never reported): "when readable, read for me into this env's receive area and
+ * report what was read" (implies POLL_READABLE). The handler's `received` says what the read
+ * found (see NativeEventHandler); the data is in the area set by setReceiveArea (stream
+ * sockets) or setDatagramArea (datagram sockets). Without an area, the report is plain.
+ * After a stream socket's automatic read reports the end (0) or an error, the transport
+ * drops POLL_RECEIVE and POLL_READABLE from the socket's interest itself (POLL_WRITABLE
+ * stays): reading readiness means nothing past the end.
+ */
+export const POLL_RECEIVE = 8;
 
 export interface NativeSocket {
   /** The OS descriptor, or -1 once closed. */
@@ -53,7 +63,12 @@ export interface NativeSocket {
   send(buf: Uint8Array, offset: number, length: number, flags: number): number;
   /** Gather send of whole views (one sendmsg): bytes sent or -errno. */
   sendv(bufs: Uint8Array[], flags: number): number;
-  /** Bytes received (0 = orderly end of stream), or -EAGAIN / -errno. */
+  /**
+   * Bytes received (0 = orderly end of stream), or -EAGAIN / -errno. On a stream socket that
+   * the transport knows is drained (a read came back short or -EAGAIN since its last
+   * readiness report), recv, recvv, recvfrom and recvmsg (MSG_PEEK too, not MSG_OOB) return
+   * -EAGAIN without a system call: arm readiness and wait, and the next data is reported.
+   */
   recv(buf: Uint8Array, offset: number, length: number, flags: number): number;
   /** Scatter receive into whole views (one recvmsg). */
   recvv(bufs: Uint8Array[], flags: number): number;
@@ -95,7 +110,11 @@ export interface NativeSocket {
   peerAddress(out: Uint8Array): number;
   /** Bytes waiting in the receive queue (FIONREAD), or -errno. */
   available(): number;
-  /** Readiness interest: POLL_READABLE | POLL_WRITABLE, 0 to stop. While non-zero the socket keeps the event loop alive. */
+  /**
+   * Readiness interest: POLL_READABLE | POLL_WRITABLE | POLL_RECEIVE, 0 to stop (-EINVAL for
+   * other bits). While non-zero the socket keeps the event loop alive. Level-triggered with
+   * either poller: a socket stays reported while it stays ready.
+   */
   poll(events: number): number;
   /**
    * Idempotent; safe with readiness armed and from inside the event handler. A socket is
@@ -105,7 +124,18 @@ export interface NativeSocket {
   close(): void;
 }
 
-export type NativeEventHandler = (sock: NativeSocket, events: number, status: number) => void;
+/**
+ * Readiness of one socket. `events`: POLL_* bits (POLL_READABLE is left out when an automatic
+ * read found nothing); `status`: 0, or a negative libuv error (UV_EBADF for POLLERR).
+ * `received`: NO_RECEIVE when no automatic read happened; otherwise, for a stream socket, the
+ * bytes now at the start of the receive area (> 0), 0 for the peer's orderly end of stream,
+ * or -errno (-ECONNRESET...); for a datagram socket, the number of datagrams in the datagram
+ * area (>= 1, laid out as recvmmsg lays them out) or -errno (an ICMP error on a connected
+ * socket, consumed by the read: more may follow). An automatic read that finds nothing is not
+ * reported at all unless other events (or an error status) are. The area's bytes are the
+ * handler's until it returns: to keep them, register another area before returning.
+ */
+export type NativeEventHandler = (sock: NativeSocket, events: number, status: number, received: number) => void;
 
 /** getaddrinfo's answer: `count` addresses as NETADDRs and [ip version, host socktype, protocol] triples. */
 export type AddrInfoCallback = (status: number, count: number, addrs: Uint8Array, meta: Int32Array, canonname: string | null) => void;
@@ -118,6 +148,37 @@ export interface NativeBinding {
   setEventHandler(fn: NativeEventHandler): void;
   /** Number of native sockets currently open (for leak checks). */
   openSockets(): number;
+  /**
+   * The area of every stream socket's automatic reads (POLL_RECEIVE) in this env: one recv of
+   * at most area.byteLength bytes per report. null: none (reports are plain). Replaceable at
+   * any time, also inside the handler (the next read uses the new one); the transport holds
+   * the array until it is replaced or the env ends, and looks at it afresh at every read (a
+   * detached or emptied one means no read). TypeError for anything but a Uint8Array or null,
+   * RangeError for an empty one.
+   */
+  setReceiveArea(area: Uint8Array | null): void;
+  /**
+   * The layout of every datagram socket's automatic reads in this env: one recvmmsg of up to
+   * `count` datagrams exactly as recvmmsg() lays them out (datagram i in
+   * area[i*slotSize, +slotSize); meta[3i..3i+2] = bytes, host msg_flags, control bytes; senders
+   * as NETADDRs in addrs; host cmsgs in control slots). Checked as recvmmsg checks it (TypeError,
+   * RangeError); null clears it. Replaceable at any time, as setReceiveArea.
+   */
+  setDatagramArea(
+    area: Uint8Array | null,
+    slotSize?: number,
+    count?: number,
+    meta?: Int32Array,
+    addrs?: Uint8Array | null,
+    control?: Uint8Array | null,
+    controlSlot?: number,
+  ): void;
+  /**
+   * This env's counts since it loaded: read system calls made (explicit and automatic; a
+   * read answered from the transport's state, without one, is not counted), and calls into
+   * the event handler. For tests and benchmarks.
+   */
+  stats(): { reads: number; reports: number };
   /**
    * How this env learns readiness: 'io_uring' (one multishot poll per armed socket, all
    * through one ring; Linux 5.17+) or 'uv' (one uv_poll_t per socket), with why not
@@ -197,7 +258,7 @@ export interface Addon
   accept(id: number, addrOut: Uint8Array | null): number;
   /** The descriptor, or -1 for an id that names no open socket. */
   fd(id: number): number;
-  setEventHandler(fn: ((slot: number, events: number, status: number) => void) | null): void;
+  setEventHandler(fn: ((slot: number, events: number, status: number, received: number) => void) | null): void;
 }
 
 /**
@@ -341,9 +402,9 @@ export const native: NativeBinding = {
   setEventHandler(fn) {
     // null resets, anything else that is not a function is the addon's TypeError.
     if (typeof fn !== 'function') return addon.setEventHandler(fn);
-    addon.setEventHandler((slot, events, status) => {
+    addon.setEventHandler((slot, events, status, received) => {
       const sock = bySlot[slot];
-      if (sock !== undefined) fn(sock, events, status);
+      if (sock !== undefined) fn(sock, events, status, received);
     });
   },
   closeAllSockets() {
@@ -360,3 +421,6 @@ export const errnoName: Map<number, string> = new Map(
 );
 
 export const OS = native.constants;
+
+/** The event handler's `received` when no automatic read happened (see POLL_RECEIVE). */
+export const NO_RECEIVE: number = OS.NO_RECEIVE;

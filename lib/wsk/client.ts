@@ -1,7 +1,7 @@
 // WSK_CLIENT: the state of one registration — the sockets and client-level IRPs it owns, the
 // NPI captures it holds, and what WskDeregister waits for.
 import { IRP, irpComplete } from '../kernel/irp';
-import type { NTSTATUS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } from '../kernel/ntstatus';
 import { badArgument, violation } from '../kernel/verifier';
 import { MAKE_WSK_VERSION, PWSK_CLIENT, WSK_CLIENT, WSK_CLIENT_NPI } from './wsk';
 
@@ -83,6 +83,16 @@ export class ClientState implements WSK_CLIENT {
     liveClients.delete(this);
     for (const resolve of this.done.splice(0)) resolve();
   }
+}
+
+/**
+ * Windows' answer to a NULL Client, returned and not thrown: STATUS_INVALID_PARAMETER without an
+ * IRP, STATUS_INVALID_HANDLE with one, the IRP left untouched (Wine's Windows-checked netio test,
+ * dlls/ntoskrnl.exe/tests/driver_netio.c, test_wsk_listen_socket). Null when Client is not NULL.
+ */
+export function nullClientStatus(Client: unknown, Irp: unknown): NTSTATUS | null {
+  if (Client !== null && Client !== undefined) return null;
+  return Irp ? STATUS_INVALID_HANDLE : STATUS_INVALID_PARAMETER;
 }
 
 /** The Client argument of a provider call: a captured WSK_CLIENT, else what would bugcheck. */

@@ -12,7 +12,7 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
-import { clientArg } from './client';
+import { clientArg, nullClientStatus } from './client';
 import { cacheSd, isLiveCachedSd, pointee, releaseSdReference } from './security';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from '../net/ws2def';
@@ -100,6 +100,8 @@ export function WskControlClient(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskControlClient';
+  const nullClient = nullClientStatus(Client, Irp);
+  if (nullClient !== null) return nullClient;
   const client = clientArg(Client, where);
   const code = ulongArg(ControlCode, where, 'ControlCode');
   const sizeOut = outSlotArg(OutputSizeReturned, where, 'OutputSizeReturned');

@@ -9,8 +9,8 @@ import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { ListenSocket } from '../listen/listen-socket';
 import { native, OS } from '../transport/native';
-import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
-import { ClientState, clientArg, WSK_PROVIDER_VERSION } from './client';
+import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { ClientState, clientArg, nullClientStatus, WSK_PROVIDER_VERSION } from './client';
 import type { SocketObject } from '../socket/socket';
 import { StreamSocket } from '../stream/stream-socket';
 import { badArgument } from '../kernel/verifier';
@@ -33,6 +33,7 @@ import {
   WSK_CLIENT_CONNECTION_DISPATCH,
 } from './wsk';
 import { ntStatusFromErrno } from '../transport/errno';
+import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { SHARE_NONE } from '../socket/address-sharing';
 import { isLiveCachedSd, setSocketSecurity } from './security';
@@ -57,6 +58,10 @@ function tripleAllowed(category: number, type: number, protocol: number): boolea
       return tcp || udp || raw;
     case WSK_FLAG_DATAGRAM_SOCKET:
       return udp || raw;
+    case WSK_FLAG_LISTEN_SOCKET:
+      // Windows creates a UDP socket with WSK_FLAG_LISTEN_SOCKET; only its WskBind fails
+      // (STATUS_NOT_IMPLEMENTED), as Wine's Windows-checked netio test records.
+      return tcp || udp;
     default:
       return tcp;
   }
@@ -112,6 +117,8 @@ export function WskSocket(
 ): NTSTATUS {
   void OwningProcess;
   void OwningThread;
+  const nullClient = nullClientStatus(Client, Irp);
+  if (nullClient !== null) return nullClient;
   const client = clientArg(Client, 'WskSocket');
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskSocket');
@@ -145,35 +152,40 @@ export function WskSocketConnect(
   void OwningProcess;
   void OwningThread;
   void SecurityDescriptor;
+  // Flags is reserved, and Windows ignores it: a shipped driver passes WSK_FLAG_CONNECTION_SOCKET.
+  void Flags;
+  const nullClient = nullClientStatus(Client, Irp);
+  if (nullClient !== null) return nullClient;
   const client = clientArg(Client, 'WskSocketConnect');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskSocketConnect');
-  if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  // Both addresses are read once, into copies, before the IRP is taken or anything is created: a
+  // malformed one (a getter that throws included) then leaves no socket the caller cannot close,
+  // and an IRP the caller can still free or reuse.
   const family = sockaddrFamily(LocalAddress);
-  if (family === undefined || sockaddrFamily(RemoteAddress) !== family) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
-  const created = createSocket(client, family, SocketType, Protocol, WSK_FLAG_CONNECTION_SOCKET, SocketContext, Dispatch);
+  const local = family === undefined ? null : sockaddrCopy(LocalAddress, family);
+  const remote = family === undefined ? null : sockaddrCopy(RemoteAddress, family);
+  irpStart(Irp, 'WskSocketConnect');
+  if (local === null || remote === null) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  const created = createSocket(client, family!, SocketType, Protocol, WSK_FLAG_CONNECTION_SOCKET, SocketContext, Dispatch);
   if (typeof created === 'number') return irpComplete(Irp, created, 0);
   const s = created as ConnectionSocket;
-  const bound = connectionBind(s.conn, LocalAddress, 0, SHARE_NONE);
+  const bound = connectionBind(s.conn, local, 0, SHARE_NONE);
   if (bound !== STATUS_SUCCESS) {
     s.closeQuietly();
     return irpComplete(Irp, bound, 0);
   }
   // The connect completes the caller's IRP with the socket, or closes it and reports the failure.
   markSocketConnect(s.conn);
-  return connectionConnect(s.conn, Irp, RemoteAddress, 0);
+  return connectionConnect(s.conn, Irp, remote, 0);
 }
 
-function clientNotImplemented<F extends (...args: never[]) => NTSTATUS>(name: string, irpIndex: number): F {
-  const fn = (...args: unknown[]): NTSTATUS => {
-    clientArg(args[0] as PWSK_CLIENT, name);
-    const Irp = args[irpIndex] as IRP | null | undefined;
-    if (!Irp) return STATUS_NOT_IMPLEMENTED;
-    irpStart(Irp, name);
-    return irpComplete(Irp, STATUS_NOT_IMPLEMENTED, 0);
-  };
-  Object.defineProperty(fn, 'name', { value: name });
-  return fn as unknown as F;
+/** A plain copy of a SOCKADDR of `family`, or null when it is not one. */
+function sockaddrCopy(sa: PSOCKADDR, family: number): PSOCKADDR | null {
+  const net = sockaddrToNetaddr(sa, family);
+  if (net === null) return null;
+  const copy: PSOCKADDR = {};
+  netaddrToSockaddr(net, copy);
+  return copy;
 }
 
 export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze({

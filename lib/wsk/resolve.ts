@@ -11,11 +11,12 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_IO_TIMEOUT,
   STATUS_NO_MATCH,
+  STATUS_NOT_FOUND,
   STATUS_NOT_SUPPORTED,
   STATUS_SUCCESS,
   STATUS_UNEXPECTED_NETWORK_ERROR,
 } from '../kernel/ntstatus';
-import { ClientState, clientArg } from './client';
+import { ClientState, clientArg, nullClientStatus } from './client';
 import { PUNICODE_STRING, UNICODE_STRING } from '../kernel/rtl';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { badArgument, isWritableSlot } from '../kernel/verifier';
@@ -60,7 +61,7 @@ const TYPE_FROM_HOST: Record<number, number> = { 0: 0, [OS.SOCK_STREAM]: ws.SOCK
 const FAMILY_TO_HOST: Record<number, number> = { [ws.AF_UNSPEC]: OS.AF_UNSPEC, [ws.AF_INET]: OS.AF_INET, [ws.AF_INET6]: OS.AF_INET6 };
 
 /** libuv's resolver errors -> NTSTATUS. Every "no such name or service" is STATUS_NO_MATCH. */
-function statusOf(uv: number): NTSTATUS {
+function statusOf(uv: number, noSuchName: NTSTATUS = STATUS_NO_MATCH): NTSTATUS {
   switch (uv) {
     case 0:
       return STATUS_SUCCESS;
@@ -68,7 +69,7 @@ function statusOf(uv: number): NTSTATUS {
     case E.EAI_NODATA:
     case E.EAI_ADDRFAMILY:
     case E.EAI_SERVICE:
-      return STATUS_NO_MATCH;
+      return noSuchName;
     case E.EAI_AGAIN:
       return STATUS_IO_TIMEOUT;
     case E.EAI_FAMILY:
@@ -148,6 +149,8 @@ export function WskGetAddressInfo(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskGetAddressInfo';
+  const nullClient = nullClientStatus(Client, Irp);
+  if (nullClient !== null) return nullClient;
   const client = clientArg(Client, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);
@@ -173,8 +176,10 @@ export function WskGetAddressInfo(
   return pendLookup(client, Irp, (done, alive) =>
     native.getaddrinfo(node, service, flags, family, socktype, protocol, (status, count, addrs, meta, canon) => {
       if (!alive()) return; // cancelled: the late answer is dropped
-      if (status !== 0) return done(statusOf(status), 0);
-      if (count === 0) return done(STATUS_NO_MATCH, 0);
+      // Windows 8 and later answer an unknown name STATUS_NOT_FOUND (Windows 7: STATUS_NO_MATCH),
+      // as Wine's Windows-checked netio test records.
+      if (status !== 0) return done(statusOf(status, STATUS_NOT_FOUND), 0);
+      if (count === 0) return done(STATUS_NOT_FOUND, 0);
       let head: ADDRINFOEXW | null = null;
       let tail: ADDRINFOEXW | null = null;
       for (let i = 0; i < count; i++) {
@@ -199,14 +204,17 @@ export function WskGetAddressInfo(
         tail = entry;
       }
       liveLists.add(head!);
+      // The list comes back through *Result only: Windows leaves Information 0 (the same test).
       Result[0] = head;
-      done(STATUS_SUCCESS, head);
+      done(STATUS_SUCCESS, 0);
     }),
   );
 }
 
 export function WskFreeAddressInfo(Client: PWSK_CLIENT, AddrInfo: PADDRINFOEXW | null): void {
   const where = 'WskFreeAddressInfo';
+  // A NULL Client frees nothing (VOID: there is no status to return).
+  if (Client === null || Client === undefined) return;
   clientArg(Client, where);
   if (AddrInfo === null || AddrInfo === undefined) return;
   if (!liveLists.has(AddrInfo)) {
@@ -237,6 +245,8 @@ export function WskGetNameInfo(
   Irp: IRP | null,
 ): NTSTATUS {
   const where = 'WskGetNameInfo';
+  const nullClient = nullClientStatus(Client, Irp);
+  if (nullClient !== null) return nullClient;
   const client = clientArg(Client, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where);

@@ -398,14 +398,22 @@ export interface WSK_PROVIDER_BASIC_DISPATCH {
   readonly WskCloseSocket: PFN_WSK_CLOSE_SOCKET;
 }
 
-export interface WSK_PROVIDER_LISTEN_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH {
+/**
+ * What C++ names the embedded basic members: `Dispatch->Basic.WskCloseSocket` (wsk.h, under
+ * __cplusplus). Every category table has it beside the flat members C uses.
+ */
+export interface WSK_PROVIDER_BASIC_MEMBER {
+  readonly Basic: WSK_PROVIDER_BASIC_DISPATCH;
+}
+
+export interface WSK_PROVIDER_LISTEN_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH, WSK_PROVIDER_BASIC_MEMBER {
   readonly WskBind: PFN_WSK_BIND;
   readonly WskAccept: PFN_WSK_ACCEPT;
   readonly WskInspectComplete: PFN_WSK_INSPECT_COMPLETE;
   readonly WskGetLocalAddress: PFN_WSK_GET_LOCAL_ADDRESS;
 }
 
-export interface WSK_PROVIDER_DATAGRAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH {
+export interface WSK_PROVIDER_DATAGRAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH, WSK_PROVIDER_BASIC_MEMBER {
   readonly WskBind: PFN_WSK_BIND;
   readonly WskSendTo: PFN_WSK_SEND_TO;
   readonly WskReceiveFrom: PFN_WSK_RECEIVE_FROM;
@@ -414,7 +422,7 @@ export interface WSK_PROVIDER_DATAGRAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPA
   readonly WskSendMessages: PFN_WSK_SEND_MESSAGES;
 }
 
-export interface WSK_PROVIDER_CONNECTION_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH {
+export interface WSK_PROVIDER_CONNECTION_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH, WSK_PROVIDER_BASIC_MEMBER {
   readonly WskBind: PFN_WSK_BIND;
   readonly WskConnect: PFN_WSK_CONNECT;
   readonly WskGetLocalAddress: PFN_WSK_GET_LOCAL_ADDRESS;
@@ -428,7 +436,7 @@ export interface WSK_PROVIDER_CONNECTION_DISPATCH extends WSK_PROVIDER_BASIC_DIS
   readonly WskReceiveEx: PFN_WSK_RECEIVE_EX;
 }
 
-export interface WSK_PROVIDER_STREAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH {
+export interface WSK_PROVIDER_STREAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH, WSK_PROVIDER_BASIC_MEMBER {
   readonly WskBind: PFN_WSK_BIND;
   readonly WskAccept: PFN_WSK_ACCEPT;
   readonly WskConnect: PFN_WSK_CONNECT;
@@ -446,11 +454,12 @@ export interface WSK_PROVIDER_STREAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPATC
 
 // ---- client dispatch (§4) ----
 
+/** AcceptSocket NULL (and both addresses with it): the listener no longer works; close it. */
 export type PFN_WSK_ACCEPT_EVENT = (
   SocketContext: unknown,
   Flags: ULONG,
-  LocalAddress: PSOCKADDR,
-  RemoteAddress: PSOCKADDR,
+  LocalAddress: PSOCKADDR | null,
+  RemoteAddress: PSOCKADDR | null,
   AcceptSocket: PWSK_SOCKET | null,
   AcceptSocketContext: { 0: unknown },
   AcceptSocketDispatch: { 0: WSK_CLIENT_CONNECTION_DISPATCH | null },
