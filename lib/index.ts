@@ -86,17 +86,36 @@ export {
   WSA_CMSG_LEN,
   WSA_CMSG_SPACE,
   WSA_CMSG_DATA,
-  IPV6_TCLASS,
   ControlMessage,
   cmsgBuild,
   cmsgParse,
 } from './net/cmsg';
 export { SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './wsk/control-client';
+export {
+  tcp_keepalive,
+  LINGER,
+  RSS_SCALABILITY_INFO,
+  IN_RECVERR,
+  TCP_INFO_v0,
+  TCP_INFO_v1,
+  TCP_INFO_v2,
+  SIZEOF_TCP_KEEPALIVE,
+  SIZEOF_LINGER,
+  SIZEOF_RSS_SCALABILITY_INFO,
+  SIZEOF_IN_RECVERR,
+  SIZEOF_TCP_INFO_v0,
+  SIZEOF_TCP_INFO_v1,
+  SIZEOF_TCP_INFO_v2,
+} from './net/mstcpip';
+export { SOCKET_ADDRESS, SOCKET_ADDRESS_LIST } from './socket/address-list';
 export { CachedSecurityDescriptor } from './wsk/security';
 export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './kernel/verifier';
 
 import { native } from './transport/native';
-/** Native sockets open in this process (every one a WSK socket not yet closed): for leak checks. */
+/**
+ * Native sockets open in this process (every one a WSK socket not yet closed, and the address
+ * watcher while an SIO_ADDRESS_LIST_CHANGE waits): for leak checks.
+ */
 export function openSocketCount(): number {
   return native.openSockets();
 }

@@ -94,6 +94,33 @@ Napi::Value CloseAllSockets(const Napi::CallbackInfo& info) {
 
 #define SET(name) table.Set(#name, Napi::Number::New(env, name))
 
+// The host's names for what lib/ translates Windows' IP, UDP and TCP options and IOCTLs to
+// (UDP segmentation offload, path MTU, ICMP error queue, TCP_INFO, address-list netlink).
+#ifdef __linux__
+#include <netinet/udp.h>
+#include <time.h>
+#include <linux/errqueue.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+void SetHostOptionConstants(Napi::Env env, Napi::Object table) {
+  SET(SOL_UDP); SET(UDP_SEGMENT); SET(UDP_GRO);
+  SET(IP_MTU); SET(IP_PMTUDISC_DONT); SET(IP_PMTUDISC_WANT); SET(IP_PMTUDISC_DO); SET(IP_PMTUDISC_PROBE);
+  SET(IPV6_MTU_DISCOVER); SET(IPV6_MTU); SET(IPV6_DONTFRAG); SET(IPV6_PMTUDISC_DONT);
+  SET(IPV6_PMTUDISC_WANT); SET(IPV6_PMTUDISC_DO); SET(IPV6_PMTUDISC_PROBE);
+  SET(IP_RECVERR); SET(IPV6_RECVERR); SET(MSG_ERRQUEUE); SET(SO_EE_ORIGIN_ICMP); SET(SO_EE_ORIGIN_ICMP6);
+  SET(IP_UNICAST_IF); SET(IPV6_UNICAST_IF); SET(IP_BIND_ADDRESS_NO_PORT);
+  SET(TCP_USER_TIMEOUT); SET(TCP_INFO); SET(TCP_SYNCNT);
+  SET(SO_NO_CHECK); SET(IP_OPTIONS);
+  SET(AF_NETLINK); SET(NETLINK_ROUTE); SET(SOL_NETLINK); SET(NETLINK_ADD_MEMBERSHIP);
+  SET(RTNLGRP_IPV4_IFADDR); SET(RTNLGRP_IPV6_IFADDR); SET(RTM_NEWADDR); SET(RTM_DELADDR);
+  SET(RTM_GETADDR); SET(NLM_F_REQUEST); SET(NLM_F_DUMP); SET(NLMSG_DONE); SET(NLMSG_ERROR);
+  SET(IFA_ADDRESS); SET(IFA_LOCAL);
+}
+#else
+void SetHostOptionConstants(Napi::Env, Napi::Object) {}
+#endif
+
 Napi::Object Constants(Napi::Env env) {
   Napi::Object table = Napi::Object::New(env);
   SET(AF_UNSPEC); SET(AF_INET); SET(AF_INET6);
@@ -120,6 +147,7 @@ Napi::Object Constants(Napi::Env env) {
   SET(AI_ADDRCONFIG); SET(AI_V4MAPPED);
   SET(NI_NOFQDN); SET(NI_NUMERICHOST); SET(NI_NAMEREQD); SET(NI_NUMERICSERV); SET(NI_DGRAM);
   SET(NI_MAXHOST); SET(NI_MAXSERV);
+  SetHostOptionConstants(env, table);
   // Control-message layout on this host, for building and reading cmsgs in lib/.
   table.Set("CMSG_HDRLEN", Napi::Number::New(env, CMSG_LEN(0)));
   table.Set("CMSG_ALIGNTO", Napi::Number::New(env, CMSG_ALIGN(1)));

@@ -114,6 +114,7 @@ function cancelConnect(c: Connection, irp: IRP): void {
 /** The connection is up (connect done, or accepted). */
 export function connected(c: Connection): void {
   c.state = CONNECTED;
+  c.connectedMs = Math.floor(performance.now());
   if (c.events.has(WSK_EVENT_SEND_BACKLOG)) c.flags |= BACKLOG_DUE;
   c.updateInterest();
   if (c.flags & BACKLOG_DUE) c.schedule();

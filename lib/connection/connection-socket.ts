@@ -61,7 +61,12 @@ export class ConnectionSocket extends SocketObject implements ConnectionHost, Sh
   static accepted(client: ClientState, family: number, context: unknown, dispatch: unknown, id: number): ConnectionSocket {
     const c = new ConnectionSocket(client, family, SOCK_STREAM, IPPROTO_TCP, context, dispatch, id);
     c.conn.state = CONNECTED;
+    c.conn.connectedMs = Math.floor(performance.now());
     return c;
+  }
+
+  override connectedMs(): number {
+    return this.conn.connectedMs;
   }
 
   get isBound(): boolean {

@@ -86,6 +86,8 @@ export class Connection {
   /** SO_RCVBUF / SO_SNDBUF as the client set them (Linux reads back double); -1: never set. */
   rcvbuf = -1;
   sndbuf = -1;
+  /** performance.now() when the connection came up, in whole ms (SIO_TCP_INFO's ConnectionTimeMs); -1 before. */
+  connectedMs = -1;
 
   connectIrp: IRP | null = null;
   // Both start as the shared empty queue and get their own array on the first pend: most

@@ -11,6 +11,7 @@ import { PWSK_DATAGRAM_INDICATION, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
 import { Datagram } from './datagram';
 import { datagramRule, WSK_ENABLE_EVENT } from './datagram-state';
 import { isAgain, SOFT_ERRORS } from './datagram-send';
+import { noteSoftError, readBatch } from './datagram-errors';
 import { armedArea, DATAGRAM_RECEIVE_POOL, giveBack, Indication, placeOfDatagram, ReceiveArea, rearmDatagrams, resetArmed, takeArea, unhold } from './receive-area';
 
 const { EAGAIN } = native.errno;
@@ -26,13 +27,11 @@ export function indicateDatagrams(d: Datagram): void {
     d.refused = null;
     offerArea(d, area, area.first, true);
   }
-  const { ROUNDS, BATCH, SLOT, CONTROL_SLOT } = DATAGRAM_RECEIVE_POOL;
+  const { ROUNDS, BATCH } = DATAGRAM_RECEIVE_POOL;
   for (let round = 0; round < ROUNDS && !d.closed && d.receives.length === 0 && d.eventReady(); round++) {
     const area = takeArea(d);
-    let n = area.batch === BATCH ? addon.recvmmsg(d.id, area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0) : -EAGAIN;
-    for (let i = 0; i < 16 && SOFT_ERRORS.has(n); i++) {
-      n = addon.recvmmsg(d.id, area.area, SLOT, BATCH, area.meta, area.addrs, area.hostControl, CONTROL_SLOT, 0);
-    }
+    // Queued ICMP errors first (datagram-errors.ts), then a batch of datagrams.
+    const n = area.batch === BATCH ? readBatch(d, area, SOFT_ERRORS) : -EAGAIN;
     if (n <= 0) {
       giveBack(area);
       if (n < 0 && !isAgain(n) && !SOFT_ERRORS.has(n)) datagramsFailed(d);
@@ -51,7 +50,10 @@ export function indicateDatagrams(d: Datagram): void {
  */
 export function onDatagramsReceived(d: Datagram, n: number): void {
   if (n < 0) {
-    if (!SOFT_ERRORS.has(n)) datagramsFailed(d);
+    // The socket's pending ICMP error: its entry waits in the error queue (if asked for),
+    // which the explicit path reads (datagram-errors.ts).
+    if (SOFT_ERRORS.has(n)) noteSoftError(d);
+    else datagramsFailed(d);
     return;
   }
   const area = armedArea()!;

@@ -1,7 +1,7 @@
 // WskReceiveFrom: straight into the caller's MDLs with one recvmsg, sender and control data
 // filled in; queued in order when nothing is there. A chain the event refused is served first.
 import { irpComplete } from '../kernel/irp';
-import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_PORT_UNREACHABLE, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { MSG_CTRUNC, MSG_TRUNC } from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
 import { hostToControl } from '../transport/host-cmsg';
@@ -9,6 +9,7 @@ import { addon, NETADDR_SIZE, OS } from '../transport/native';
 import { netaddrToSockaddr } from '../transport/netaddr';
 import { Datagram, ReceiveRequest } from './datagram';
 import { isAgain, SOFT_ERRORS } from './datagram-send';
+import { afterErrorRead, classifyError, ERROR_DATAGRAM, ERROR_PORT_UNREACHABLE, noteSoftError } from './datagram-errors';
 import { giveBack } from './receive-area';
 
 const scratchFrom = new Uint8Array(NETADDR_SIZE);
@@ -40,32 +41,61 @@ export function drainReceives(d: Datagram): void {
 function tryReceive(d: Datagram, req: ReceiveRequest): boolean {
   if (d.refused) return receiveRefused(d, req);
   for (let i = 0; i < 16; i++) {
+    if (d.errorsPending) {
+      if (receiveError(d, req)) return true;
+      continue;
+    }
     const wantControl = req.ControlLength !== null;
     const rc = addon.recvmsg(d.id, req.views, 0, req.remote || d.remoteAddress ? scratchFrom : null, wantControl ? recvControl : null, recvOut);
     if (isAgain(rc)) return false;
-    if (SOFT_ERRORS.has(rc)) continue;
+    if (SOFT_ERRORS.has(rc)) {
+      noteSoftError(d);
+      continue;
+    }
     if (rc < 0) {
       finishReceive(d, req, ntStatusFromErrno(rc), 0);
       return true;
     }
     if (!d.accepts(scratchFrom, 0)) continue; // from a source the fixed remote address excludes
-    let flags = 0;
-    if (recvOut[0] & OS.MSG_TRUNC) flags |= MSG_TRUNC;
-    if (recvOut[0] & OS.MSG_CTRUNC) flags |= MSG_CTRUNC;
-    if (req.ControlLength) {
-      const t = hostToControl(recvControl, recvOut[1], req.ControlInfo, req.controlRoom);
-      req.ControlLength[0] = t.length;
-      if (t.truncated) flags |= MSG_CTRUNC;
-      flags |= t.castFlags;
-      if (req.ControlFlags) req.ControlFlags[0] = flags;
-    }
-    if (req.remote) netaddrToSockaddr(scratchFrom, req.remote);
-    // A datagram larger than the buffer: the bytes that fit, MSG_TRUNC, and STATUS_BUFFER_OVERFLOW
-    // (what AFD does for a truncated datagram receive; see README "Choices").
-    finishReceive(d, req, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, rc);
+    completeDatagram(d, req, rc);
     return true;
   }
   return false;
+}
+
+/** Completes a receive with the datagram recvmsg just placed in its buffers (rc bytes). */
+function completeDatagram(d: Datagram, req: ReceiveRequest, rc: number): void {
+  let flags = 0;
+  if (recvOut[0] & OS.MSG_TRUNC) flags |= MSG_TRUNC;
+  if (recvOut[0] & OS.MSG_CTRUNC) flags |= MSG_CTRUNC;
+  if (req.ControlLength) {
+    const t = hostToControl(recvControl, recvOut[1], req.ControlInfo, req.controlRoom, d.options?.rx);
+    req.ControlLength[0] = t.length;
+    if (t.truncated) flags |= MSG_CTRUNC;
+    flags |= t.castFlags;
+    if (req.ControlFlags) req.ControlFlags[0] = flags;
+  }
+  if (req.remote) netaddrToSockaddr(scratchFrom, req.remote);
+  // A datagram larger than the buffer: the bytes that fit, MSG_TRUNC, and STATUS_BUFFER_OVERFLOW
+  // (what AFD does for a truncated datagram receive; see README "Choices").
+  finishReceive(d, req, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, rc);
+}
+
+/** Reads one queued ICMP error (datagram-errors.ts) for a WskReceiveFrom; true when it completed it. */
+function receiveError(d: Datagram, req: ReceiveRequest): boolean {
+  const rc = addon.recvmsg(d.id, req.views, OS.MSG_ERRQUEUE, scratchFrom, recvControl, recvOut);
+  afterErrorRead(d, rc);
+  if (rc < 0 || !d.accepts(scratchFrom, 0)) return false;
+  const kind = classifyError(d, recvControl, recvOut[1], null, 0);
+  if (kind === ERROR_DATAGRAM) {
+    completeDatagram(d, req, rc);
+    return true;
+  }
+  if (kind !== ERROR_PORT_UNREACHABLE) return false;
+  if (req.ControlLength) req.ControlLength[0] = 0;
+  if (req.remote) netaddrToSockaddr(scratchFrom, req.remote);
+  finishReceive(d, req, STATUS_PORT_UNREACHABLE, 0);
+  return true;
 }
 
 /**
@@ -99,7 +129,7 @@ function receiveRefused(d: Datagram, req: ReceiveRequest): boolean {
   if (req.remote) netaddrToSockaddr(area.addrs.subarray(i * NETADDR_SIZE, (i + 1) * NETADDR_SIZE), req.remote);
   let flags = copied < length ? MSG_TRUNC : 0;
   if (req.ControlLength) {
-    const t = hostToControl(area.hostControl.subarray(i * area.controlSlot), area.meta[3 * i + 2], req.ControlInfo, req.controlRoom);
+    const t = hostToControl(area.hostControl.subarray(i * area.controlSlot), area.meta[3 * i + 2], req.ControlInfo, req.controlRoom, d.options?.rx);
     req.ControlLength[0] = t.length;
     if (t.truncated) flags |= MSG_CTRUNC;
     flags |= t.castFlags;

@@ -4,9 +4,11 @@ import { irpComplete } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PCMSGHDR } from '../net/cmsg';
 import { ntStatusFromErrno } from '../transport/errno';
-import { controlToHost } from '../transport/host-cmsg';
+import { controlToHost, joinHostControl, segmentMessage } from '../transport/host-cmsg';
 import { addon, native, OS } from '../transport/native';
 import { Datagram, scratchAddr, SendRequest } from './datagram';
+import { noteSoftError } from './datagram-errors';
+import { cutSegmented } from './segmentation';
 
 const { EAGAIN, EWOULDBLOCK, ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EPROTO } = native.errno;
 /** ICMP errors the OS queues on a (connected) datagram socket: consumed, not reported. */
@@ -15,11 +17,44 @@ export const isAgain = (rc: number): boolean => rc === -EAGAIN || rc === -EWOULD
 const EMPTY = new Uint8Array(0);
 const MAX_VIEWS = Math.min(OS.IOV_MAX ?? 1024, OS.MAX_BATCH ?? 1024);
 
-/** The host control bytes for a send, or a status. */
-export function sendControl(ControlInfoLength: number, ControlInfo: PCMSGHDR | null): Uint8Array | null | NTSTATUS {
-  if (!ControlInfoLength) return null;
+const classScratch = new Int32Array(1);
+const classBytes = new Uint8Array(classScratch.buffer);
+
+/** The socket's TOS (IPv4) or traffic class (IPv6): what an IP_ECN / IPV6_ECN message keeps of it. */
+function classOf(d: Datagram, ipv6: boolean): number {
+  classScratch[0] = 0;
+  if (ipv6) addon.getsockopt(d.id, OS.IPPROTO_IPV6, OS.IPV6_TCLASS, classBytes);
+  else addon.getsockopt(d.id, OS.IPPROTO_IP, OS.IP_TOS, classBytes);
+  return classScratch[0] & 0xff;
+}
+
+/** A send's host control bytes and the segment size its datagrams are cut to (0: none). */
+export interface HostSendControl {
+  control: Uint8Array | null;
+  segmentSize: number;
+}
+const NO_CONTROL: HostSendControl = Object.freeze({ control: null, segmentSize: 0 });
+
+/**
+ * The host control bytes for a send, or a status. UDP_SEND_MSG_SIZE as a control message
+ * overrides the socket's option for this send (0: no segmentation), and goes to the host as
+ * its own UDP_SEGMENT.
+ */
+export function sendControl(d: Datagram, ControlInfoLength: number, ControlInfo: PCMSGHDR | null): HostSendControl | NTSTATUS {
+  const socketSegment = d.options?.segmentSize ?? 0;
+  if (!ControlInfoLength) return socketSegment ? { control: null, segmentSize: socketSegment } : NO_CONTROL;
   if (!ControlInfo) return STATUS_INVALID_PARAMETER;
-  return controlToHost(ControlInfo, ControlInfoLength) ?? STATUS_INVALID_PARAMETER;
+  const t = controlToHost(ControlInfo, ControlInfoLength, (ipv6) => classOf(d, ipv6));
+  if (!t) return STATUS_INVALID_PARAMETER;
+  const control = t.host.byteLength ? t.host : null;
+  if (t.segmentSize < 0) return { control, segmentSize: socketSegment };
+  return { control: joinHostControl(control, segmentMessage(t.segmentSize)), segmentSize: t.segmentSize };
+}
+
+/** The send of `views` (one datagram, or `counts` views each) as the host takes it, datagrams past its limit cut. */
+export function segmentedSend(views: Uint8Array[], counts: Int32Array | null, segmentSize: number): { views: Uint8Array[]; counts: Int32Array | null } {
+  if (segmentSize === 0) return { views, counts };
+  return cutSegmented(views, counts, segmentSize) ?? { views, counts };
 }
 
 export function datagramSend(d: Datagram, req: SendRequest): NTSTATUS {
@@ -85,6 +120,7 @@ function trySend(d: Datagram, req: SendRequest): boolean {
     if (isAgain(rc)) return false;
     // A queued ICMP error surfaces once on the next send; the datagram itself was not sent.
     if (SOFT_ERRORS.has(rc) && !retried) {
+      noteSoftError(d);
       retried = true;
       continue;
     }

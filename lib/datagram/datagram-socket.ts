@@ -7,7 +7,8 @@ import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/nt
 import { isRefillable, isWritableSlot, violation } from '../kernel/verifier';
 import type { PCMSGHDR } from '../net/cmsg';
 import type { PSOCKADDR } from '../net/sockaddr';
-import { SOL_SOCKET } from '../net/ws2def';
+import { SOCK_RAW, SOL_SOCKET } from '../net/ws2def';
+import { bindShared, SHARE_NONE, SharingHolder, sharingControl, unbindShared } from '../socket/address-sharing';
 import { WSK_PROVIDER_BASIC_VIEW, WskControlSocket } from '../socket/control';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { getAddressCall, socketArg, WskCloseSocket } from '../socket/socket';
@@ -28,16 +29,19 @@ import {
 } from '../wsk/wsk';
 import { Datagram } from './datagram';
 import { datagramEventControl, indicateDatagrams, onDatagramsReceived, releaseDatagrams, runDeferredDatagrams } from './datagram-events';
+import { discardErrors } from './datagram-errors';
 import { datagramReceive, drainReceives } from './datagram-receive';
-import { datagramSend, drainSends, sendControl } from './datagram-send';
-import { BOUND, datagramRule, WSK_BIND, WSK_FIXED_ADDRESS, WSK_GET_LOCAL_ADDRESS, WSK_RECEIVE_FROM, WSK_SEND } from './datagram-state';
+import { datagramSend, drainSends, segmentedSend, sendControl } from './datagram-send';
+import { BOUND, datagramRule, FRESH, WSK_BIND, WSK_FIXED_ADDRESS, WSK_GET_LOCAL_ADDRESS, WSK_RECEIVE_FROM, WSK_SEND } from './datagram-state';
 import { giveBack } from './receive-area';
 
 export { DATAGRAM_RECEIVE_POOL } from './receive-area';
 
 const DATAGRAM = 1 << WSK_FLAG_DATAGRAM_SOCKET;
 
-export class DatagramSocket extends Datagram {
+export class DatagramSocket extends Datagram implements SharingHolder {
+  shareOption = SHARE_NONE;
+
   // On the prototype, not in every socket (memory per connection, bench C idle).
   get category(): number { return WSK_FLAG_DATAGRAM_SOCKET; }
   get Dispatch(): WSK_PROVIDER_DATAGRAM_DISPATCH { return WSK_PROVIDER_DATAGRAM_DISPATCH_TABLE; }
@@ -46,10 +50,15 @@ export class DatagramSocket extends Datagram {
     return !remote && datagramRule(WSK_GET_LOCAL_ADDRESS, this.state) === STATUS_SUCCESS;
   }
 
+  get isBound(): boolean {
+    return this.state !== FRESH;
+  }
+
   bind(LocalAddress: PSOCKADDR, Flags: number): NTSTATUS {
     const refused = datagramRule(WSK_BIND, this.state);
     if (refused !== STATUS_SUCCESS) return refused;
-    const status = this.bindTo(LocalAddress, Flags);
+    // Raw sockets have no ports to share: the OS bind as it is.
+    const status = this.type === SOCK_RAW ? this.bindTo(LocalAddress, Flags) : bindShared(this, LocalAddress, Flags, this.shareOption);
     if (status === STATUS_SUCCESS) {
       this.state = BOUND;
       this.updateInterest();
@@ -63,6 +72,8 @@ export class DatagramSocket extends Datagram {
 
   override onPoll(events: number, status: number, received: number): void {
     if (!this.bound) return;
+    // POLLERR (reported as a status): an ICMP error the client asked for is queued.
+    if (status < 0 && this.options?.hostRecvErr) this.errorsPending = true;
     // What the transport read for the event came first.
     if (received !== NO_RECEIVE) onDatagramsReceived(this, received);
     if (this.closed) return;
@@ -70,12 +81,16 @@ export class DatagramSocket extends Datagram {
     if (this.closed) return;
     if (this.sends.length > 0) drainSends(this);
     if (this.closed) return;
-    // A plain readable report (no automatic read happened): read and indicate ourselves.
-    if (received === NO_RECEIVE && events & POLL_READABLE && this.receives.length === 0) indicateDatagrams(this);
+    // A plain readable report (no automatic read happened), or ICMP errors queued (read
+    // apart, MSG_ERRQUEUE): read and indicate ourselves.
+    if (this.receives.length === 0 && ((received === NO_RECEIVE && events & POLL_READABLE) || this.errorsPending)) indicateDatagrams(this);
     this.updateInterest();
+    if (this.errorsPending && !this.closed && !this.wantsRead) discardErrors(this);
   }
 
   override control(req: ControlRequest): ControlResult | undefined {
+    const shared = sharingControl(this, req);
+    if (shared) return shared;
     if (req.Level === SOL_SOCKET && req.ControlCode === SO_WSK_EVENT_CALLBACK && req.RequestType === WskSetOption) {
       return datagramEventControl(this, req);
     }
@@ -117,6 +132,10 @@ export class DatagramSocket extends Datagram {
     }
     return super.close(Irp);
   }
+
+  protected override beforeClose(): void {
+    unbindShared(this);
+  }
 }
 
 // ---- the provider table (WSK_PROVIDER_DATAGRAM_DISPATCH) ----
@@ -150,9 +169,10 @@ export function WskSendTo(
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const addr = s.destination(RemoteAddress);
   if (typeof addr === 'number') return irpComplete(Irp, addr, 0);
-  const control = sendControl(ControlInfoLength, ControlInfo);
+  const control = sendControl(s, ControlInfoLength, ControlInfo);
   if (typeof control === 'number') return irpComplete(Irp, control, 0);
-  return datagramSend(s, { Irp, views, counts: null, next: 0, nextView: 0, addr, control, total: Buffer.Length });
+  const sent = segmentedSend(views, null, control.segmentSize);
+  return datagramSend(s, { Irp, views: sent.views, counts: sent.counts, next: 0, nextView: 0, addr, control: control.control, total: Buffer.Length });
 }
 
 export function WskSendMessages(
@@ -182,9 +202,10 @@ export function WskSendMessages(
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const addr = s.destination(RemoteAddress);
   if (typeof addr === 'number') return irpComplete(Irp, addr, 0);
-  const control = sendControl(ControlInfoLength, ControlInfo);
+  const control = sendControl(s, ControlInfoLength, ControlInfo);
   if (typeof control === 'number') return irpComplete(Irp, control, 0);
-  return datagramSend(s, { Irp, views, counts: Int32Array.from(counts), next: 0, nextView: 0, addr, control, total });
+  const sent = segmentedSend(views, Int32Array.from(counts), control.segmentSize);
+  return datagramSend(s, { Irp, views: sent.views, counts: sent.counts, next: 0, nextView: 0, addr, control: control.control, total });
 }
 
 export function WskReceiveFrom(

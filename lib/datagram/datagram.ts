@@ -68,6 +68,8 @@ export abstract class Datagram extends SocketObject implements Deferred {
   deliverDue = false;
   /** The socket failed for good (WskReceiveFromEvent was told with a NULL indication). */
   dead = false;
+  /** The host has queued ICMP errors to read (datagram-errors.ts). */
+  errorsPending = false;
 
   constructor(...args: ConstructorParameters<typeof SocketObject>) {
     super(...args);
@@ -103,7 +105,8 @@ export abstract class Datagram extends SocketObject implements Deferred {
     if (this.closed) return;
     // The event may take datagrams and no WskReceiveFrom waits: the transport reads a batch on
     // readiness itself and hands it over in the same call (POLL_RECEIVE).
-    const receive = this.state === BOUND && this.receives.length === 0 && this.eventReady();
+    // (Not while ICMP errors wait in the error queue: the explicit path reads those first.)
+    const receive = this.state === BOUND && this.receives.length === 0 && !this.errorsPending && this.eventReady();
     if (receive) ensureArmedDatagrams();
     this.setInterest(this.state === BOUND && (this.receives.length > 0 || receive), this.sends.length > 0, receive);
   }

@@ -7,6 +7,7 @@ import { AF_INET, AF_INET6 } from '../net/ws2def';
 import { hostToControl } from '../transport/host-cmsg';
 import { native, NETADDR_SIZE } from '../transport/native';
 import { netaddrToSockaddr } from '../transport/netaddr';
+import type { SocketObject } from '../socket/socket';
 import type { WSK_DATAGRAM_INDICATION } from '../wsk/wsk';
 
 /**
@@ -21,7 +22,9 @@ import type { WSK_DATAGRAM_INDICATION } from '../wsk/wsk';
 export const DATAGRAM_RECEIVE_POOL = {
   BATCH: 32,
   SLOT: 65536,
-  CONTROL_SLOT: 128,
+  // Room for every control message a dual-stack socket can get at once (msquic asks for them
+  // all: both PKTINFOs, ECN, TTL, the coalesced size; an ICMP error's is 64 bytes on the host).
+  CONTROL_SLOT: 256,
   MAX_HELD: 16,
   /** Batches read per readiness event before yielding to the loop. */
   ROUNDS: 8,
@@ -104,7 +107,7 @@ export class ReceiveArea {
       ind.RemoteAddress = this.sender(i, family);
       const hostLength = meta[3 * i + 2];
       if (hostLength > 0) {
-        const t = hostToControl(this.hostControl.subarray(i * this.controlSlot), hostLength, this.controlViews[i], this.controlSlot);
+        const t = hostToControl(this.hostControl.subarray(i * this.controlSlot), hostLength, this.controlViews[i], this.controlSlot, (this.owner as SocketObject | null)?.options?.rx);
         ind.ControlInfo = t.length > 0 ? this.controlViews[i] : null;
         ind.ControlInfoLength = t.length;
         flags |= t.castFlags;

@@ -73,5 +73,3 @@ export function cmsgWrite(out: Uint8Array, off: number, end: number, level: numb
   return Math.min(off + CMSG_SPACE(data.byteLength), end);
 }
 
-/** Windows IPV6_TCLASS (ws2ipdef.h). */
-export const IPV6_TCLASS = 39;

@@ -81,6 +81,15 @@ export const TCP_FASTOPEN = 15;
 export const TCP_KEEPCNT = 16;
 export const TCP_KEEPINTVL = 17;
 export const TCP_FAIL_CONNECT_ON_ICMP_ERROR = 18;
+export const TCP_STDURG = 6;
+export const TCP_NOURG = 7;
+export const TCP_ATMARK = 8;
+export const TCP_NOSYNRETRIES = 9;
+export const TCP_OFFLOAD_PREFERENCE = 11;
+export const TCP_CONGESTION_ALGORITHM = 12;
+export const TCP_DELAY_FIN_ACK = 13;
+export const TCP_MAXRTMS = 14;
+export const TCP_ICMP_ERROR_INFO = 19;
 
 export const IP_OPTIONS = 1;
 export const IP_HDRINCL = 2;
@@ -93,8 +102,25 @@ export const IP_ADD_MEMBERSHIP = 12;
 export const IP_DROP_MEMBERSHIP = 13;
 export const IP_DONTFRAGMENT = 14;
 export const IP_PKTINFO = 19;
+export const IP_HOPLIMIT = 21;
+export const IP_RECVTTL = 21;
+export const IP_RECEIVE_BROADCAST = 22;
 export const IP_UNICAST_IF = 31;
+export const IP_TCLASS = 39;
+export const IP_RECVTCLASS = 40;
 export const IP_RECVTOS = 40;
+export const IP_ECN = 50;
+export const IP_RECVECN = 50;
+export const IP_MTU_DISCOVER = 71;
+export const IP_MTU = 73;
+export const IP_RECVERR = 75;
+export const IP_USER_MTU = 76;
+
+/** PMTUD_STATE (ws2ipdef.h): the values of IP_MTU_DISCOVER / IPV6_MTU_DISCOVER. */
+export const IP_PMTUDISC_NOT_SET = 0;
+export const IP_PMTUDISC_DO = 1;
+export const IP_PMTUDISC_DONT = 2;
+export const IP_PMTUDISC_PROBE = 3;
 
 export const IPV6_HOPOPTS = 1;
 export const IPV6_HDRINCL = 2;
@@ -106,14 +132,26 @@ export const IPV6_ADD_MEMBERSHIP = 12;
 export const IPV6_JOIN_GROUP = 12;
 export const IPV6_DROP_MEMBERSHIP = 13;
 export const IPV6_LEAVE_GROUP = 13;
+export const IPV6_DONTFRAG = 14;
 export const IPV6_PKTINFO = 19;
 export const IPV6_HOPLIMIT = 21;
 export const IPV6_V6ONLY = 27;
 export const IPV6_UNICAST_IF = 31;
+export const IPV6_TCLASS = 39;
+export const IPV6_RECVTCLASS = 40;
+export const IPV6_ECN = 50;
+export const IPV6_RECVECN = 50;
+export const IPV6_MTU_DISCOVER = 71;
+export const IPV6_MTU = 72;
+export const IPV6_RECVERR = 75;
+export const IPV6_USER_MTU = 76;
 
 export const UDP_NOCHECKSUM = 1;
 export const UDP_SEND_MSG_SIZE = 2;
 export const UDP_RECV_MAX_COALESCED_SIZE = 3;
+/** The control message (level IPPROTO_UDP) that carries a coalesced receive's segment size: a DWORD. */
+export const UDP_COALESCED_INFO = 3;
+export const UDP_CHECKSUM_COVERAGE = 20;
 
 export const MSG_OOB = 0x1;
 export const MSG_PEEK = 0x2;
@@ -163,6 +201,28 @@ export const IOC_VENDOR = 0x18000000;
 export const SIO_ADDRESS_LIST_QUERY = 0x48000016;
 export const SIO_ADDRESS_LIST_CHANGE = 0x28000017;
 export const SIO_ADDRESS_LIST_SORT = 0xc8000019;
+export const SIO_ROUTING_INTERFACE_QUERY = 0xc8000014;
+export const SIO_ROUTING_INTERFACE_CHANGE = 0x88000015;
 export const SIO_KEEPALIVE_VALS = 0x98000004;
 export const SIO_UDP_CONNRESET = 0x9800000c;
+export const SIO_UDP_NETRESET = 0x9800000f;
 export const SIO_LOOPBACK_FAST_PATH = 0x98000010;
+/** _WSAIORW(IOC_VENDOR, 39) (mstcpip.h): input a DWORD version (0 or 1), output TCP_INFO_v0 / _v1. */
+export const SIO_TCP_INFO = 0xd8000027;
+/** _WSAIOR(IOC_VENDOR, 210) (mstcpip.h): output RSS_SCALABILITY_INFO. */
+export const SIO_QUERY_RSS_SCALABILITY_INFO = 0x580000d2;
+
+/** TCPSTATE (mstcpip.h): TCP_INFO_v0.State. */
+export const TCPSTATE_CLOSED = 0;
+export const TCPSTATE_LISTEN = 1;
+export const TCPSTATE_SYN_SENT = 2;
+export const TCPSTATE_SYN_RCVD = 3;
+export const TCPSTATE_ESTABLISHED = 4;
+export const TCPSTATE_FIN_WAIT_1 = 5;
+export const TCPSTATE_FIN_WAIT_2 = 6;
+export const TCPSTATE_CLOSE_WAIT = 7;
+export const TCPSTATE_CLOSING = 8;
+export const TCPSTATE_LAST_ACK = 9;
+export const TCPSTATE_TIME_WAIT = 10;
+export const TCPSTATE_MAX = 11;
+

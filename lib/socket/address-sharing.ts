@@ -11,7 +11,7 @@ import { addon, native, NETADDR_SIZE, OS } from '../transport/native';
 import { NTSTATUS, STATUS_ACCESS_DENIED, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { PSOCKADDR } from '../net/sockaddr';
 import type { SocketObject } from './socket';
-import { SO_EXCLUSIVEADDRUSE, SO_REUSEADDR, SOL_SOCKET } from '../net/ws2def';
+import { SO_EXCLUSIVEADDRUSE, SO_REUSEADDR, SOCK_DGRAM, SOL_SOCKET } from '../net/ws2def';
 import { WskGetOption, WskIoctl } from '../wsk/wsk';
 import { ntStatusFromErrno } from '../transport/errno';
 import { sockaddrToNetaddr } from '../transport/netaddr';
@@ -110,12 +110,16 @@ export function bindShared(s: SocketObject, LocalAddress: PSOCKADDR, Flags: numb
     const status = check(binding);
     if (status !== STATUS_SUCCESS) return status;
   }
-  if (OS.SO_REUSEPORT !== undefined) addon.setsockopt(s.id, OS.SOL_SOCKET, OS.SO_REUSEPORT, ONE);
+  // A UDP socket bound to port 0 with SO_REUSEPORT may be given a port another of ours holds
+  // (Linux's UDP autobind skips the ports it could share): it gets the option after the bind.
+  const reuseAfter = port === 0 && s.type === SOCK_DGRAM;
+  if (OS.SO_REUSEPORT !== undefined && !reuseAfter) addon.setsockopt(s.id, OS.SOL_SOCKET, OS.SO_REUSEPORT, ONE);
   const rc = addon.bind(s.id, net);
   if (rc < 0) {
     // WSK reports a taken address as INUSE in its sharing table, not as AFD's SHARING_VIOLATION.
     return rc === -native.errno.EADDRINUSE ? STATUS_ADDRESS_ALREADY_EXISTS : ntStatusFromErrno(rc);
   }
+  if (OS.SO_REUSEPORT !== undefined && reuseAfter) addon.setsockopt(s.id, OS.SOL_SOCKET, OS.SO_REUSEPORT, ONE);
   if (port === 0 && addon.localAddress(s.id, scratch) >= 0) binding.port = (scratch[2] << 8) | scratch[3];
   register(binding);
   return STATUS_SUCCESS;
@@ -163,7 +167,7 @@ export interface SharingHolder {
 
 
 /**
- * SO_REUSEADDR and SO_EXCLUSIVEADDRUSE (SOL_SOCKET) for listen, connection and stream sockets:
+ * SO_REUSEADDR and SO_EXCLUSIVEADDRUSE (SOL_SOCKET) for listen, datagram, connection and stream sockets:
  * kept here, not on the OS socket. An IRP is required (reference §5.8); set after bind, or set
  * one while the other is on, gives STATUS_INVALID_PARAMETER (Winsock's WSAEINVAL).
  */

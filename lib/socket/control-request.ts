@@ -2,6 +2,7 @@
 import type { IRP } from '../kernel/irp';
 import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isWritableSlot } from '../kernel/verifier';
+import { Layout, readStruct, writeStruct } from '../net/mstcpip';
 import type { PVOID, ULONG } from '../wsk/wsk';
 
 /** What a category answers for a control request it owns; undefined = not its own. */
@@ -23,6 +24,9 @@ export interface ControlRequest {
   output: Uint8Array | null;
   /** OutputBuffer as passed, for structures and scalars (WSK_INSPECT_ID, a SIZE_T as `{ 0: n }`). */
   outputObject: PVOID | null;
+  /** InputSize and OutputSize as passed: what a structure given as an object is said to span. */
+  InputSize?: number;
+  OutputSize?: number;
   Irp: IRP | null;
 }
 
@@ -87,4 +91,27 @@ export function intOptionResult(req: ControlRequest, value: number): ControlResu
   if (!req.output) return { status: STATUS_INVALID_PARAMETER };
   const bytes = writeIntOption(req.output, value);
   return bytes === 0 ? { status: STATUS_BUFFER_TOO_SMALL } : { status: STATUS_SUCCESS, bytes };
+}
+
+/** A structure input (the C bytes, or an object with the member names) of at least `size` bytes; null otherwise. */
+export function structInput(req: ControlRequest, layout: Layout, size: number): Record<string, number> | null {
+  if (req.input) return req.input.byteLength >= size ? readStruct(req.input, layout) : null;
+  const obj = req.inputObject;
+  if (!obj || typeof obj !== 'object' || ArrayBuffer.isView(obj) || !((req.InputSize ?? 0) >= size)) return null;
+  return readStruct(obj as Record<string, unknown>, layout);
+}
+
+/** Writes a structure answer of `size` bytes to the C bytes or the object given as OutputBuffer. */
+export function structOutput(req: ControlRequest, layout: Layout, size: number, values: Record<string, number>): ControlResult {
+  if (req.output) {
+    if (req.output.byteLength < size) return { status: STATUS_BUFFER_TOO_SMALL };
+    writeStruct(req.output, layout, values);
+    return { status: STATUS_SUCCESS, bytes: size };
+  }
+  const obj = req.outputObject;
+  if (!obj || typeof obj !== 'object' || ArrayBuffer.isView(obj)) return { status: STATUS_INVALID_PARAMETER };
+  if (!((req.OutputSize ?? 0) >= size)) return { status: STATUS_BUFFER_TOO_SMALL };
+  for (const [name] of layout) if (!isWritableSlot(obj, name)) return { status: STATUS_INVALID_PARAMETER };
+  writeStruct(obj as Record<string, unknown>, layout, values);
+  return { status: STATUS_SUCCESS, bytes: size };
 }

@@ -1,6 +1,8 @@
 // WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). WSK's own options
-// and IOCTLs are answered by the socket's category first; the rest go to the host through the
-// one translation table (transport/host-options.ts).
+// and IOCTLs are answered by the socket's category first; then what every socket shares: the
+// options that keep state in lib/ (ip-options.ts, tcp-options.ts), the IOCTLs with work of
+// their own (tcp-info.ts, address-list.ts); the rest go to the host through the one
+// translation table (transport/host-options.ts).
 import { addon } from '../transport/native';
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
@@ -26,7 +28,11 @@ import {
 } from '../wsk/wsk';
 import { ntStatusFromErrno } from '../transport/errno';
 import { HostOption, hostOptionOf } from '../transport/host-options';
-import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from './control-request';
+import { ControlRequest, ControlResult, intOptionResult, readIntOption } from './control-request';
+import { addressIoctl } from './address-list';
+import { ipOptionControl } from './ip-options';
+import { tcpInfoIoctl } from './tcp-info';
+import { tcpOptionControl } from './tcp-options';
 import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/security';
 
 /** The documented WSK socket-level options, for which WSK requires an IRP (reference §5.8). */
@@ -86,6 +92,11 @@ function bytesOf(buffer: PVOID | null, size: SIZE_T, where: string, what: string
   return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
 }
 
+/** Scratch for an int setsockopt / getsockopt; every use is synchronous. */
+const hostIntScratch = new Int32Array(1);
+const hostIntBytes = new Uint8Array(hostIntScratch.buffer);
+
+/** A pass-through option of transport/host-options.ts: an integer (1 to 4 bytes, converted) or bytes. */
 function hostOption(s: SocketObject, req: ControlRequest): ControlResult {
   const opt = hostOptionOf(req.Level, req.ControlCode);
   if (!opt) return { status: STATUS_INVALID_PARAMETER };
@@ -93,17 +104,17 @@ function hostOption(s: SocketObject, req: ControlRequest): ControlResult {
   if (req.RequestType === WskSetOption) {
     const value = readIntOption(req.input);
     if (value === null) return { status: STATUS_INVALID_PARAMETER };
-    const rc = addon.setsockopt(s.id, opt.level, opt.name, hostInt(value));
+    hostIntScratch[0] = opt.toHost ? opt.toHost(value) : value;
+    const rc = addon.setsockopt(s.id, opt.level, opt.name, hostIntBytes);
     return { status: rc < 0 ? ntStatusFromErrno(rc) : STATUS_SUCCESS };
   }
   if (!req.output) return { status: STATUS_INVALID_PARAMETER };
-  const rc = addon.getsockopt(s.id, opt.level, opt.name, intScratch);
+  hostIntScratch[0] = 0;
+  const rc = addon.getsockopt(s.id, opt.level, opt.name, hostIntBytes);
   if (rc < 0) return { status: ntStatusFromErrno(rc) };
-  return intOptionResult(req, new DataView(intScratch.buffer).getInt32(0, true));
+  // The host may answer one byte (IP_TOS, IP_TTL on some kernels): the rest stays 0.
+  return intOptionResult(req, opt.fromHost ? opt.fromHost(hostIntScratch[0]) : hostIntScratch[0]);
 }
-
-/** Scratch for an int getsockopt; every use is synchronous. */
-const intScratch = new Uint8Array(4);
 
 /** Options whose structure is laid out the same on both sides (multicast requests): the bytes as given. */
 function rawHostOption(s: SocketObject, req: ControlRequest, opt: HostOption): ControlResult {
@@ -115,6 +126,18 @@ function rawHostOption(s: SocketObject, req: ControlRequest, opt: HostOption): C
   if (!req.output) return { status: STATUS_INVALID_PARAMETER };
   const rc = addon.getsockopt(s.id, opt.level, opt.name, req.output);
   return rc < 0 ? { status: ntStatusFromErrno(rc) } : { status: STATUS_SUCCESS, bytes: rc };
+}
+
+/** What every category shares: the options kept in lib/, the IOCTLs with work of their own, then the host table. */
+function sharedControl(s: SocketObject, req: ControlRequest): ControlResult {
+  const answered = ipOptionControl(s, req) ?? tcpOptionControl(s, req);
+  if (answered) return answered;
+  if (req.RequestType === WskIoctl) {
+    if (req.ControlCode === ws.SIO_TCP_INFO) return tcpInfoIoctl(s, req);
+    return addressIoctl(s, req) ?? { status: ioctlFallback(s, req.ControlCode) };
+  }
+  if (req.Level === ws.SOL_SOCKET && NOT_YET_BUILT.has(req.ControlCode)) return { status: STATUS_NOT_IMPLEMENTED };
+  return hostOption(s, req);
 }
 
 export function WskControlSocket(
@@ -140,6 +163,8 @@ export function WskControlSocket(
     inputObject: InputBuffer ?? null,
     output: bytesOf(OutputBuffer, OutputSize, where, 'Output'),
     outputObject: OutputBuffer ?? null,
+    InputSize,
+    OutputSize,
     Irp,
   };
   if (Irp) irpStart(Irp, where);
@@ -154,14 +179,10 @@ export function WskControlSocket(
     if (req.Level === ws.SOL_SOCKET && req.ControlCode === SO_WSK_SECURITY && RequestType !== WskIoctl) {
       if (!Irp) return STATUS_INVALID_PARAMETER;
       result = securityOption(s, req);
-    } else if (RequestType === WskIoctl) {
-      result = { status: ioctlFallback(s, req.ControlCode) };
-    } else if (req.Level === ws.SOL_SOCKET && NOT_YET_BUILT.has(req.ControlCode)) {
-      result = { status: STATUS_NOT_IMPLEMENTED };
-    } else if (!Irp && req.Level === ws.SOL_SOCKET && IRP_REQUIRED.has(req.ControlCode)) {
+    } else if (!Irp && RequestType !== WskIoctl && req.Level === ws.SOL_SOCKET && IRP_REQUIRED.has(req.ControlCode)) {
       return STATUS_INVALID_PARAMETER;
     } else {
-      result = hostOption(s, req);
+      result = sharedControl(s, req);
     }
   }
   if (result.pended) return result.status;

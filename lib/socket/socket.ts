@@ -18,6 +18,7 @@ import {
 import { ntStatusFromErrno } from '../transport/errno';
 import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
 import type { ControlRequest, ControlResult } from './control-request';
+import type { OptionState } from './option-state';
 
 export const CATEGORY_NAMES: Record<number, string> = {
   [WSK_FLAG_BASIC_SOCKET]: 'basic',
@@ -44,6 +45,8 @@ export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
     return (this.pendingList ??= new PendingIrps());
   }
   private interest = 0;
+  /** Option state kept in lib/ (socket/option-state.ts); null until an option needs it. */
+  options: OptionState | null = null;
 
   /** The IRPs pending on this socket now (a copy; none allocates nothing). */
   pendingIrps(): IRP[] {
@@ -129,6 +132,11 @@ export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
     void events;
     void status;
     void received;
+  }
+
+  /** performance.now() in whole ms when the socket's connection came up; -1 when it has none. */
+  connectedMs(): number {
+    return -1;
   }
 
   /** The category's own options and IOCTLs; undefined passes the request to the host table. */

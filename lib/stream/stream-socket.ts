@@ -77,6 +77,10 @@ export class StreamSocket extends SocketObject implements ConnectionHost, Listen
     return this.streamDispatch()?.Listen ?? null;
   }
 
+  override connectedMs(): number {
+    return this.conn ? this.conn.connectedMs : -1;
+  }
+
   connectFailed(conn: Connection): void {
     if (this.conn === conn) this.conn = null;
   }
