@@ -91,6 +91,9 @@ export {
 export { SIZEOF_WSK_TRANSPORT, WSK_TCPIP_PROVIDER_ID } from './wsk/control-client';
 export { CachedSecurityDescriptor } from './wsk/security';
 export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './kernel/verifier';
+// The IRP timeline (NODE_WSK_TRACE, README "Timeline"): its channels, its records, and the recorder.
+export { WSK_TRACE_IRP_CHANNEL, WSK_TRACE_EVENT_CHANNEL, WskTraceRecord, WskTraceKind, WskTraceValue } from './kernel/trace';
+export { WSK_TRACE_DEFAULT_MAX, WskTraceOptions, startWskTrace, stopWskTrace, writeWskTrace, wskTraceRecords } from './trace/recorder';
 
 import { native } from './transport/native';
 /** Native sockets open in this process (every one a WSK socket not yet closed): for leak checks. */

@@ -114,7 +114,7 @@ export function WskSocket(
   void OwningThread;
   const client = clientArg(Client, 'WskSocket');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskSocket');
+  irpStart(Irp, 'WskSocket', AddressFamily, SocketType, Flags);
   // A security descriptor must be a cached one (WSK_CACHE_SD), not yet released.
   const sd = SecurityDescriptor ?? null;
   if (sd !== null && !isLiveCachedSd(sd)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
@@ -147,7 +147,7 @@ export function WskSocketConnect(
   void SecurityDescriptor;
   const client = clientArg(Client, 'WskSocketConnect');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskSocketConnect');
+  irpStart(Irp, 'WskSocketConnect', LocalAddress, RemoteAddress);
   if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const family = sockaddrFamily(LocalAddress);
   if (family === undefined || sockaddrFamily(RemoteAddress) !== family) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
