@@ -95,7 +95,7 @@
     for (let t = first, i = 0; t <= view.t1 && i < 100; t += step, i++) {
       const x = xOf(t, w);
       el('line', { x1: x, x2: x, y1: AXIS - 6, y2: geometry.height }, g);
-      el('text', { x: x + 3, y: AXIS - 10 }, g).textContent = `+${timeText(t - model.t0)}`;
+      if (x + 70 < w) el('text', { x: x + 3, y: AXIS - 10 }, g).textContent = `+${timeText(t - model.t0)}`;
     }
   }
 
