@@ -22,6 +22,7 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
   WSK_CLIENT_CONNECTION_DISPATCH,
+  WSK_CLIENT_DATAGRAM_DISPATCH,
   WSK_EVENT_DISCONNECT,
   WSK_EVENT_RECEIVE,
   WSK_FLAG_DATAGRAM_SOCKET,
@@ -44,6 +45,7 @@ import { runScenario } from './child';
 import { call, expectStatus, newOp, register, tick, unregister, wskClose, wskSocket } from './helpers';
 import { conn, connectedPair, netServer, readBytes, wskBuf, wskConnect } from './conn-helpers';
 import { chromeTraceProblems } from './trace-format';
+import { enableReceiveFrom, peer, udpSocket } from './udp-helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'node-wsk-trace-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -230,6 +232,21 @@ describe('bounded', () => {
     expect(chromeTraceProblems(fullTrace)).toEqual([]);
     expect(chromeTraceProblems(cappedTrace)).toEqual([]);
   });
+
+  test('in a worker thread NODE_WSK_TRACE records that thread, into a file of its own beside the main one', async () => {
+    const main = path.join(tmp, 'threads.json');
+    const r = await runScenario('traced-worker.ts', [], [], { NODE_WSK_TRACE: main });
+    const { code, threadId } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(code).toBe(0);
+    const workerFile = path.join(tmp, `threads.worker-${threadId}.json`);
+    const [mainTrace, workerTrace] = [main, workerFile].map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+    expect(mainTrace.otherData.records).toBe(0);
+    expect(workerTrace.otherData.records).toBeGreaterThan(8);
+    const calls = workerTrace.traceEvents.filter((e: { cat?: string }) => e.cat === 'wsk.call').map((e: { name: string }) => e.name);
+    expect(calls).toEqual(['WskSocket', 'WskBind', 'WskGetLocalAddress', 'WskCloseSocket']);
+    expect(chromeTraceProblems(workerTrace)).toEqual([]);
+    expect(r.stderr.match(/IRP timeline written to/g)).toHaveLength(2);
+  });
 });
 
 describe('diagnostics_channel', () => {
@@ -290,6 +307,32 @@ describe('diagnostics_channel', () => {
     expect(kinds(receive)).toEqual(['event', 'event-end']);
     await wskClose(s);
     await srv.close();
+    await unregister(p);
+  });
+
+  test('WskReceiveFromEvent: its chain in short form (datagrams, bytes), on the datagram socket\'s track', async () => {
+    const p = register();
+    const got: number[] = [];
+    const dispatch: WSK_CLIENT_DATAGRAM_DISPATCH = {
+      WskReceiveFromEvent: (_ctx, _flags, head) => {
+        for (let e = head; e; e = e.Next) got.push(e.Buffer.Length);
+        return STATUS_SUCCESS;
+      },
+    };
+    const { s, port } = await udpSocket(p, 4, null, dispatch);
+    const sender = await peer(4);
+    const seen = await subscribed(async () => {
+      expectStatus(enableReceiveFrom(s), STATUS_SUCCESS);
+      for (const n of [10, 20, 30]) await sender.send(new Uint8Array(n), port);
+      for (let i = 0; i < 2000 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 2));
+    });
+    const events = seen.filter((r) => r.kind === 'event');
+    expect(events.every((r) => r.name === 'WskReceiveFromEvent' && /\(datagram\)$/.test(r.trackName))).toBe(true);
+    expect(events.reduce((n, r) => n + Number(r.args!.elements), 0)).toBe(3);
+    expect(events.reduce((n, r) => n + Number(r.args!.bytes), 0)).toBe(60);
+    expect(seen.filter((r) => r.kind === 'event-end')).toHaveLength(events.length);
+    await sender.close();
+    await wskClose(s);
     await unregister(p);
   });
 

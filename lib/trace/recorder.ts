@@ -3,6 +3,7 @@
 // and writes them in the Chrome trace event format at exit, or when writeWskTrace() is called.
 import * as path from 'node:path';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { WSK_TRACE_EVENT_CHANNEL, WSK_TRACE_IRP_CHANNEL, WskTraceRecord } from '../kernel/trace';
 import { writeChromeTrace } from './chrome';
 import { installDescriber } from './describe';
@@ -116,6 +117,16 @@ function writeAtExit(): void {
   }
 }
 
+/**
+ * NODE_WSK_TRACE's file for this thread: a worker (which inherits the variable, and has its own
+ * channels and sockets) writes beside the main thread's file, trace.worker-3.json for thread 3.
+ */
+function envFile(file: string): string {
+  if (isMainThread) return file;
+  const ext = path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}.worker-${threadId}${ext}`;
+}
+
 installDescriber();
 const fromEnv = process.env.NODE_WSK_TRACE;
-if (fromEnv) startWskTrace({ file: fromEnv });
+if (fromEnv) startWskTrace({ file: envFile(fromEnv) });
