@@ -361,7 +361,17 @@ export function irpComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): N
       (!NT_SUCCESS(Status) && invoke & INVOKE_ON_ERROR) ||
       (Irp.Cancel && invoke & INVOKE_ON_CANCEL)
     ) {
-      const result = irpChannel.hasSubscribers ? traceRoutine(routine, Irp, p.where, p.context) : routine(null, Irp, p.context);
+      // The routine is the client's code, run inside whichever call completes the IRP (its own,
+      // inline, or WskCloseSocket cancelling it): a violation it makes belongs to its own call
+      // and must not give back the IRP of the call still running around it.
+      const outer = claimed;
+      claimed = null;
+      let result: NTSTATUS;
+      try {
+        result = irpChannel.hasSubscribers ? traceRoutine(routine, Irp, p.where, p.context) : routine(null, Irp, p.context);
+      } finally {
+        claimed = outer;
+      }
       if (result !== STATUS_MORE_PROCESSING_REQUIRED) {
         violation(
           'COMPLETION_ROUTINE_BAD_RETURN',
