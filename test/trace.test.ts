@@ -1,7 +1,7 @@
 // The IRP timeline (issue 17, part 2): NODE_WSK_TRACE records every IRP's life and every event
 // callback, keeps the last N records, writes a Chrome trace event file and publishes the same
 // records on diagnostics_channel; node-wsk-trace draws the file as a page. The page in a real
-// browser is test/browser/ (npm run test:trace).
+// browser is test/timeline/ (npm run test:trace).
 import * as dc from 'diagnostics_channel';
 import * as fs from 'fs';
 import * as net from 'net';

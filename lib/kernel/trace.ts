@@ -15,7 +15,10 @@ import { performance } from 'node:perf_hooks';
 export const WSK_TRACE_IRP_CHANNEL = 'node-wsk:irp';
 /** The channel of event-callback records (event, event-end). */
 export const WSK_TRACE_EVENT_CHANNEL = 'node-wsk:event';
+// @internal: the package's declarations must not need @types/node (test/package-names.test.ts).
+/** @internal The hooks' guard: true while anyone subscribes. */
 export const irpChannel = channel(WSK_TRACE_IRP_CHANNEL);
+/** @internal */
 export const eventChannel = channel(WSK_TRACE_EVENT_CHANNEL);
 
 export type WskTraceKind = 'call' | 'pending' | 'complete' | 'routine' | 'cancel' | 'violation' | 'event' | 'event-end';
@@ -157,7 +160,7 @@ function publish(
 function opOf(irp: object, where: string): Op {
   let o = ops.get(irp);
   if (o === undefined) {
-    o = { op: ++lastOp, irp: irpId(irp), track: CLIENT, name: where };
+    o = { op: ++lastOp, irp: irpId(irp), track: CLIENT, name: where || 'an IRP no call has taken' };
     ops.set(irp, o);
   }
   return o;
