@@ -7,6 +7,10 @@
  *
  * wsk/wsk.ts (the types and values of wsk.h), wsk/client.ts (WSK_CLIENT) and wsk/security.ts
  * (cached security descriptors) sit low: every layer above net/ may name them. `npm run check:deps` runs this; CI runs it.
+ *
+ * trace/ (the IRP timeline's recorder, file writer and page, NODE_WSK_TRACE) stands beside the
+ * provider as a tool: only index.ts loads it, and it reads sockets through socket/ alone. The
+ * hooks it listens to live in kernel/trace.ts, which every layer may call (kernel/ is lowest).
  */
 const LOW_WSK = '^lib/wsk/(wsk|client|security)\\.ts$';
 module.exports = {
@@ -51,6 +55,20 @@ module.exports = {
       severity: 'error',
       comment: 'What every socket shares knows no category and no provider-level call.',
       from: { path: '^lib/socket/' },
+      to: { path: ['^lib/(basic|listen|connection|stream|datagram)/', '^lib/wsk/'], pathNot: LOW_WSK },
+    },
+    {
+      name: 'trace-is-a-tool',
+      severity: 'error',
+      comment: 'The IRP timeline is loaded by index.ts only: the WSK model works the same without it.',
+      from: { path: '^lib/', pathNot: ['^lib/trace/', '^lib/index\\.ts$'] },
+      to: { path: '^lib/trace/' },
+    },
+    {
+      name: 'trace-reads-sockets-only',
+      severity: 'error',
+      comment: 'Short forms name sockets through socket/; no category or provider code.',
+      from: { path: '^lib/trace/' },
       to: { path: ['^lib/(basic|listen|connection|stream|datagram)/', '^lib/wsk/'], pathNot: LOW_WSK },
     },
     {

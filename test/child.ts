@@ -14,10 +14,10 @@ export interface ChildResult {
 
 /**
  * Runs test/scenarios/<file> with `args`, using the readiness mechanism this test file uses;
- * `prefix` goes before node (`unshare -n`, for instance).
+ * `prefix` goes before node (`unshare -n`, for instance); `extraEnv` is added to the environment.
  */
-export function runScenario(file: string, args: string[] = [], prefix: string[] = []): Promise<ChildResult> {
-  const env = { ...process.env };
+export function runScenario(file: string, args: string[] = [], prefix: string[] = [], extraEnv: Record<string, string> = {}): Promise<ChildResult> {
+  const env = { ...process.env, ...extraEnv };
   if (socketPoller().poller === 'uv') env.NODE_WSK_POLLER = 'uv';
   const command = [...prefix, process.execPath, '-r', HOOK, path.join(__dirname, 'scenarios', file), ...args];
   return new Promise((resolve) => {

@@ -19,6 +19,7 @@ import {
   SOCK_DGRAM,
   IPPROTO_UDP,
   WSK_SOCKET,
+  WskVerifierError,
 } from '../lib';
 import { expectStatus, listenOn, newOp, register, unregister, wskClose } from './helpers';
 
@@ -120,6 +121,45 @@ describe('IRP', () => {
     expect(op.completions).toBe(1);
     expectStatus(op.irp.IoStatus.Status, STATUS_CANCELLED);
     await wskClose(socket);
+    await unregister(p);
+  });
+
+  test('a violation inside a completion routine does not give back the IRP of the call still running', async () => {
+    // WskCloseSocket cancels a pending WskAccept; its routine posts another on the closed
+    // socket (SOCKET_CLOSED, caught). That refusal is the routine's call, not the close's: the
+    // close's IRP is still in WskCloseSocket, and freeing it there is IRP_FREED_WHILE_PENDING.
+    const p = register();
+    const { socket } = await listenOn(p, '127.0.0.1');
+    const d = socket.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
+    const close = newOp();
+    const accept = IoAllocateIrp(1, false)!;
+    const seen: string[] = [];
+    IoSetCompletionRoutine(
+      accept,
+      () => {
+        const again = IoAllocateIrp(1, false)!;
+        try {
+          d.WskAccept(socket, 0, null, null, null, null, again);
+        } catch (e) {
+          seen.push((e as WskVerifierError).code);
+        }
+        try {
+          IoFreeIrp(close.irp);
+          seen.push('freed the close IRP');
+        } catch (e) {
+          seen.push((e as WskVerifierError).code);
+        }
+        return STATUS_MORE_PROCESSING_REQUIRED;
+      },
+      null,
+      true,
+      true,
+      true,
+    );
+    expectStatus(d.WskAccept(socket, 0, null, null, null, null, accept), STATUS_PENDING);
+    expectStatus(socket.Dispatch.WskCloseSocket(socket, close.irp), STATUS_SUCCESS);
+    expect(seen).toEqual(['SOCKET_CLOSED', 'IRP_FREED_WHILE_PENDING']);
+    expect(close.completions).toBe(1);
     await unregister(p);
   });
 });

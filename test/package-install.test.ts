@@ -72,6 +72,25 @@ function elfMachine(file: string): number {
   return header.readUInt16LE(18);
 }
 
+/** Makes a datagram socket and closes it, both completing inline: two IRPs, on two tracks. */
+const TRACED_PROGRAM = `
+const w = require('node-wsk');
+const reg = {};
+w.WskRegister({ ClientContext: null, Dispatch: { Version: w.MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } }, reg);
+const npi = {};
+w.WskCaptureProviderNPI(reg, w.WSK_INFINITE_WAIT, npi);
+const irp = w.IoAllocateIrp(1, false);
+const done = () => w.STATUS_MORE_PROCESSING_REQUIRED;
+w.IoSetCompletionRoutine(irp, done, null, true, true, true);
+npi.Dispatch.WskSocket(npi.Client, w.AF_INET, w.SOCK_DGRAM, w.IPPROTO_UDP, w.WSK_FLAG_DATAGRAM_SOCKET, null, null, null, null, null, irp);
+const s = irp.IoStatus.Information;
+w.IoReuseIrp(irp, 0);
+w.IoSetCompletionRoutine(irp, done, null, true, true, true);
+s.Dispatch.WskCloseSocket(s, irp);
+w.WskReleaseProviderNPI(reg);
+w.WskDeregister(reg);
+`;
+
 describeWhenAsked('the packed package, installed', () => {
   let work: string;
   let tarball: string;
@@ -174,6 +193,16 @@ describeWhenAsked('the packed package, installed', () => {
       expect(sorted(report.esm.values)).toEqual(sorted(names));
       expect(sorted(report.cjs.values)).toEqual(sorted(names));
       expect(report.undefinedAtRunTime).toEqual([[], []]);
+    });
+
+    test('NODE_WSK_TRACE records a program of the installed package, and its bin node-wsk-trace draws the file', () => {
+      const trace = path.join(dir, 'trace.json');
+      const page = path.join(dir, 'timeline.html');
+      runNode(dir, ['-e', TRACED_PROGRAM], { ...env, NODE_WSK_TRACE: trace });
+      const drawn = execFileSync(path.join(dir, 'node_modules', '.bin', 'node-wsk-trace'), [trace, '-o', page], { cwd: dir, env, encoding: 'utf8' });
+      expect(drawn).toBe(`${page}: 2 IRPs, 0 event callbacks on 2 tracks\n`);
+      const html = fs.readFileSync(page, 'utf8');
+      expect(html.includes('"name":"WskCloseSocket"') && html.includes('document.body.setAttribute')).toBe(true);
     });
 
     test('the README example, copied as written, compiles (tsc --init, plus Node\'s types) and accepts a node:net peer', async () => {

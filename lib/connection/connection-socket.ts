@@ -147,14 +147,14 @@ function connectionArg(Socket: PWSK_SOCKET, where: string): ConnectionSocket {
 export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = connectionArg(Socket, 'WskBind');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskBind');
+  irpStart(Irp, 'WskBind', LocalAddress, Flags);
   return irpComplete(Irp, connectionBind(s.conn, LocalAddress, Flags, s.shareOption), 0);
 }
 
 export function WskConnect(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = connectionArg(Socket, 'WskConnect');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskConnect');
+  irpStart(Irp, 'WskConnect', RemoteAddress, Flags);
   return connectionConnect(s.conn, Irp, RemoteAddress, Flags);
 }
 
@@ -169,21 +169,21 @@ export function WskGetRemoteAddress(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADD
 export function WskSend(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = connectionArg(Socket, 'WskSend');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskSend');
+  irpStart(Irp, 'WskSend', Buffer, Flags);
   return connectionSend(s.conn, Irp, Buffer, Flags);
 }
 
 export function WskReceive(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = connectionArg(Socket, 'WskReceive');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskReceive');
+  irpStart(Irp, 'WskReceive', Buffer, Flags);
   return connectionReceive(s.conn, Irp, Buffer, Flags);
 }
 
 export function WskDisconnect(Socket: PWSK_SOCKET, Buffer: WSK_BUF | null, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = connectionArg(Socket, 'WskDisconnect');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskDisconnect');
+  irpStart(Irp, 'WskDisconnect', Buffer, Flags);
   return connectionDisconnect(s.conn, Irp, Buffer, Flags);
 }
 

@@ -3,6 +3,7 @@
 // the data before the FIN, or at once on a reset, and WskSendBacklogEvent. Everything here runs
 // from the event loop (readiness or the scheduler), never inside the client's own call.
 import { NTSTATUS, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS, ntStatusName } from '../kernel/ntstatus';
+import { eventChannel, traceEvent } from '../kernel/trace';
 import { badArgument, violation } from '../kernel/verifier';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, OS } from '../transport/native';
@@ -149,6 +150,7 @@ function offer(c: Connection, set: IndicationSet): void {
   const indicated = set.unconsumed;
   bytesAccepted[0] = indicated;
   const d = c.dispatch()!;
+  if (eventChannel.hasSubscribers) traceEvent(s, 'WskReceiveEvent', head, indicated);
   c.events.enter(WSK_EVENT_RECEIVE);
   let status: NTSTATUS;
   try {
@@ -193,6 +195,7 @@ function indicateDisconnect(c: Connection): void {
   const d = c.dispatch();
   if (!c.events.has(WSK_EVENT_DISCONNECT) || !d || typeof d.WskDisconnectEvent !== 'function') return;
   c.flags |= DISCONNECT_INDICATED;
+  if (eventChannel.hasSubscribers) traceEvent(c.s, 'WskDisconnectEvent', reset ? WSK_FLAG_ABORTIVE : 0);
   c.events.enter(WSK_EVENT_DISCONNECT);
   try {
     d.WskDisconnectEvent(c.s.context, reset ? WSK_FLAG_ABORTIVE : 0);
@@ -212,6 +215,7 @@ function indicateDead(c: Connection): void {
   if (!c.events.has(WSK_EVENT_RECEIVE) || !d || typeof d.WskReceiveEvent !== 'function') return;
   c.flags |= DEAD_INDICATED;
   bytesAccepted[0] = 0;
+  if (eventChannel.hasSubscribers) traceEvent(c.s, 'WskReceiveEvent', null, 0);
   c.events.enter(WSK_EVENT_RECEIVE);
   try {
     d.WskReceiveEvent(c.s.context, 0, null, 0, bytesAccepted);
@@ -223,6 +227,7 @@ function indicateDead(c: Connection): void {
 function indicateBacklog(c: Connection): void {
   const d = c.dispatch();
   if (!c.events.has(WSK_EVENT_SEND_BACKLOG) || !d || typeof d.WskSendBacklogEvent !== 'function' || !wasConnected(c.state)) return;
+  if (eventChannel.hasSubscribers) traceEvent(c.s, 'WskSendBacklogEvent', idealSendBacklog(c));
   c.events.enter(WSK_EVENT_SEND_BACKLOG);
   try {
     d.WskSendBacklogEvent(c.s.context, idealSendBacklog(c));

@@ -3,6 +3,7 @@
 // WSK_DATAGRAM_INDICATION chain; the client takes it, refuses it (the event turns itself off
 // and the datagrams wait) or retains it until WskRelease.
 import { NTSTATUS, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { eventChannel, traceEvent } from '../kernel/trace';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { readEventControl } from '../socket/events';
 import { defer } from '../socket/scheduler';
@@ -105,6 +106,7 @@ function datagramsFailed(d: Datagram): void {
   d.updateInterest();
   const fn = d.receiveEvent;
   if (!d.events.has(WSK_EVENT_RECEIVE_FROM) || fn === null) return;
+  if (eventChannel.hasSubscribers) traceEvent(d, 'WskReceiveFromEvent', null);
   d.events.enter(WSK_EVENT_RECEIVE_FROM);
   try {
     fn(d.context, 0, null);
@@ -119,6 +121,7 @@ function datagramsFailed(d: Datagram): void {
  */
 function indicateChain(d: Datagram, area: ReceiveArea, head: Indication, flags: number): void {
   const fn = d.receiveEvent!;
+  if (eventChannel.hasSubscribers) traceEvent(d, 'WskReceiveFromEvent', head);
   d.events.enter(WSK_EVENT_RECEIVE_FROM);
   try {
     settle(d, area, fn(d.context, flags, head));

@@ -147,7 +147,7 @@ function datagramArg(Socket: PWSK_SOCKET, where: string): DatagramSocket {
 export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = datagramArg(Socket, 'WskBind');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskBind');
+  irpStart(Irp, 'WskBind', LocalAddress, Flags);
   return irpComplete(Irp, s.bind(LocalAddress, Flags), 0);
 }
 
@@ -162,7 +162,7 @@ export function WskSendTo(
 ): NTSTATUS {
   const s = datagramArg(Socket, 'WskSendTo');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskSendTo');
+  irpStart(Irp, 'WskSendTo', Buffer, Flags, RemoteAddress);
   const views = wskBufViews(Buffer, 'WskSendTo');
   if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const refused = datagramRule(WSK_SEND, s.state);
@@ -186,7 +186,7 @@ export function WskSendMessages(
 ): NTSTATUS {
   const s = datagramArg(Socket, 'WskSendMessages');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskSendMessages');
+  irpStart(Irp, 'WskSendMessages', BufferList, Flags, RemoteAddress);
   const views: Uint8Array[] = [];
   const counts: number[] = [];
   let total = 0;
@@ -220,7 +220,7 @@ export function WskReceiveFrom(
 ): NTSTATUS {
   const s = datagramArg(Socket, 'WskReceiveFrom');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskReceiveFrom');
+  irpStart(Irp, 'WskReceiveFrom', Buffer, Flags);
   const views = wskBufViews(Buffer, 'WskReceiveFrom');
   if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const refused = datagramRule(WSK_RECEIVE_FROM, s.state);

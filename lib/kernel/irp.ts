@@ -10,6 +10,7 @@ import {
   STATUS_SUCCESS,
   ntStatusName,
 } from './ntstatus';
+import { irpChannel, traceCall, traceCancel, traceComplete, tracePend, traceRoutine, traceViolation } from './trace';
 import { badArgument, setBeforeViolation, violation } from './verifier';
 
 /** Device objects do not exist here; completion routines receive `null`. */
@@ -187,6 +188,7 @@ export function IoCancelIrp(Irp: IRP): boolean {
   const p = checkIrp(Irp, 'IoCancelIrp');
   Irp.Cancel = true;
   const cancel = p.cancel;
+  if (irpChannel.hasSubscribers) traceCancel(Irp, p.where, cancel !== null);
   if (!cancel) return false;
   p.cancel = null;
   cancel(Irp);
@@ -246,16 +248,19 @@ let claimed: IRP | null = null;
 // it had claimed and neither pended nor completed is ready again, to pass again, reuse or free.
 // Checks made after irpStart (a WSK_BUF's MDLs, for instance) would otherwise leave it 'active'
 // for good, refused by IoReuseIrp and IoFreeIrp alike.
-setBeforeViolation(() => {
+setBeforeViolation((error) => {
+  if (irpChannel.hasSubscribers) traceViolation(claimed !== null && priv(claimed).state === 'active' ? claimed : null, error.where, error.message);
   if (claimed !== null && priv(claimed).state === 'active') priv(claimed).state = 'ready';
   claimed = null;
 });
 
 /**
  * Claims an IRP for a provider call. A missing IRP is the caller's to report as
- * STATUS_INVALID_PARAMETER; anything else that is not a ready IRP is a violation.
+ * STATUS_INVALID_PARAMETER; anything else that is not a ready IRP is a violation. `a`, `b`, `c`
+ * are the call's arguments worth showing in the IRP timeline (NODE_WSK_TRACE), in the order
+ * lib/trace/describe.ts names them; they are not read unless a trace is recording.
  */
-export function irpStart(Irp: IRP, where: string): void {
+export function irpStart(Irp: IRP, where: string, a?: unknown, b?: unknown, c?: unknown): void {
   // Not the IRP of an outer call (a routine calling back in with an IRP still in use).
   claimed = null;
   const p = checkIrp(Irp, where);
@@ -271,6 +276,7 @@ export function irpStart(Irp: IRP, where: string): void {
   p.where = where;
   Irp.PendingReturned = false;
   claimed = Irp;
+  if (irpChannel.hasSubscribers) traceCall(Irp, where, a, b, c);
 }
 
 /** Marks the IRP pending with a cancel routine; the caller returns what this returns. */
@@ -278,6 +284,7 @@ export function irpPend(Irp: IRP, cancelRoutine: (irp: IRP) => void): NTSTATUS {
   const p = priv(Irp);
   p.state = 'pending';
   Irp.PendingReturned = true;
+  if (irpChannel.hasSubscribers) tracePend(Irp, p.where);
   if (Irp.Cancel) {
     // Cancelled before it could pend (IoCancelIrp from inside an earlier callback).
     cancelRoutine(Irp);
@@ -308,6 +315,7 @@ export function irpCancelOnClose(list: PendingIrps, Irp: IRP): void {
 export function irpCancelIfStill(Irp: IRP, cancelRoutine: (irp: IRP) => void): void {
   const p = priv(Irp);
   if (p.state !== 'pending' || p.cancel !== cancelRoutine) return;
+  if (irpChannel.hasSubscribers) traceCancel(Irp, p.where, true);
   p.cancel = null;
   Irp.Cancel = true;
   cancelRoutine(Irp);
@@ -375,6 +383,7 @@ export function irpComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): N
   p.state = 'completed';
   Irp.IoStatus.Status = Status;
   Irp.IoStatus.Information = Information;
+  if (irpChannel.hasSubscribers) traceComplete(Irp, p.where, Status, Information);
   const routine = p.routine;
   if (routine) {
     const invoke = p.invoke;
@@ -383,7 +392,17 @@ export function irpComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): N
       (!NT_SUCCESS(Status) && invoke & INVOKE_ON_ERROR) ||
       (Irp.Cancel && invoke & INVOKE_ON_CANCEL)
     ) {
-      const result = routine(null, Irp, p.context);
+      // The routine is the client's code, run inside whichever call completes the IRP (its own,
+      // inline, or WskCloseSocket cancelling it): a violation it makes belongs to its own call
+      // and must not give back the IRP of the call still running around it.
+      const outer = claimed;
+      claimed = null;
+      let result: NTSTATUS;
+      try {
+        result = irpChannel.hasSubscribers ? traceRoutine(routine, Irp, p.where, p.context) : routine(null, Irp, p.context);
+      } finally {
+        claimed = outer;
+      }
       if (result !== STATUS_MORE_PROCESSING_REQUIRED) {
         violation(
           'COMPLETION_ROUTINE_BAD_RETURN',

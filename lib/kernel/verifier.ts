@@ -45,16 +45,16 @@ export function setWskVerifierHandler(fn: WskVerifierHandler | null): void {
 }
 
 /** Run before every violation is thrown (lib/irp.ts: the failing call gives its IRP back). */
-let beforeThrow: (() => void) | null = null;
+let beforeThrow: ((error: WskVerifierError) => void) | null = null;
 
 /** @internal */
-export function setBeforeViolation(fn: () => void): void {
+export function setBeforeViolation(fn: (error: WskVerifierError) => void): void {
   beforeThrow = fn;
 }
 
 export function violation(code: WskVerifierCode, where: string, detail: string): never {
   const error = new WskVerifierError(code, where, detail);
-  beforeThrow?.();
+  beforeThrow?.(error);
   observer?.(error);
   throw error;
 }

@@ -3,6 +3,7 @@
 // connection, so inspection runs on an accepted connection: Reject resets it, Accept delivers
 // it, Pend holds it until WskInspectComplete, and a reset meanwhile gives WskAbortEvent.
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { eventChannel, traceEvent, traceEventEnd } from '../kernel/trace';
 import type { PSOCKADDR, SOCKADDR_STORAGE } from '../net/sockaddr';
 import type { ConnectionSocket } from '../connection/connection-socket';
 import { addon, native, OS } from '../transport/native';
@@ -54,7 +55,9 @@ export class ConditionalAccept {
     const remote: SOCKADDR_STORAGE = {};
     conn.queryAddress(false, local as PSOCKADDR);
     conn.queryAddress(true, remote as PSOCKADDR);
+    if (eventChannel.hasSubscribers) traceEvent(l.s, 'WskInspectEvent', remote, id);
     const action = d.WskInspectEvent(l.s.context, local as PSOCKADDR, remote as PSOCKADDR, { Key: id.Key, SerialNumber: id.SerialNumber });
+    if (eventChannel.hasSubscribers) traceEventEnd(l.s, 'WskInspectEvent');
     if (action === WskInspectAccept) l.ready.push(conn);
     else if (action === WskInspectPend) {
       this.held.push({ conn, id });
@@ -78,7 +81,10 @@ export class ConditionalAccept {
     const { id } = this.held.splice(i, 1)[0];
     conn.closeQuietly();
     const d = this.listener.dispatch();
-    if (d && typeof d.WskAbortEvent === 'function') d.WskAbortEvent(this.listener.s.context, { Key: id.Key, SerialNumber: id.SerialNumber });
+    if (d && typeof d.WskAbortEvent === 'function') {
+      if (eventChannel.hasSubscribers) traceEvent(this.listener.s, 'WskAbortEvent', id);
+      d.WskAbortEvent(this.listener.s.context, { Key: id.Key, SerialNumber: id.SerialNumber });
+    }
   }
 
   /** WskInspectComplete's decision on a held connection. */

@@ -92,7 +92,7 @@ function listenArg(Socket: PWSK_SOCKET, where: string): ListenSocket {
 export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = listenArg(Socket, 'WskBind');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskBind');
+  irpStart(Irp, 'WskBind', LocalAddress, Flags);
   // A listening socket over UDP (which Windows creates) cannot bind: Windows' answer.
   if (s.type !== SOCK_STREAM) return irpComplete(Irp, STATUS_NOT_IMPLEMENTED, 0);
   const refused = isBoundShared(s) ? STATUS_INVALID_DEVICE_STATE : listenRule(WSK_BIND, s.role.state);
@@ -116,7 +116,7 @@ export function WskAccept(
 ): NTSTATUS {
   const s = listenArg(ListenSocket, 'WskAccept');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskAccept');
+  irpStart(Irp, 'WskAccept', Flags);
   return acceptOn(s, s.role, Flags, AcceptSocketContext, AcceptSocketDispatch, LocalAddress, RemoteAddress, Irp);
 }
 
@@ -148,7 +148,7 @@ export function acceptOn(
 export function WskInspectComplete(ListenSocket: PWSK_SOCKET, InspectID: PWSK_INSPECT_ID, Action: number, Irp: IRP | null): NTSTATUS {
   const s = listenArg(ListenSocket, 'WskInspectComplete');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskInspectComplete');
+  irpStart(Irp, 'WskInspectComplete', InspectID, Action);
   const conditional = s.role.conditional;
   return irpComplete(Irp, conditional === null ? STATUS_INVALID_DEVICE_STATE : conditional.complete(InspectID, Action), 0);
 }

@@ -4,6 +4,7 @@
 // SO_CONDITIONAL_ACCEPT every connection is inspected first (conditional-accept.ts).
 import { forEachSettled, IRP, irpComplete, irpPend } from '../kernel/irp';
 import { NTSTATUS, STATUS_CANCELLED, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { eventChannel, traceEvent } from '../kernel/trace';
 import type { PSOCKADDR, SOCKADDR_STORAGE } from '../net/sockaddr';
 import { SO_CONDITIONAL_ACCEPT, SOL_SOCKET } from '../net/ws2def';
 import { connected } from '../connection/connect';
@@ -147,6 +148,7 @@ export class Listener implements Deferred, InspectingListener {
     conn.queryAddress(true, remote as PSOCKADDR);
     const outContext: { 0: unknown } = { 0: null };
     const outDispatch: { 0: WSK_CLIENT_CONNECTION_DISPATCH | null } = { 0: null };
+    if (eventChannel.hasSubscribers) traceEvent(s, 'WskAcceptEvent', remote, conn);
     this.events.enter(WSK_EVENT_ACCEPT);
     let status: NTSTATUS;
     try {

@@ -167,7 +167,7 @@ export function WskControlSocket(
     OutputSize,
     Irp,
   };
-  if (Irp) irpStart(Irp, where);
+  if (Irp) irpStart(Irp, where, RequestType, req.ControlCode, req.Level);
 
   let result: ControlResult | undefined;
   if (RequestType !== WskSetOption && RequestType !== WskGetOption && RequestType !== WskIoctl) {

@@ -11,9 +11,30 @@ import {
   STATUS_PENDING,
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
+import { eventChannel, traceEventEnd } from '../kernel/trace';
 import type { SocketObject } from './socket';
-import { GUID, NPI_WSK_INTERFACE_ID, WSK_EVENT_CALLBACK_CONTROL, WSK_EVENT_DISABLE, WskSetOption } from '../wsk/wsk';
+import {
+  GUID,
+  NPI_WSK_INTERFACE_ID,
+  WSK_EVENT_ACCEPT,
+  WSK_EVENT_CALLBACK_CONTROL,
+  WSK_EVENT_DISABLE,
+  WSK_EVENT_DISCONNECT,
+  WSK_EVENT_RECEIVE,
+  WSK_EVENT_RECEIVE_FROM,
+  WSK_EVENT_SEND_BACKLOG,
+  WskSetOption,
+} from '../wsk/wsk';
 import type { ControlRequest, ControlResult } from './control-request';
+
+/** The callback of each event bit, for the IRP timeline. */
+const CALLBACK_NAMES: Record<number, string> = {
+  [WSK_EVENT_RECEIVE_FROM]: 'WskReceiveFromEvent',
+  [WSK_EVENT_ACCEPT]: 'WskAcceptEvent',
+  [WSK_EVENT_RECEIVE]: 'WskReceiveEvent',
+  [WSK_EVENT_DISCONNECT]: 'WskDisconnectEvent',
+  [WSK_EVENT_SEND_BACKLOG]: 'WskSendBacklogEvent',
+};
 
 export interface EventControl {
   /** Events to enable (several at once), or the single event to disable. */
@@ -82,6 +103,7 @@ export class EventState {
 
   leave(s: SocketObject, bit: number): void {
     this.running &= ~bit;
+    if (eventChannel.hasSubscribers) traceEventEnd(s, CALLBACK_NAMES[bit]);
     const waiters = this.waiters;
     if (!waiters) return;
     const done = waiters.filter((w) => w.bit === bit);

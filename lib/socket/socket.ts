@@ -5,6 +5,7 @@ import { addon, claimReadiness, native, NETADDR_SIZE, POLL_READABLE, POLL_RECEIV
 import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/client';
 import { PSOCKADDR } from '../net/sockaddr';
+import { irpChannel, traceOwner } from '../kernel/trace';
 import { badArgument, isRefillable, violation } from '../kernel/verifier';
 import {
   PWSK_SOCKET,
@@ -187,6 +188,8 @@ export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
    * completes once, the socket closes, and the first exception is rethrown at the end.
    */
   close(Irp: IRP): NTSTATUS {
+    // Also reached without a client call (closeQuietly): the close goes on this socket's track.
+    if (irpChannel.hasSubscribers) traceOwner(this);
     irpStart(Irp, 'WskCloseSocket');
     this.closed = true;
     let status: NTSTATUS;
@@ -215,6 +218,8 @@ export function socketArg<T extends SocketObject>(Socket: unknown, categories: n
   if ((categories & (1 << Socket.category)) === 0) {
     violation('WRONG_SOCKET_CATEGORY', where, `${where} does not belong to a ${CATEGORY_NAMES[Socket.category]} socket`);
   }
+  // The IRP this call claims next goes on this socket's track of the IRP timeline.
+  if (irpChannel.hasSubscribers) traceOwner(Socket);
   return Socket as T;
 }
 

@@ -165,7 +165,7 @@ function committedConnection(s: StreamSocket, Irp: IRP): Connection | NTSTATUS {
 export function WskBind(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = streamArg(Socket, 'WskBind');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskBind');
+  irpStart(Irp, 'WskBind', LocalAddress, Flags);
   const refused = streamRule(WSK_BIND, s.state);
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   return irpComplete(Irp, bindShared(s, LocalAddress, Flags, s.shareOption), 0);
@@ -182,14 +182,14 @@ export function WskAccept(
 ): NTSTATUS {
   const s = streamArg(ListenSocket, 'WskAccept');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskAccept');
+  irpStart(Irp, 'WskAccept', Flags);
   return acceptOn(s, s.listenRole, Flags, AcceptSocketContext, AcceptSocketDispatch, LocalAddress, RemoteAddress, Irp);
 }
 
 export function WskConnect(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = streamArg(Socket, 'WskConnect');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskConnect');
+  irpStart(Irp, 'WskConnect', RemoteAddress, Flags);
   return s.connect(Irp, RemoteAddress, Flags);
 }
 
@@ -204,7 +204,7 @@ export function WskListen(Socket: PWSK_SOCKET, Irp: IRP | null): NTSTATUS {
 export function WskSend(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = streamArg(Socket, 'WskSend');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskSend');
+  irpStart(Irp, 'WskSend', Buffer, Flags);
   const c = committedConnection(s, Irp);
   return typeof c === 'number' ? c : connectionSend(c, Irp, Buffer, Flags);
 }
@@ -212,7 +212,7 @@ export function WskSend(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, Irp
 export function WskReceive(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = streamArg(Socket, 'WskReceive');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskReceive');
+  irpStart(Irp, 'WskReceive', Buffer, Flags);
   const c = committedConnection(s, Irp);
   return typeof c === 'number' ? c : connectionReceive(c, Irp, Buffer, Flags);
 }
@@ -220,7 +220,7 @@ export function WskReceive(Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: number, 
 export function WskDisconnect(Socket: PWSK_SOCKET, Buffer: WSK_BUF | null, Flags: number, Irp: IRP | null): NTSTATUS {
   const s = streamArg(Socket, 'WskDisconnect');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskDisconnect');
+  irpStart(Irp, 'WskDisconnect', Buffer, Flags);
   const c = committedConnection(s, Irp);
   return typeof c === 'number' ? c : connectionDisconnect(c, Irp, Buffer, Flags);
 }

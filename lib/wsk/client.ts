@@ -2,6 +2,7 @@
 // NPI captures it holds, and what WskDeregister waits for.
 import { IRP, irpComplete } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } from '../kernel/ntstatus';
+import { irpChannel, traceOwner } from '../kernel/trace';
 import { badArgument, violation } from '../kernel/verifier';
 import { MAKE_WSK_VERSION, PWSK_CLIENT, WSK_CLIENT, WSK_CLIENT_NPI } from './wsk';
 
@@ -99,5 +100,6 @@ export function nullClientStatus(Client: unknown, Irp: unknown): NTSTATUS | null
 export function clientArg(Client: PWSK_CLIENT, where: string): ClientState {
   if (!(Client instanceof ClientState)) badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
   Client.checkCaptured(where);
+  if (irpChannel.hasSubscribers) traceOwner(null);
   return Client;
 }

@@ -105,7 +105,7 @@ export function WskControlClient(
   const client = clientArg(Client, where);
   const code = ulongArg(ControlCode, where, 'ControlCode');
   const sizeOut = outSlotArg(OutputSizeReturned, where, 'OutputSizeReturned');
-  if (Irp) irpStart(Irp, where);
+  if (Irp) irpStart(Irp, where, code);
   /** Completes (with an IRP) or returns the status, and reports the output size. */
   const done = (status: NTSTATUS, bytes = 0): NTSTATUS => {
     if (Irp) return irpComplete(Irp, status, bytes);

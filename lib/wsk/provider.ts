@@ -121,7 +121,7 @@ export function WskSocket(
   if (nullClient !== null) return nullClient;
   const client = clientArg(Client, 'WskSocket');
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, 'WskSocket');
+  irpStart(Irp, 'WskSocket', AddressFamily, SocketType, Flags);
   // A security descriptor must be a cached one (WSK_CACHE_SD), not yet released.
   const sd = SecurityDescriptor ?? null;
   if (sd !== null && !isLiveCachedSd(sd)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
@@ -164,7 +164,7 @@ export function WskSocketConnect(
   const family = sockaddrFamily(LocalAddress);
   const local = family === undefined ? null : sockaddrCopy(LocalAddress, family);
   const remote = family === undefined ? null : sockaddrCopy(RemoteAddress, family);
-  irpStart(Irp, 'WskSocketConnect');
+  irpStart(Irp, 'WskSocketConnect', LocalAddress, RemoteAddress);
   if (local === null || remote === null) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const created = createSocket(client, family!, SocketType, Protocol, WSK_FLAG_CONNECTION_SOCKET, SocketContext, Dispatch);
   if (typeof created === 'number') return irpComplete(Irp, created, 0);

@@ -153,7 +153,7 @@ export function WskGetAddressInfo(
   if (nullClient !== null) return nullClient;
   const client = clientArg(Client, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, where);
+  irpStart(Irp, where, NodeName, ServiceName);
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
   // OwningThread without OwningProcess is refused (reference §2.5); both are always null here.
   if ((OwningThread ?? null) !== null && (OwningProcess ?? null) === null) return fail(STATUS_INVALID_PARAMETER);
@@ -249,7 +249,7 @@ export function WskGetNameInfo(
   if (nullClient !== null) return nullClient;
   const client = clientArg(Client, where);
   if (!Irp) return STATUS_INVALID_PARAMETER;
-  irpStart(Irp, where);
+  irpStart(Irp, where, SockAddr);
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
   if ((OwningThread ?? null) !== null && (OwningProcess ?? null) === null) return fail(STATUS_INVALID_PARAMETER);
   const family = sockaddrFamily(SockAddr);
