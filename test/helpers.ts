@@ -1,5 +1,12 @@
 // Shared test plumbing: a registered client, IRPs whose completion resolves a promise, and
 // sockets created and closed through the real WSK calls.
+//
+// Two ways to await an IRP. `call` and `newOp` are the instruments of the tests of the faithful
+// API: they hand back the IRP itself (PendingReturned, its IoStatus as completed) and count its
+// completions, so that a test sees a failure status as a value and every call is checked to
+// complete exactly once. Set-up and tear-down that are not under test (wskSocket, wskClose,
+// listenOn) go through node-wsk/promises' wskCall, which rejects with an NtStatusError naming the
+// status when a step fails.
 import * as net from 'net';
 import {
   IoAllocateIrp,
@@ -31,6 +38,7 @@ import {
   sockaddrPort,
   SOCKADDR_STORAGE,
 } from '../lib';
+import { wskCall } from '../lib/promises';
 
 export interface Op {
   irp: IRP;
@@ -102,14 +110,12 @@ export async function wskSocket(
   context: unknown = null,
   dispatch: unknown = null,
 ): Promise<WSK_SOCKET> {
-  const irp = await call((irp) => p.npi.Dispatch.WskSocket(p.npi.Client, family, type, protocol, flags, context, dispatch, null, null, null, irp));
-  expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
-  return irp.IoStatus.Information as WSK_SOCKET;
+  const io = await wskCall((irp) => p.npi.Dispatch.WskSocket(p.npi.Client, family, type, protocol, flags, context, dispatch as never, null, null, null, irp));
+  return io.Information as WSK_SOCKET;
 }
 
 export async function wskClose(s: WSK_SOCKET): Promise<void> {
-  const irp = await call((irp) => s.Dispatch.WskCloseSocket(s, irp));
-  expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
+  await wskCall((irp) => s.Dispatch.WskCloseSocket(s, irp));
 }
 
 /** A listening socket bound to `host` port 0; returns it with the port it got. */
@@ -117,11 +123,9 @@ export async function listenOn(p: Provider, host: string): Promise<{ socket: WSK
   const family = host.includes(':') ? AF_INET6 : AF_INET;
   const socket = await wskSocket(p, family, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET);
   const d = socket.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
-  const bound = await call((irp) => d.WskBind(socket, sockaddrFromString(host, 0), 0, irp));
-  expectStatus(bound.IoStatus.Status, STATUS_SUCCESS);
+  await wskCall((irp) => d.WskBind(socket, sockaddrFromString(host, 0), 0, irp));
   const local: SOCKADDR_STORAGE = {};
-  const got = await call((irp) => d.WskGetLocalAddress(socket, local, irp));
-  expectStatus(got.IoStatus.Status, STATUS_SUCCESS);
+  await wskCall((irp) => d.WskGetLocalAddress(socket, local, irp));
   return { socket, port: sockaddrPort(local as PSOCKADDR) };
 }
 
