@@ -1,9 +1,8 @@
 // The examples, run against node:net and node:dgram peers: in process (under jest they import
 // 'node-wsk' from the sources, see jest.config.js), and as a user runs them, from dist/ through
 // the node-wsk-example command (where 'node-wsk' is the package resolving itself by name).
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as dgram from 'dgram';
-import * as fs from 'fs';
 import * as path from 'path';
 import {
   Executive,
@@ -25,7 +24,7 @@ import { main } from '../examples/listen-demo';
 import * as createListeningSocket from '../examples/create-listening-socket';
 import { serve } from '../examples/echo-server';
 import { echoOnce } from '../examples/echo-client';
-import { call, expectStatus, netClosed, netConnect, newOp, register, unregister, wskClose } from './helpers';
+import { call, ensureDist, expectStatus, netClosed, netConnect, newOp, register, unregister, wskClose } from './helpers';
 
 describe('examples', () => {
   test('CreateListeningSocket (seed sample), bound to 127.0.0.1, accepts a node:net client', async () => {
@@ -125,16 +124,7 @@ describe('npx node-wsk-example (dist/examples, importing the package by name)', 
   // The children poll as this jest project does (NODE_WSK_POLLER=uv in the uv poller project).
   const CHILD_ENV = { ...process.env, ...(socketPoller().poller === 'uv' ? { NODE_WSK_POLLER: 'uv' } : {}) };
 
-  // dist/ is built by `npm ci` (prepare); sources edited since are compiled first.
-  beforeAll(() => {
-    const builtAt = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
-    const newer = ['lib', 'examples'].some((dir) =>
-      (fs.readdirSync(path.join(ROOT, dir), { recursive: true }) as string[]).some((f) => fs.statSync(path.join(ROOT, dir, f)).mtimeMs > builtAt),
-    );
-    if (!newer) return;
-    console.log('examples.test: dist/ is older than lib/ or examples/, running tsc -p tsconfig.json');
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
-  }, 120_000);
+  beforeAll(ensureDist, 120_000);
 
   /** A running example: its output so far, the first line matching `ready`, its exit. */
   function start(args: string[], ready: RegExp): { child: ChildProcess; line: Promise<string>; exit: Promise<{ code: number | null; out: string }> } {

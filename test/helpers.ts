@@ -7,7 +7,10 @@
 // complete exactly once. Set-up and tear-down that are not under test (wskSocket, wskClose,
 // listenOn) go through node-wsk/promises' wskCall, which rejects with an NtStatusError naming the
 // status when a step fails.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
+import * as path from 'path';
 import {
   IoAllocateIrp,
   IoSetCompletionRoutine,
@@ -148,3 +151,20 @@ export function netClosed(c: net.Socket): Promise<{ hadError: boolean; error?: E
 }
 
 export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * For tests that run the compiled package (dist/) in a child process: dist/ is built by
+ * `npm ci` (prepare); sources edited since (lib/, examples/) are compiled first.
+ */
+export function ensureDist(): void {
+  const root = path.join(__dirname, '..');
+  const built = path.join(root, 'dist', 'examples', 'cli.js');
+  const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : 0;
+  const newer = ['lib', 'examples'].some((dir) =>
+    (fs.readdirSync(path.join(root, dir), { recursive: true }) as string[]).some((f) => fs.statSync(path.join(root, dir, f)).mtimeMs > builtAt),
+  );
+  if (!newer) return;
+  console.log('dist/ is older than lib/ or examples/: running tsc -p tsconfig.json');
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+}
+
