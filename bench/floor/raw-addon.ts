@@ -4,13 +4,22 @@
 // node-wsk is what the WSK model costs; the gap between this and rr-floor.c is what the
 // transport (libuv readiness, one call into JS per event, Node-API) costs.
 //   --conns=N --rounds=N --size=N
+import { parseArgs } from 'util';
 import { native, NativeSocket, NETADDR_SIZE, POLL_READABLE } from '../../lib/transport/native';
-import { num, parseArgs, report } from '../common';
+import { COMMON_OPTIONS, num, report } from '../common';
 
-const args = parseArgs();
-const conns = num(args, 'conns', 1);
-const rounds = num(args, 'rounds', 50000);
-const size = num(args, 'size', 100);
+const { values: args } = parseArgs({
+  strict: true,
+  options: {
+    ...COMMON_OPTIONS,
+    conns: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '50000' },
+    size: { type: 'string', default: '100' },
+  },
+});
+const conns = num(args.conns, 'conns');
+const rounds = num(args.rounds, 'rounds');
+const size = num(args.size, 'size');
 const C = native.constants;
 
 interface End {
