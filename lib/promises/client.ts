@@ -28,8 +28,10 @@ export interface WskClient {
 const CLIENT_DISPATCH: WSK_CLIENT_DISPATCH = Object.freeze({ Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null });
 
 /**
- * WskRegister (WSK 1.0) and WskCaptureProviderNPI; throws an NtStatusError if either fails.
- * `close()` is WskReleaseProviderNPI then `await WskDeregister`.
+ * Registers a WSK 1.0 client and captures the provider NPI (WskRegister, then
+ * WskCaptureProviderNPI with WSK_INFINITE_WAIT); throws an NtStatusError if either fails (the
+ * registration is then undone). `close()` is WskReleaseProviderNPI then `await WskDeregister`,
+ * which resolves once every socket of the client is closed.
  * @see https://learn.microsoft.com/en-us/windows-hardware/drivers/network/registering-a-winsock-kernel-application
  */
 export function registerClient(ClientContext: unknown = null): WskClient {

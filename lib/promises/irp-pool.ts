@@ -21,13 +21,16 @@ import {
 } from '../index';
 import { NtStatusError } from './ntstatus-error';
 
-/** Options of one call. */
+/** Options of one `wskCall` / `IrpPool.call`. */
 export interface WskCallOptions {
   /** Aborting it cancels the pending IRP with IoCancelIrp (the promise then rejects STATUS_CANCELLED). */
   signal?: AbortSignal | undefined;
 }
 
-/** What starts the WSK call: passes `Irp` to it and returns what it returned. */
+/**
+ * Starts the WSK call: passes `Irp` to it and returns what it returned (STATUS_PENDING, or the
+ * status it completed with, or a failure it returned without taking the IRP).
+ */
 export type WskCallStart = (Irp: IRP) => NTSTATUS;
 
 type Resolve = (IoStatus: IO_STATUS_BLOCK) => void;

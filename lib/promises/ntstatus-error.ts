@@ -40,7 +40,11 @@ export class NtStatusError extends Error {
   }
 }
 
-/** Throws an NtStatusError for a status that is not NT_SUCCESS (for the calls that take no IRP). */
+/**
+ * Throws an NtStatusError for a status that is not NT_SUCCESS, for the calls that return their
+ * status instead of completing an IRP (`checkStatus(WskRegister(...))`).
+ * @see https://learn.microsoft.com/en-us/windows-hardware/drivers/kernel/using-ntstatus-values
+ */
 export function checkStatus(Status: NTSTATUS): void {
   if (!wsk.NT_SUCCESS(Status)) throw new NtStatusError(Status);
 }

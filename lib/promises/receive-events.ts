@@ -30,7 +30,11 @@ import {
 import { IndicationIterator } from './indications';
 import { NtStatusError, checkStatus } from './ntstatus-error';
 
-/** The bytes a WSK_BUF describes, as views of its MDLs' memory (no copy). */
+/**
+ * The bytes a WSK_BUF describes, as views of its MDLs' memory (no copy), in order; appended to
+ * `out` when given.
+ * @see https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_buf
+ */
 export function wskBufViews(Buffer: WSK_BUF, out: Uint8Array[] = []): Uint8Array[] {
   let skip = Buffer.Offset;
   let left = Buffer.Length;
@@ -44,7 +48,13 @@ export function wskBufViews(Buffer: WSK_BUF, out: Uint8Array[] = []): Uint8Array
   return out;
 }
 
-/** Enables events on a socket with SO_WSK_EVENT_CALLBACK (no IRP, as the reference says). */
+/**
+ * Enables the events of `EventMask` on a socket (SO_WSK_EVENT_CALLBACK through WskControlSocket,
+ * without an IRP, as the documentation says). Throws an NtStatusError when WSK refuses:
+ * STATUS_INVALID_DEVICE_STATE before bind (listen, datagram) or connect (connection),
+ * STATUS_INVALID_PARAMETER for an event the socket's client dispatch has no callback for.
+ * @see https://learn.microsoft.com/en-us/windows-hardware/drivers/network/so-wsk-event-callback
+ */
 export function enableEvents(Socket: PWSK_SOCKET, EventMask: ULONG): void {
   const control: WSK_EVENT_CALLBACK_CONTROL = { NpiId: NPI_WSK_INTERFACE_ID, EventMask };
   checkStatus(Socket.Dispatch.WskControlSocket(Socket, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 16, control, 0, null, null, null));
