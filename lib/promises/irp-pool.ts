@@ -147,7 +147,9 @@ export class IrpPool {
   private readonly max: number;
   private count = 0;
   private closed = false;
-
+  /** Handed to each slot: gives its IRP back here when its call is over. */
+  private readonly releaseSlot = (slot: Slot): void => this.release(slot);
+  /** Handed to each slot: gives its IRP back here when its call is over. */
   constructor(options: { max?: number } = {}) {
     const max = options.max ?? 64;
     if (!Number.isInteger(max) || max < 0) throw new RangeError(`max must be a non-negative integer, got ${String(max)}`);
@@ -159,7 +161,8 @@ export class IrpPool {
    * completes (inline or later), when the status is NT_SUCCESS; otherwise rejects with an
    * NtStatusError (`code`, `status`, `information`). A call that returns a failure without
    * completing its IRP rejects with that status. A call that throws (a WskVerifierError)
-   * rejects with that error, and its IRP stays in the pool. `options.signal` cancels the
+   * rejects with that error, and its IRP goes back to the pool (unless WSK still holds it:
+   * then it is never reused). `options.signal` cancels the
    * pending IRP with IoCancelIrp: the promise rejects STATUS_CANCELLED (cause: the signal's
    * reason) unless the IRP completed first; an already aborted signal starts no call.
    * @see https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-iocancelirp
@@ -169,8 +172,7 @@ export class IrpPool {
     if (this.closed) return Promise.reject(new Error('the IrpPool is closed'));
     const signal = options.signal ?? null;
     if (signal?.aborted) return Promise.reject(new NtStatusError(STATUS_CANCELLED, 0, { cause: signal.reason }));
-    const slot = this.take();
-    return new Promise<IO_STATUS_BLOCK>((resolve, reject) => slot.run(start, signal, resolve, reject));
+    return new Promise<IO_STATUS_BLOCK>((resolve, reject) => this.take().run(start, signal, resolve, reject));
   }
 
   /** IRPs this pool holds: in use and idle. */
@@ -197,8 +199,6 @@ export class IrpPool {
     this.count++;
     return new Slot(Irp, this.releaseSlot);
   }
-
-  private readonly releaseSlot = (slot: Slot): void => this.release(slot);
 
   /** An IRP whose call is over: reused, or freed past `max`. */
   private release(slot: Slot): void {
