@@ -197,6 +197,13 @@ describeWhenAsked('the packed package, installed', () => {
       expect(report.undefinedAtRunTime).toEqual([[], []]);
     });
 
+    test('npx node-wsk-example: the shipped examples list and run, importing the installed package by name', () => {
+      const bin = path.join('node_modules', '.bin', 'node-wsk-example');
+      expect(runNode(dir, [bin], env)).toContain('  echo-server ');
+      const out = runNode(dir, [bin, 'create-listening-socket'], env);
+      expect(out).toMatch(/^CreateListeningSocket returned STATUS_SUCCESS[^\n]*\n[\s\S]*bound to 127\.0\.0\.1:\d+; closing it\nclosed and deregistered\n$/);
+    });
+
     test('the README example, copied as written, compiles (tsc --init, plus Node\'s types) and accepts a node:net peer', async () => {
       const readme = fs.readFileSync(path.join(dir, 'node_modules', 'node-wsk', 'README.md'), 'utf8');
       const example = /## Example[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;

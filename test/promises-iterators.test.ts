@@ -211,6 +211,24 @@ describe('ReceiveEvents (WskReceiveEvent)', () => {
     await server.close();
   });
 
+  test('pulls made before the data arrives are served in order', async () => {
+    const server = await netPeer('127.0.0.1');
+    const rx = new ReceiveEvents();
+    const s = await wskConnect(client.Npi, '127.0.0.1', server.port, rx, rx.Dispatch);
+    const peer = await server.peer;
+    rx.enable(s);
+    const it = rx[Symbol.asyncIterator]();
+    const first = it.next();
+    const second = it.next();
+    peer.write('one');
+    expect(Buffer.from((await first).value!).toString()).toBe('one');
+    peer.end('two');
+    expect(Buffer.from((await second).value!).toString()).toBe('two');
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+    await wskClose(s);
+    await server.close();
+  });
+
   test('an aborted signal rejects the waiting pull with STATUS_CANCELLED and gives back what is held', async () => {
     const server = await netPeer('127.0.0.1');
     const controller = new AbortController();

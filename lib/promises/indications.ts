@@ -28,7 +28,9 @@ export abstract class IndicationIterator<Head, Item> implements AsyncIterableIte
   private readonly queue: Chain<Head, Item>[] = [];
   private current: Chain<Head, Item> | null = null;
   private index = 0;
-  private waiter: Waiter<Item> | null = null;
+  /** Pulls waiting for WSK, oldest first (for await makes one at a time; others may queue). */
+  private readonly waiters: Waiter<Item>[] = [];
+  private wakeScheduled = false;
   /** Set once no more items will come: null for a clean end, else the error to throw. */
   private ending: { error: unknown } | null = null;
   /** return() or an abort: every chain is given back, and later indications are refused. */
@@ -61,17 +63,18 @@ export abstract class IndicationIterator<Head, Item> implements AsyncIterableIte
    * waits for WSK to indicate more if nothing is queued.
    */
   next(): Promise<IteratorResult<Item, undefined>> {
-    if (this.waiter !== null) return Promise.reject(new Error('next() called again before the previous next() settled'));
-    try {
-      const result = this.advance();
-      if (result !== null) return Promise.resolve(result);
-    } catch (error) {
-      return Promise.reject(error);
+    if (this.waiters.length === 0) {
+      try {
+        const result = this.advance();
+        if (result !== null) return Promise.resolve(result);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Stops: gives back everything held (WskRelease) and refuses later indications; a pending next() resolves done. */
+  /** Stops: gives back everything held (WskRelease) and refuses later indications; waiting pulls resolve done. */
   return(): Promise<IteratorResult<Item, undefined>> {
     try {
       this.stop(null);
@@ -84,13 +87,27 @@ export abstract class IndicationIterator<Head, Item> implements AsyncIterableIte
   /** An event handed over a chain (the event returns STATUS_PENDING). */
   protected retain(chain: Chain<Head, Item>): void {
     this.queue.push(chain);
-    this.wake();
+    this.wakeSoon();
   }
 
   /** No more indications will come: after the queued items, end cleanly or throw `error`. */
   protected end(error: unknown = null): void {
     if (this.ending === null) this.ending = { error };
-    this.wake();
+    this.wakeSoon();
+  }
+
+  /**
+   * Serves the waiting pulls once the event callback has returned: serving a second pull
+   * releases the chain before it, and a chain is WSK's to take back only after its event
+   * returned STATUS_PENDING.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled || this.waiters.length === 0) return;
+    this.wakeScheduled = true;
+    queueMicrotask(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
   }
 
   /** The item to give now, the end, or null when the consumer has to wait. */
@@ -115,20 +132,19 @@ export abstract class IndicationIterator<Head, Item> implements AsyncIterableIte
     return DONE;
   }
 
+  /** Serves the waiting pulls, in order, while there is something to give them. */
   private wake(): void {
-    const waiter = this.waiter;
-    if (waiter === null) return;
-    let result: IteratorResult<Item, undefined> | null;
-    try {
-      result = this.advance();
-    } catch (error) {
-      this.waiter = null;
-      waiter.reject(error);
-      return;
+    while (this.waiters.length > 0) {
+      let result: IteratorResult<Item, undefined> | null;
+      try {
+        result = this.advance();
+      } catch (error) {
+        this.waiters.shift()!.reject(error);
+        continue;
+      }
+      if (result === null) return;
+      this.waiters.shift()!.resolve(result);
     }
-    if (result === null) return;
-    this.waiter = null;
-    waiter.resolve(result);
   }
 
   private stop(error: unknown): void {
