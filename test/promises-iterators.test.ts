@@ -211,6 +211,16 @@ describe('ReceiveEvents (WskReceiveEvent)', () => {
     await server.close();
   });
 
+  test('enable() before connect throws NtStatusError STATUS_INVALID_DEVICE_STATE', async () => {
+    const rx = new ReceiveEvents();
+    const io = await wskCall((Irp) =>
+      client.Npi.Dispatch.WskSocket(client.Npi.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET, rx, rx.Dispatch, null, null, null, Irp),
+    );
+    const s = io.Information as PWSK_SOCKET;
+    expect(() => rx.enable(s)).toThrow(expect.objectContaining({ name: 'NtStatusError', code: 'STATUS_INVALID_DEVICE_STATE' }));
+    await wskClose(s);
+  });
+
   test('pulls made before the data arrives are served in order', async () => {
     const server = await netPeer('127.0.0.1');
     const rx = new ReceiveEvents();
