@@ -3,7 +3,7 @@
 // resolution callback exactly once, no socket or descriptor left over.
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { addon } from '../lib/transport/native';
+import { addon } from './lib-native';
 import type { AddonAct } from './addon-arbs';
 import { addonCall, AddonState, makeSocket } from './addon-exec';
 import { addonErrorAllowed, counter, describeError, Finding, loopErrors, openFds } from './findings';
@@ -152,7 +152,7 @@ export async function runAddonCase(acts: AddonAct[]): Promise<Finding[]> {
   // Everything closed, every resolution given time to call back (they run on the thread pool).
   c.budget = Math.min(c.budget, 20);
   for (const id of c.st.ids) c.closeId(id);
-  for (let i = 0; i < 200 && addon.pendingResolutions() > 0; i++) await tick(10);
+  for (let i = 0; i < 2000 && addon.pendingResolutions() > 0; i++) await tick(1);
   await tick(1);
   for (const id of c.st.ids) c.closeId(id); // and those the callbacks made meanwhile
   addon.setEventHandler(null);

@@ -9,9 +9,13 @@ import type { Act, CallbackSpec } from './api-arbs';
 /** One use of an IRP: from IoAllocateIrp or IoReuseIrp to the next IoReuseIrp. */
 export interface IrpUse {
   irp: IRP;
+  /** The call it was passed to; '' until then. */
   where: string;
   pended: boolean;
-  /** The completion routine is ours and asked to run on success, error and cancel. */
+  /**
+   * Its completion routine is ours and asks to run on success, error and cancel, and was so
+   * when the IRP was passed to the call: then a use that pended must see exactly one run.
+   */
   observable: boolean;
   runs: number;
   /** Filled by the socket the call creates (WskSocket, WskSocketConnect, WskAccept). */
@@ -33,13 +37,25 @@ export interface Here {
 
 export type NestedRunner = (acts: Act[], here: Here) => void;
 
+/** The fields of a generated action (api-arbs.ts). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const A = (a: Act) => a as Record<string, any>;
+
+/** One WskRegister: its block, the NPI captures it holds, and its WskDeregister once called. */
+export interface Registration {
+  reg: WSK_REGISTRATION;
+  captures: number;
+  deregister: Promise<void> | null;
+}
+
 const MORE = W.STATUS_MORE_PROCESSING_REQUIRED;
+const CLIENT_NPI = { ClientContext: null, Dispatch: { Version: W.MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } };
 
 export class ApiWorld {
-  reg: WSK_REGISTRATION = {};
+  /** Every registration of the case; the newest is the one registration actions act on. */
+  regs: Registration[] = [];
+  /** The NPI calls go through: the last one captured. */
   npi = {} as WSK_PROVIDER_NPI;
-  captures = 0;
-  deregister: Promise<void> | null = null;
   sockets: WSK_SOCKET[] = [];
   closed = new Set<WSK_SOCKET>();
   addrs: PSOCKADDR[] = [];
@@ -54,7 +70,12 @@ export class ApiWorld {
   released: { s: WSK_SOCKET; ind: object }[] = [];
   inspects: { s: WSK_SOCKET | null; id: object }[] = [];
   resolutions: IrpUse[] = [];
+  /** ADDRINFOEXW lists given to WskFreeAddressInfo (the case may free one twice; cleanup does not). */
+  freedLists = new Set<object>();
+  /** Security descriptors cached with WSK_CACHE_SD (SO_WSK_SECURITY, WskSocket take them). */
+  sds: unknown[] = [];
   waits: Promise<void>[] = [];
+  workers: Promise<void>[] = [];
   /** Callbacks that returned a wrong value or threw on purpose: lib may report them on the loop. */
   misbehaved = 0;
   /** Callback actions left: bounds what re-entrant callbacks can do in one case. */
@@ -72,6 +93,40 @@ export class ApiWorld {
     W.KeInitializeEvent(this.events[0], W.NotificationEvent, false);
     W.KeInitializeEvent(this.events[1], W.SynchronizationEvent, false);
     // events[2] stays uninitialized: an ill-formed KEVENT.
+  }
+
+  get reg(): Registration {
+    return this.regs[this.regs.length - 1];
+  }
+
+  /** WskRegister on a new block (never one still registered: that is a violation, not a finding). */
+  register(): void {
+    const r: Registration = { reg: {}, captures: 0, deregister: null };
+    if (this.call('WskRegister', () => W.WskRegister(CLIENT_NPI, r.reg)) === W.STATUS_SUCCESS) this.regs.push(r);
+  }
+
+  capture(timeout: number): void {
+    const r = this.reg;
+    if (!r) return;
+    const npi = {} as WSK_PROVIDER_NPI;
+    if (this.call('WskCaptureProviderNPI', () => W.WskCaptureProviderNPI(r.reg, timeout, npi)) !== W.STATUS_SUCCESS) return;
+    r.captures++;
+    this.npi = npi;
+  }
+
+  /** An out-parameter for a cached security descriptor: what the call writes there is kept. */
+  sdOut(): { 0: unknown } {
+    const sds = this.sds;
+    let value: unknown = null;
+    return {
+      get 0() {
+        return value;
+      },
+      set 0(v: unknown) {
+        value = v;
+        if (v !== null && typeof v === 'object') sds.push(v);
+      },
+    };
   }
 
   find(kind: Finding['kind'], detail: string): void {
@@ -110,6 +165,13 @@ export class ApiWorld {
     return sock;
   }
 
+  /** After a call returns: what its IRP carries is ours even when no routine of ours ran. */
+  adoptFrom(irp: unknown): void {
+    const use = this.current.get(irp as IRP);
+    const sock = irp instanceof W.IRP ? this.adopt(irp.IoStatus.Information) : null;
+    if (sock && use?.sc && !use.sc.sock) use.sc.sock = sock;
+  }
+
   /** Runs a callback's own actions (bounded), then answers as its spec says. */
   behave(cb: CallbackSpec, here: Here, where: string, answers: readonly unknown[], wrong: unknown): unknown {
     if (cb.do.length > 0 && this.nestedBudget > 0) this.nested(cb.do, here);
@@ -146,7 +208,12 @@ export class ApiWorld {
       return true;
     });
     const use = this.current.get(irp as IRP);
-    if (ok && use) use.observable = rt.invoke === 7;
+    if (ok && use) {
+      // Once the IRP went to a call, a routine set afterwards (the call completed: lib refuses
+      // one while it is in flight) cannot tell whether that use completed: only a routine in
+      // place when the call took the IRP can.
+      use.observable = use.where === '' ? rt.invoke === 7 : use.observable && rt.invoke === 7;
+    }
     return ok === true;
   }
 

@@ -1,0 +1,98 @@
+// Patterns a driver uses to set sockets up (a listener and a connection to it, two bound
+// datagram sockets, a conditional-accept listener...), as plain actions. Random actions alone
+// rarely build a connected pair: without these, the data paths (short reads, retained
+// indications, throwing routines on pending receives) are almost never reached. The actions
+// are ordinary ones (api-run.ts runs them), so a case shrinks through them like any other;
+// "s: -1" is the newest socket, "-2" the one before, and learned address -2 the listener's.
+import fc from 'fast-check';
+import type { Act } from './api-arbs';
+
+/** Rows of the WskControlSocket table (api-control.ts) that the patterns use. */
+export const CTL_ENABLE_EVENTS = 0;
+export const CTL_CONDITIONAL_ACCEPT = 11;
+
+/** A routine that completes well and does nothing else: for the set-up calls. */
+const PLAIN = { invoke: 7, cb: { ret: 0, do: [] } };
+
+const lo = (fam: number) => ({ a: fam === 6 ? 'lo6' : 'lo4' });
+const socket = (fam: number, kind: number, ev: unknown): Act => ({ op: 'socket', fam, kind, flags: null, ev, sd: 0, irp: 'new', fresh: true, rt: PLAIN });
+const bind = (s: number, fam: number): Act => ({ op: 'bind', s, addr: lo(fam), flags: 0, irp: 'new', fresh: true, rt: PLAIN });
+const enableEvents = (s: number): Act => ({ op: 'control', s, c: CTL_ENABLE_EVENTS, v: 0, out: null, irp: 'new', fresh: true, rt: PLAIN });
+const tick: Act = { op: 'tick', ms: 0 };
+
+/** How the listener takes its connection: WskAccept, the accept event, or not at all (it waits in the backlog). */
+function take(how: number, listener: number, ev: unknown, rt: unknown): Act[] {
+  if (how === 0) return [{ op: 'accept', s: listener, ev, local: null, remote: null, flags: 0, irp: 'new', fresh: true, rt }];
+  if (how === 1) return [enableEvents(listener)];
+  return [];
+}
+
+/** A listen socket, a connection socket connected to it, and (usually) the accepted socket. */
+export function tcpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
+  return fc
+    .record({ fam: fc.constantFrom(4, 4, 6), lev: handlers, cev: handlers, aev: handlers, how: fc.nat(2), events: fc.boolean(), rtc: routine, rta: routine })
+    .map(({ fam, lev, cev, aev, how, events, rtc, rta }) => [
+      socket(fam, 0, lev),
+      bind(-1, fam),
+      socket(fam, 1, cev),
+      bind(-1, fam),
+      ...(events ? [enableEvents(-1)] : []),
+      { op: 'connect', s: -1, addr: { a: 'learned', i: -2 }, flags: 0, irp: 'new', fresh: true, rt: rtc },
+      ...take(how, -2, aev, rta),
+      tick,
+    ]);
+}
+
+/** Two stream sockets, one committed by WskListen, the other by WskConnect to it. */
+export function streamPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
+  return fc
+    .record({ fam: fc.constantFrom(4, 6), lev: handlers, cev: handlers, aev: handlers, how: fc.nat(2), rtc: routine, rta: routine })
+    .map(({ fam, lev, cev, aev, how, rtc, rta }) => [
+      socket(fam, 3, lev),
+      bind(-1, fam),
+      { op: 'listen', s: -1, irp: 'new', fresh: true, rt: PLAIN },
+      socket(fam, 3, cev),
+      bind(-1, fam),
+      { op: 'connect', s: -1, addr: { a: 'learned', i: -2 }, flags: 0, irp: 'new', fresh: true, rt: rtc },
+      ...take(how, -2, aev, rta),
+      tick,
+    ]);
+}
+
+/** Two bound datagram sockets (their addresses learned), receive events on one of them perhaps. */
+export function udpPairArb(handlers: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
+  return fc
+    .record({ fam: fc.constantFrom(4, 4, 6), ev1: handlers, ev2: handlers, events: fc.nat(2) })
+    .map(({ fam, ev1, ev2, events }) => [
+      socket(fam, 2, ev1),
+      bind(-1, fam),
+      socket(fam, 2, ev2),
+      bind(-1, fam),
+      ...(events === 0 ? [] : [enableEvents(-events)]),
+    ]);
+}
+
+/**
+ * A listener with SO_CONDITIONAL_ACCEPT and an inspect handler, and a connection to it: its
+ * WskInspectEvent accepts, rejects or pends (then WskInspectComplete, or WskAbortEvent).
+ */
+export function condListenerArb(callback: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
+  return fc
+    .record({
+      fam: fc.constantFrom(4, 6),
+      ev: fc.record({ acc: callback, insp: callback, abort: fc.option(callback, { freq: 2 }), recv: fc.constant(null), disc: fc.constant(null), backlog: fc.constant(null), rf: fc.constant(null) }),
+      how: fc.nat(2),
+      rtc: routine,
+    })
+    .map(({ fam, ev, how, rtc }) => [
+      socket(fam, 0, ev),
+      { op: 'control', s: -1, c: CTL_CONDITIONAL_ACCEPT, v: 1, out: null, irp: 'new', fresh: true, rt: PLAIN },
+      bind(-1, fam),
+      ...(how === 1 ? [] : [enableEvents(-1)]),
+      socket(fam, 1, null),
+      bind(-1, fam),
+      { op: 'connect', s: -1, addr: { a: 'learned', i: -2 }, flags: 0, irp: 'new', fresh: true, rt: rtc },
+      ...(how === 1 ? take(0, -2, null, PLAIN) : []),
+      tick,
+    ]);
+}
