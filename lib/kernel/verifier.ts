@@ -44,17 +44,17 @@ export function setWskVerifierHandler(fn: WskVerifierHandler | null): void {
   observer = fn;
 }
 
-/** Run before every violation is thrown (lib/irp.ts: the failing call gives its IRP back). */
-let beforeThrow: (() => void) | null = null;
+/** Run before every violation is thrown, with the call's name (kernel/irp.ts: the failing call gives its IRP back). */
+let beforeThrow: ((where: string) => void) | null = null;
 
 /** @internal */
-export function setBeforeViolation(fn: () => void): void {
+export function setBeforeViolation(fn: (where: string) => void): void {
   beforeThrow = fn;
 }
 
 export function violation(code: WskVerifierCode, where: string, detail: string): never {
   const error = new WskVerifierError(code, where, detail);
-  beforeThrow?.();
+  beforeThrow?.(where);
   observer?.(error);
   throw error;
 }
