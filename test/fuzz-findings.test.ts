@@ -4,13 +4,18 @@
 // (they pass once fixed: remove .failing then).
 import {
   IoAllocateIrp,
+  IoCancelIrp,
   IoReuseIrp,
   IoSetCompletionRoutine,
   IRP,
+  STATUS_CANCELLED,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING,
   STATUS_SUCCESS,
   WSK_BUF,
+  WSK_TRANSPORT_LIST_CHANGE,
+  WskDeregister,
+  WskReleaseProviderNPI,
 } from '../lib';
 import { expectStatus, newOp, register, tick, unregister, wskClose } from './helpers';
 import { dg, udpSocket, wskBuf } from './udp-helpers';
@@ -128,5 +133,25 @@ describe('a call whose WSK_BUF getter throws gives its IRP back', () => {
     expect(op.completions).toBe(0);
     await wskClose(a.s);
     await unregister(p);
+  });
+});
+
+describe('WSK_TRANSPORT_LIST_CHANGE once WskDeregister has begun', () => {
+  // Fuzz seed 6 (api): [WskDeregister, WskControlClient(WSK_TRANSPORT_LIST_CHANGE)]. WskDeregister
+  // cancels the change requests pending when it starts; one made after (through the NPI still
+  // captured) pended for good, and WskDeregister, which waits for it, never settled.
+  test('completes STATUS_CANCELLED at once, and WskDeregister settles', async () => {
+    const p = register();
+    const settled = WskDeregister(p.registration);
+    const op = newOp();
+    try {
+      p.npi.Dispatch.WskControlClient(p.npi.Client, WSK_TRANSPORT_LIST_CHANGE, 0, null, 0, null, null, op.irp);
+      expect(op.completions).toBe(1);
+      expectStatus(op.irp.IoStatus.Status, STATUS_CANCELLED);
+    } finally {
+      if (op.completions === 0) IoCancelIrp(op.irp);
+      WskReleaseProviderNPI(p.registration);
+    }
+    await settled;
   });
 });
