@@ -17,6 +17,7 @@ import {
   WskDeregister,
   WskReleaseProviderNPI,
 } from '../lib';
+import { scenarioResult } from './child';
 import { expectStatus, newOp, register, tick, unregister, wskClose } from './helpers';
 import { dg, udpSocket, wskBuf } from './udp-helpers';
 
@@ -153,5 +154,15 @@ describe('WSK_TRANSPORT_LIST_CHANGE once WskDeregister has begun', () => {
       WskReleaseProviderNPI(p.registration);
     }
     await settled;
+  });
+});
+
+describe('a WskInspectEvent that throws', () => {
+  // Fuzz seed 100 (api): a conditional-accept listener whose WskInspectEvent throws, and one
+  // connection. The connection it was inspecting stayed open, owned by nobody: a native socket
+  // leaked and WskDeregister never settled. Run in a child process: the exception reaches the
+  // event loop (test/scenarios/fuzz-findings.ts).
+  test('rejects the connection it inspected: nothing stays open, WskDeregister settles', async () => {
+    expect(await scenarioResult('fuzz-findings.ts', ['inspect-throws'])).toEqual({ uncaught: ['a bug in the inspect event'], open: 0, deregistered: true });
   });
 });

@@ -54,7 +54,15 @@ export class ConditionalAccept {
     const remote: SOCKADDR_STORAGE = {};
     conn.queryAddress(false, local as PSOCKADDR);
     conn.queryAddress(true, remote as PSOCKADDR);
-    const action = d.WskInspectEvent(l.s.context, local as PSOCKADDR, remote as PSOCKADDR, { Key: id.Key, SerialNumber: id.SerialNumber });
+    let action: unknown;
+    try {
+      action = d.WskInspectEvent(l.s.context, local as PSOCKADDR, remote as PSOCKADDR, { Key: id.Key, SerialNumber: id.SerialNumber });
+    } catch (e) {
+      // A handler that throws decided nothing (the exception goes on, a bugcheck): the connection
+      // is rejected as for any answer that is no WSK_INSPECT_ACTION, not left open, owned by no one.
+      conn.closeQuietly();
+      throw e;
+    }
     if (action === WskInspectAccept) l.ready.push(conn);
     else if (action === WskInspectPend) {
       this.held.push({ conn, id });
