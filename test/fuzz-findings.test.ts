@@ -2,23 +2,41 @@
 // Fuzzer"). Each test is the minimized case the fuzzer printed, written out by hand; the seed it
 // was found with is in the test's comment. Findings whose fix is not in yet are test.failing
 // (they pass once fixed: remove .failing then).
+import * as net from 'net';
 import {
+  AF_INET,
   IoAllocateIrp,
   IoCancelIrp,
   IoReuseIrp,
   IoSetCompletionRoutine,
+  IPPROTO_TCP,
   IRP,
+  openSocketCount,
+  PSOCKADDR,
+  SO_CONDITIONAL_ACCEPT,
+  SOCK_STREAM,
+  SOCKADDR_STORAGE,
+  sockaddrFromString,
+  sockaddrPort,
+  SOL_SOCKET,
   STATUS_CANCELLED,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING,
   STATUS_SUCCESS,
   WSK_BUF,
+  WSK_CLIENT_LISTEN_DISPATCH,
+  WSK_FLAG_LISTEN_SOCKET,
+  WSK_PROVIDER_LISTEN_DISPATCH,
+  WSK_SOCKET,
   WSK_TRANSPORT_LIST_CHANGE,
   WskDeregister,
+  WskInspectAccept,
+  WskInspectPend,
   WskReleaseProviderNPI,
+  WskSetOption,
 } from '../lib';
 import { scenarioResult } from './child';
-import { expectStatus, newOp, register, tick, unregister, wskClose } from './helpers';
+import { call, expectStatus, newOp, register, tick, unregister, wskClose, wskSocket } from './helpers';
 import { dg, udpSocket, wskBuf } from './udp-helpers';
 
 /** The WskVerifierError code `fn` throws, 'ok' when it returns. */
@@ -164,5 +182,46 @@ describe('a WskInspectEvent that throws', () => {
   // event loop (test/scenarios/fuzz-findings.ts).
   test('rejects the connection it inspected: nothing stays open, WskDeregister settles', async () => {
     expect(await scenarioResult('fuzz-findings.ts', ['inspect-throws'])).toEqual({ uncaught: ['a bug in the inspect event'], open: 0, deregistered: true });
+  });
+});
+
+describe('a WskInspectEvent that closes its listener', () => {
+  // Fuzz seed 303 (api): the inspect handler closes the listener (WskCloseSocket from inside the
+  // event, legal) and answers WskInspectAccept. The connection went to the closed listener's
+  // ready list, which its close had already emptied: a native socket leaked, WskDeregister never
+  // settled. WskInspectPend did the same through the held list.
+  test.each([
+    ['WskInspectAccept', WskInspectAccept],
+    ['WskInspectPend', WskInspectPend],
+  ])('answering %s: the connection goes with the listener', async (_name, answer) => {
+    const p = register();
+    const before = openSocketCount();
+    let inspected = 0;
+    const closing = newOp();
+    let s: WSK_SOCKET | null = null;
+    const dispatch: WSK_CLIENT_LISTEN_DISPATCH = {
+      WskAcceptEvent: null,
+      WskInspectEvent: () => {
+        inspected++;
+        s!.Dispatch.WskCloseSocket(s!, closing.irp);
+        return answer;
+      },
+      WskAbortEvent: null,
+    };
+    s = await wskSocket(p, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, null, dispatch);
+    const listen = s.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
+    const one = new Uint8Array(new Uint32Array([1]).buffer);
+    expectStatus((await call((irp) => listen.WskControlSocket(s!, WskSetOption, SO_CONDITIONAL_ACCEPT, SOL_SOCKET, 4, one, 0, null, null, irp))).IoStatus.Status, STATUS_SUCCESS);
+    expectStatus((await call((irp) => listen.WskBind(s!, sockaddrFromString('127.0.0.1', 0), 0, irp))).IoStatus.Status, STATUS_SUCCESS);
+    const local: SOCKADDR_STORAGE = {};
+    await call((irp) => listen.WskGetLocalAddress(s!, local as PSOCKADDR, irp));
+    const peer = net.connect(sockaddrPort(local as PSOCKADDR), '127.0.0.1');
+    peer.on('error', () => undefined);
+    for (let i = 0; i < 2000 && inspected === 0; i++) await new Promise((r) => setTimeout(r, 2));
+    peer.destroy();
+    expect(inspected).toBe(1);
+    expect(closing.completions).toBe(1);
+    expect(openSocketCount()).toBe(before); // the listener closed, and the connection with it
+    await unregister(p);
   });
 });

@@ -17,7 +17,7 @@ import {
 
 /** What conditional accept needs of its listener. */
 export interface InspectingListener {
-  readonly s: { readonly context: unknown };
+  readonly s: { readonly context: unknown; readonly closed: boolean };
   dispatch(): WSK_CLIENT_LISTEN_DISPATCH | null;
   /** Connections accepted by inspection, waiting for a WskAccept or the accept event. */
   readonly ready: ConnectionSocket[];
@@ -62,6 +62,12 @@ export class ConditionalAccept {
       // is rejected as for any answer that is no WSK_INSPECT_ACTION, not left open, owned by no one.
       conn.closeQuietly();
       throw e;
+    }
+    if (l.s.closed) {
+      // The handler closed the listener (legal from an event): whatever it answered, the
+      // connection goes with it, as the held and ready ones did when it closed.
+      conn.closeQuietly();
+      return;
     }
     if (action === WskInspectAccept) l.ready.push(conn);
     else if (action === WskInspectPend) {
