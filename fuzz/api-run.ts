@@ -216,12 +216,11 @@ export class ApiRunner {
       }
       case 'ex':
         return this.extended(a, here);
-      case 'close': {
-        const s = this.socketOf(a, here);
-        const st = this.socketCall(a, here, 'WskCloseSocket', () => []);
-        if (s && st !== undefined) w.closed.add(s);
+      case 'close':
+        // Not noted as closed: a close refused with a status (no IRP...) closed nothing. The
+        // cleanup closes every socket once more; SOCKET_CLOSED there is expected.
+        this.socketCall(a, here, 'WskCloseSocket', () => []);
         return;
-      }
       case 'controlClient':
         return controlClient(this, a, here);
       case 'getAddressInfo':

@@ -57,6 +57,7 @@ export class ApiWorld {
   /** The NPI calls go through: the last one captured. */
   npi = {} as WSK_PROVIDER_NPI;
   sockets: WSK_SOCKET[] = [];
+  /** Sockets the cleanup has closed (or tried to). */
   closed = new Set<WSK_SOCKET>();
   addrs: PSOCKADDR[] = [];
   irps: IRP[] = [];
