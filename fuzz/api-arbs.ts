@@ -5,7 +5,7 @@
 // Callbacks (completion routines, event handlers, getters on a WSK_BUF) carry their own action
 // lists, run synchronously inside the callback.
 import fc from 'fast-check';
-import { maybeWeird, weirdArb, weirdNonNumberArb } from './values';
+import { maybeWeird, rarely, weirdArb, weirdNonNumberArb } from './values';
 import { condListenerArb, streamPairArb, tcpPairArb, udpPairArb } from './api-macros';
 
 export type Act = { op: string; [field: string]: unknown };
@@ -90,7 +90,7 @@ function socketOps(depth: number): fc.Arbitrary<Act>[] {
   const s = { s: ref };
   const u = irpUse(depth);
   return [
-    fc.record({ op: fc.constant('socket'), fam: maybeWeird(fc.constantFrom(4, 6)), kind: fc.nat(7), flags: fc.option(weirdArb, { freq: 10 }), ev: handlersArb(depth), sd: fc.nat(3), ...u }),
+    fc.record({ op: fc.constant('socket'), fam: maybeWeird(fc.constantFrom(4, 6)), kind: fc.nat(7), flags: rarely(weirdArb, 10), ev: handlersArb(depth), sd: fc.nat(3), ...u }),
     fc.record({ op: fc.constant('socketConnect'), fam: fc.constantFrom(4, 6), local: addrArb, remote: addrArb, ev: handlersArb(depth), ...u }),
     fc.record({ op: fc.constant('bind'), ...s, addr: addrArb, flags: flagsArb, ...u }),
     fc.record({ op: fc.constant('listen'), ...s, ...u }),
@@ -162,16 +162,16 @@ function stepArb(): fc.Arbitrary<Act[]> {
 }
 
 /** WSK_SET_STATIC_EVENT_CALLBACKS is legal only before the client's first socket: a case may start with it. */
-const prologueArb = fc.option(
+const prologueArb = rarely(
   fc.record({ op: fc.constant('controlClient'), c: fc.constant(5), m: fc.nat(0x3ff), out: fc.constant(null), irp: fc.constant(null), fresh: fc.constant(false), rt: routineArb(0) }),
-  { freq: 4 },
+  4,
 );
 
 /**
  * Sometimes, a worker thread running small API cases of its own in a loop, terminated after `ms`
  * (once in a case at most: starting a worker costs as much as a whole case).
  */
-const workerArb = fc.option(fc.record({ at: fc.nat(48), act: fc.record({ op: fc.constant('worker'), acts: actionsArb(0, 12), ms: fc.nat(20) }) }), { freq: 12 });
+const workerArb = rarely(fc.record({ at: fc.nat(48), act: fc.record({ op: fc.constant('worker'), acts: actionsArb(0, 12), ms: fc.nat(20) }) }), 16);
 
 /** A whole case: steps flattened into one action list; callbacks may nest two levels deep. */
 export const apiCaseArb: fc.Arbitrary<Act[]> = fc
