@@ -37,6 +37,7 @@ import {
 } from '../lib';
 import { scenarioResult } from './child';
 import { call, expectStatus, newOp, register, tick, unregister, wskClose, wskSocket } from './helpers';
+import { conn, connectedPair, wskBuf as connBuf } from './conn-helpers';
 import { dg, udpSocket, wskBuf } from './udp-helpers';
 
 /** The WskVerifierError code `fn` throws, 'ok' when it returns. */
@@ -222,6 +223,24 @@ describe('a WskInspectEvent that closes its listener', () => {
     expect(inspected).toBe(1);
     expect(closing.completions).toBe(1);
     expect(openSocketCount()).toBe(before); // the listener closed, and the connection with it
+    await unregister(p);
+  });
+});
+
+describe('a WSK_BUF whose Length is a Symbol', () => {
+  // Fuzz seed 401 (api): WskReceive with { Mdl, Offset: 0, Length: Symbol() } threw an engine
+  // TypeError ("Cannot convert a Symbol value to a number") from the try-first path, where the
+  // WSK_BUF check names the mistake.
+  test.each(['WskSend', 'WskReceive'])('%s: INVALID_ARGUMENT, and the IRP is given back', async (name) => {
+    const p = register();
+    const { s, close } = await connectedPair(p);
+    const op = newOp();
+    const buf = { Mdl: connBuf(new Uint8Array(8)).Mdl, Offset: 0, Length: Symbol('length') } as unknown as WSK_BUF;
+    const f = (conn(s) as unknown as Record<string, (...args: unknown[]) => number>)[name];
+    expect(outcome(() => f(s, buf, 0, op.irp))).toBe('INVALID_ARGUMENT');
+    expect(outcome(() => IoReuseIrp(op.irp, STATUS_SUCCESS))).toBe('ok');
+    await wskClose(s);
+    await close();
     await unregister(p);
   });
 });
