@@ -12,14 +12,17 @@ import { counter, describeError, Finding, loopErrors, openFds } from './findings
 import { native } from './lib-native';
 import { isOwnThrow } from './values';
 
-/** Everything closed and released, WskDeregister must settle within this (it takes a turn or two). */
-const DEREGISTER_TIMEOUT_MS = 500;
+/**
+ * Everything closed and released, WskDeregister must settle and every pending IRP complete
+ * within this (a turn or two on loopback; a numeric lookup takes microseconds on the pool).
+ */
+const SETTLE_MS = 500;
 
 /** One turn of the event loop: readiness and deferred work run (loopback needs no more). */
 const turn = () => new Promise<void>((r) => setImmediate(r));
 const tick = (ms: number) => (ms === 0 ? turn() : new Promise<void>((r) => setTimeout(r, ms)));
 
-function within<T>(p: Promise<T>, ms: number): Promise<boolean> {
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const t = setTimeout(() => resolve(false), ms);
     p.then(
@@ -70,23 +73,7 @@ async function cleanup(r: ApiRunner): Promise<void> {
   w.nestedBudget = Math.min(w.nestedBudget, 40);
   for (let round = 0; round < 8; round++) {
     const known = w.sockets.length;
-    for (const ev of w.events.slice(0, 2)) w.call('KeSetEvent', () => W.KeSetEvent(ev, 0, false));
-    while (w.retained.length > 0) r.release(0);
-    for (const pend of w.inspects.splice(0)) {
-      const f = pend.s && r.method(pend.s, 'WskInspectComplete');
-      if (f) closeWith(r, 'WskInspectComplete', (irp) => f(pend.s, pend.id, W.WskInspectReject, irp));
-    }
-    // Sockets a call returned through an IRP whose routine never looked (InvokeOnSuccess off).
-    for (const use of w.uses) w.adoptFrom(use.irp);
-    for (const s of w.sockets) {
-      if (w.closed.has(s)) continue;
-      w.closed.add(s);
-      closeWith(r, 'WskCloseSocket', (irp) => s.Dispatch.WskCloseSocket(s, irp as IRP));
-    }
-    for (let i = 0; i < w.resolutions.length; i++) {
-      const list = w.resolutions[i].result?.[0];
-      if (list && typeof list === 'object' && !w.freedLists.has(list)) freeAddressInfo(r, i);
-    }
+    closeRound(r);
     await turn();
     await turn();
     if (w.sockets.length === known && w.retained.length === 0 && w.inspects.length === 0) break;
@@ -94,17 +81,49 @@ async function cleanup(r: ApiRunner): Promise<void> {
   await Promise.all(w.workers);
   for (const reg of w.regs) {
     for (; reg.captures > 0; reg.captures--) w.call('WskReleaseProviderNPI', () => W.WskReleaseProviderNPI(reg.reg));
-    if (!reg.deregister) {
-      const p = w.call('WskDeregister', () => W.WskDeregister(reg.reg));
-      if (p instanceof Promise) reg.deregister = p;
-    }
+    if (!reg.deregister) w.deregister(reg);
   }
+  // Lookups finish on the thread pool, a connect on the loop: a few turns, then 1 ms steps.
+  const deadline = Date.now() + SETTLE_MS;
+  for (let i = 0; Date.now() < deadline && !settled(w); i++) await tick(i < 20 ? 0 : 1);
   for (const reg of w.regs) {
-    if (reg.deregister && !(await within(reg.deregister, DEREGISTER_TIMEOUT_MS))) {
-      w.find('deregister-hang', `WskDeregister did not settle within ${DEREGISTER_TIMEOUT_MS} ms of everything being closed and released`);
+    if (reg.deregister && !reg.settled) {
+      w.find('deregister-hang', `WskDeregister did not settle within ${SETTLE_MS} ms of everything being closed and released`);
     }
   }
   await endWaits(w);
+}
+
+/**
+ * One round of the cleanup: set the events, release what is retained, reject what is held,
+ * cancel the requests that would make a socket (its handle comes only with the IRP), close
+ * every socket (once), free the address lists.
+ */
+function closeRound(r: ApiRunner): void {
+  const w = r.w;
+  for (const ev of w.events.slice(0, 2)) w.call('KeSetEvent', () => W.KeSetEvent(ev, 0, false));
+  while (w.retained.length > 0) r.release(0);
+  for (const pend of w.inspects.splice(0)) {
+    const f = pend.s && r.method(pend.s, 'WskInspectComplete');
+    if (f) closeWith(r, 'WskInspectComplete', (irp) => f(pend.s, pend.id, W.WskInspectReject, irp));
+  }
+  for (const [irp, use] of w.current) if (use.sc && use.pended && !use.sc.sock) w.call('IoCancelIrp', () => W.IoCancelIrp(irp));
+  // Sockets a call returned through an IRP whose routine never looked (InvokeOnSuccess off).
+  for (const use of w.uses) w.adoptFrom(use.irp);
+  for (const s of w.sockets) {
+    if (w.closed.has(s)) continue;
+    w.closed.add(s);
+    closeWith(r, 'WskCloseSocket', (irp) => s.Dispatch.WskCloseSocket(s, irp as IRP));
+  }
+  for (let i = 0; i < w.resolutions.length; i++) {
+    const list = w.resolutions[i].result?.[0];
+    if (list && typeof list === 'object' && !w.freedLists.has(list)) freeAddressInfo(r, i);
+  }
+}
+
+/** Every registration settled, and every IRP that pended with a routine of ours has seen it run. */
+function settled(w: ApiWorld): boolean {
+  return w.regs.every((reg) => !reg.deregister || reg.settled) && w.uses.every((u) => !(u.pended && u.observable && u.runs === 0));
 }
 
 /** Sets the events until every wait has ended (a SynchronizationEvent wakes one waiter per set). */

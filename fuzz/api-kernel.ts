@@ -126,12 +126,9 @@ function registration(w: ApiWorld, what: number): void {
     case 2:
       if (r) w.call('WskQueryProviderCharacteristics', () => W.WskQueryProviderCharacteristics(r.reg, {}));
       return;
-    case 3: {
-      if (!r) return;
-      const p = w.call('WskDeregister', () => W.WskDeregister(r.reg));
-      if (p instanceof Promise) r.deregister = p;
+    case 3:
+      if (r) w.deregister(r);
       return;
-    }
     default:
       return w.register();
   }

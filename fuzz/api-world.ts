@@ -45,7 +45,9 @@ export const A = (a: Act) => a as Record<string, any>;
 export interface Registration {
   reg: WSK_REGISTRATION;
   captures: number;
+  /** WskDeregister's promise, once it was called and returned one. */
   deregister: Promise<void> | null;
+  settled: boolean;
 }
 
 const MORE = W.STATUS_MORE_PROCESSING_REQUIRED;
@@ -102,7 +104,7 @@ export class ApiWorld {
 
   /** WskRegister on a new block (never one still registered: that is a violation, not a finding). */
   register(): void {
-    const r: Registration = { reg: {}, captures: 0, deregister: null };
+    const r: Registration = { reg: {}, captures: 0, deregister: null, settled: false };
     if (this.call('WskRegister', () => W.WskRegister(CLIENT_NPI, r.reg)) === W.STATUS_SUCCESS) this.regs.push(r);
   }
 
@@ -128,6 +130,15 @@ export class ApiWorld {
         if (v !== null && typeof v === 'object') sds.push(v);
       },
     };
+  }
+
+  /** WskDeregister on `r`: its promise noted, and when it settles. */
+  deregister(r: Registration): void {
+    const p = this.call('WskDeregister', () => W.WskDeregister(r.reg));
+    if (!(p instanceof Promise)) return; // refused, or a cancel routine threw out of it: nothing to wait for
+    r.deregister = p;
+    const done = () => (r.settled = true);
+    p.then(done, done);
   }
 
   find(kind: Finding['kind'], detail: string): void {
