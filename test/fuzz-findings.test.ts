@@ -228,10 +228,10 @@ describe('a WskInspectEvent that closes its listener', () => {
 });
 
 describe('a WSK_BUF whose Length is a Symbol', () => {
-  // Fuzz seed 401 (api): WskReceive with { Mdl, Offset: 0, Length: Symbol() } threw an engine
-  // TypeError ("Cannot convert a Symbol value to a number") from the try-first path, where the
-  // WSK_BUF check names the mistake.
-  test.each(['WskSend', 'WskReceive'])('%s: INVALID_ARGUMENT, and the IRP is given back', async (name) => {
+  // Fuzz seeds 401 and 1112 (api): WskReceive (WskDisconnect) with { Mdl, Offset: 0, Length:
+  // Symbol() } threw an engine TypeError ("Cannot convert a Symbol value to a number") from the
+  // try-first path (the data length), where the WSK_BUF check names the mistake.
+  test.each(['WskSend', 'WskReceive', 'WskDisconnect'])('%s: INVALID_ARGUMENT, and the IRP is given back', async (name) => {
     const p = register();
     const { s, close } = await connectedPair(p);
     const op = newOp();
