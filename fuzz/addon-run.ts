@@ -139,6 +139,25 @@ class AddonCase {
   }
 }
 
+/**
+ * Closes every socket and waits for every resolution callback, again while callbacks make new
+ * sockets or lookups (their budget is small now). A numeric lookup takes microseconds on the
+ * pool: loop turns first, then 1 ms steps, 2 s in all.
+ */
+async function settle(c: AddonCase): Promise<void> {
+  c.budget = Math.min(c.budget, 20);
+  const deadline = Date.now() + 2000;
+  const waiting = () => [...c.resolutions.values()].some((r) => r.runs === 0);
+  let closed = 0;
+  for (let i = 0; Date.now() < deadline; i++) {
+    const known = c.st.ids.length;
+    for (const id of c.st.ids.slice(closed)) c.closeId(id);
+    closed = known;
+    await tick(i < 50 ? 0 : 1);
+    if (c.st.ids.length === known && !waiting()) break;
+  }
+}
+
 export async function runAddonCase(acts: AddonAct[]): Promise<Finding[]> {
   const sockets0 = addon.openSockets();
   const fds0 = openFds();
@@ -149,14 +168,7 @@ export async function runAddonCase(acts: AddonAct[]): Promise<Finding[]> {
     else if (a.op === 'worker') await c.worker(a);
     else c.exec(a);
   }
-  // Everything closed, every resolution given time to call back (they run on the thread pool).
-  c.budget = Math.min(c.budget, 20);
-  for (const id of c.st.ids) c.closeId(id);
-  // A numeric lookup takes microseconds on the pool: loop turns first, then 1 ms steps (2 s in all).
-  for (let i = 0; i < 200 && addon.pendingResolutions() > 0; i++) await tick(0);
-  for (let i = 0; i < 2000 && addon.pendingResolutions() > 0; i++) await tick(1);
-  await tick(0);
-  for (const id of c.st.ids) c.closeId(id); // and those the callbacks made meanwhile
+  await settle(c);
   addon.setEventHandler(null);
   for (const [id, r] of c.resolutions) if (r.runs === 0) c.find('callback-count', `${r.what} request ${id} never called back`);
   for (const e of loopErrors.splice(0)) if (!isOwnThrow(e)) c.find('uncaught', describeError(e));
