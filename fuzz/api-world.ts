@@ -230,11 +230,10 @@ export class ApiWorld {
   }
 
   reuse(irp: unknown, status: number): boolean {
+    // What the last use returned (a socket) is ours before IoReuseIrp clears IoStatus.
+    if (irp instanceof W.IRP) this.adopt(irp.IoStatus.Information);
     const ok = this.call('IoReuseIrp', () => (W.IoReuseIrp(irp as IRP, status), true));
-    if (ok && irp instanceof Object) {
-      this.adopt((irp as IRP).IoStatus?.Information);
-      this.newUse(irp as IRP);
-    }
+    if (ok && irp instanceof W.IRP) this.newUse(irp);
     return ok === true;
   }
 
