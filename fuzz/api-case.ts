@@ -84,8 +84,12 @@ async function cleanup(r: ApiRunner): Promise<void> {
     if (!reg.deregister) w.deregister(reg);
   }
   // Lookups finish on the thread pool, a connect on the loop: a few turns, then 1 ms steps.
+  // Routines that run meanwhile (a lookup's) may still make sockets: those are closed too.
   const deadline = Date.now() + SETTLE_MS;
-  for (let i = 0; Date.now() < deadline && !settled(w); i++) await tick(i < 20 ? 0 : 1);
+  for (let i = 0; Date.now() < deadline && !settled(w); i++) {
+    closeRound(r);
+    await tick(i < 20 ? 0 : 1);
+  }
   for (const reg of w.regs) {
     if (reg.deregister && !reg.settled) {
       w.find('deregister-hang', `WskDeregister did not settle within ${SETTLE_MS} ms of everything being closed and released`);
@@ -101,7 +105,7 @@ async function cleanup(r: ApiRunner): Promise<void> {
  */
 function closeRound(r: ApiRunner): void {
   const w = r.w;
-  for (const ev of w.events.slice(0, 2)) w.call('KeSetEvent', () => W.KeSetEvent(ev, 0, false));
+  if (w.waits.length > 0) for (const ev of w.events.slice(0, 2)) w.call('KeSetEvent', () => W.KeSetEvent(ev, 0, false));
   while (w.retained.length > 0) r.release(0);
   for (const pend of w.inspects.splice(0)) {
     const f = pend.s && r.method(pend.s, 'WskInspectComplete');
