@@ -184,7 +184,7 @@ function stillInFlight(w: ApiWorld): void {
       W.IoReuseIrp(irp, W.STATUS_SUCCESS);
     } catch (e) {
       if (e instanceof W.WskVerifierError && e.code === 'IRP_REUSED_WHILE_PENDING') {
-        w.find('irp-never-completed', `an IRP passed to ${use.where || '?'} is still in flight after everything was closed (${e.message})`);
+        w.find('irp-never-completed', `an IRP is still in flight in ${e.message.replace(/^.*still pending in /, '')} after everything was closed (last passed to ${use.where || 'nothing'})`);
       }
     }
   }

@@ -27,11 +27,26 @@ function take(how: number, listener: number, ev: unknown, rt: unknown): Act[] {
   return [];
 }
 
+/**
+ * Traffic on a pair: a receive posted on `to` (with a routine of the case's), then `n` short
+ * sends from `from`, the event loop between: receives that pend, complete short, and see data
+ * arrive while they are queued (where a routine that throws or closes matters most).
+ */
+function traffic(send: string, from: number, to: number, n: number, rt: unknown, addr: unknown): Act[] {
+  const receive = send === 'send' ? { op: 'receive', s: to, buf: { m: 1, off: 0, len: 16 }, flags: 0 } : { op: 'receiveFrom', s: to, buf: { m: 1, off: 0, len: 16 }, flags: 0, from: { $: 'obj' }, ctlLen: null, ctlFlags: null };
+  const out: Act[] = [{ ...receive, irp: 'new', fresh: true, rt }];
+  for (let i = 0; i < n; i++) {
+    const one = { op: send, s: from, buf: { m: 0, off: i, len: 5 }, flags: 0, irp: 'new', fresh: true, rt: PLAIN };
+    out.push(send === 'send' ? one : { ...one, addr, ctl: 0 }, tick);
+  }
+  return out;
+}
+
 /** A listen socket, a connection socket connected to it, and (usually) the accepted socket. */
 export function tcpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
   return fc
-    .record({ fam: fc.constantFrom(4, 4, 6), lev: handlers, cev: handlers, aev: handlers, how: fc.nat(2), events: fc.boolean(), rtc: routine, rta: routine })
-    .map(({ fam, lev, cev, aev, how, events, rtc, rta }) => [
+    .record({ fam: fc.constantFrom(4, 4, 6), lev: handlers, cev: handlers, aev: handlers, how: fc.nat(2), events: fc.boolean(), rtc: routine, rta: routine, rtr: routine, sends: fc.nat(3) })
+    .map(({ fam, lev, cev, aev, how, events, rtc, rta, rtr, sends }) => [
       socket(fam, 0, lev),
       bind(-1, fam),
       socket(fam, 1, cev),
@@ -40,6 +55,8 @@ export function tcpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrar
       { op: 'connect', s: -1, addr: { a: 'learned', i: -2 }, flags: 0, irp: 'new', fresh: true, rt: rtc },
       ...take(how, -2, aev, rta),
       tick,
+      // Accepted: the connection is -2, the accepted socket -1.
+      ...(how === 0 && sends > 0 ? traffic('send', -1, -2, sends, rtr, null) : []),
     ]);
 }
 
@@ -59,16 +76,18 @@ export function streamPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbit
     ]);
 }
 
-/** Two bound datagram sockets (their addresses learned), receive events on one of them perhaps. */
-export function udpPairArb(handlers: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
+/** Two bound datagram sockets (their addresses learned), receive events on one perhaps, datagrams between them. */
+export function udpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
   return fc
-    .record({ fam: fc.constantFrom(4, 4, 6), ev1: handlers, ev2: handlers, events: fc.nat(2) })
-    .map(({ fam, ev1, ev2, events }) => [
+    .record({ fam: fc.constantFrom(4, 4, 6), ev1: handlers, ev2: handlers, events: fc.nat(2), rtr: routine, sends: fc.nat(3) })
+    .map(({ fam, ev1, ev2, events, rtr, sends }) => [
       socket(fam, 2, ev1),
       bind(-1, fam),
       socket(fam, 2, ev2),
       bind(-1, fam),
       ...(events === 0 ? [] : [enableEvents(-events)]),
+      // From the second socket to the first (the address learned before last).
+      ...(sends > 0 ? traffic('sendTo', -1, -2, sends, rtr, { a: 'learned', i: -2 }) : []),
     ]);
 }
 

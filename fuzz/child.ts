@@ -19,6 +19,9 @@ function send(m: ChildMessage): Promise<void> {
   return new Promise((resolve) => (process.send ? process.send(m, () => resolve()) : (console.log(JSON.stringify(m)), resolve())));
 }
 
+/** What shrinking one finding may take at most (then the smallest case so far is reported). */
+const SHRINK_MS = 30_000;
+
 /** Signatures already reported in this campaign: finding them again does not stop the search. */
 const known = new Set<string>();
 
@@ -65,7 +68,7 @@ async function campaign(target: Target, seed0: number, step: number, seconds: nu
       return false;
     });
     // Shrinking re-runs the case many times; it is bounded so that the campaign goes on.
-    const out = await fc.check(property, { seed, numRuns: runsPerBatch, interruptAfterTimeLimit: Math.max(60_000, deadline - Date.now() + 30_000) });
+    const out = await fc.check(property, { seed, numRuns: runsPerBatch, interruptAfterTimeLimit: Math.max(SHRINK_MS, deadline - Date.now() + SHRINK_MS) });
     if (failedAt) shrinkMs += Date.now() - failedAt;
     if (out.failed && out.counterexample) {
       await send({ t: 'finding', seed, path: out.counterexamplePath ?? '', findings: last, value: out.counterexample[0], calls: counter.calls });

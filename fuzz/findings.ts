@@ -65,5 +65,6 @@ export function openFds(): number {
 export function signature(f: Finding): string {
   const m = /^([^:]*): (\w+): .*?(\(at .*\))?$/.exec(f.detail);
   if ((f.kind === 'exception' || f.kind === 'uncaught') && m) return `${f.kind}: ${m[1]}: ${m[2]} ${(m[3] ?? '').replace(/:[0-9]+/g, '')}`;
-  return `${f.kind}: ${f.detail.replace(/\(\/[^)]*\)/g, '').replace(/[0-9]+(\.[0-9]+)?/g, 'N')}`;
+  // Without the parenthesized context (where the fuzzer last passed the IRP...) and numbers.
+  return `${f.kind}: ${f.detail.replace(/\([^)]*\)/g, '').replace(/[0-9]+(\.[0-9]+)?/g, 'N')}`;
 }
