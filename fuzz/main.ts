@@ -21,6 +21,8 @@ interface Report {
   path: string;
   findings: Finding[];
   value: unknown;
+  /** When it was reported (ms since the epoch): the campaign prints how long it took to find. */
+  at: number;
 }
 
 /** Per target: what its children did, and for how long (child-seconds: the per-core rate). */
@@ -50,7 +52,7 @@ async function minimizeInChildren(target: Target, seed: number, run: number, kin
   });
   const out = await fc.check(property, { seed, path: String(run), interruptAfterTimeLimit: budgetMs });
   if (!out.failed || !out.counterexample) return null;
-  return { target, seed, path: out.counterexamplePath ?? String(run), findings: last, value: out.counterexample[0] };
+  return { target, seed, path: out.counterexamplePath ?? String(run), findings: last, value: out.counterexample[0], at: Date.now() };
 }
 
 interface Plan {
@@ -91,7 +93,7 @@ async function campaign(plan: Plan): Promise<Totals> {
         const min = await minimizeInChildren(target, result.lastRun.seed, result.lastRun.run, died.kind, 120_000);
         // Not reproduced in a fresh child (timing): report the original case as it was generated.
         const original = valueAt(target, result.lastRun.seed, String(result.lastRun.run));
-        totals.reports.push(min ?? { target, seed: result.lastRun.seed, path: String(result.lastRun.run), findings: [died], value: original });
+        totals.reports.push(min ?? { target, seed: result.lastRun.seed, path: String(result.lastRun.run), findings: [died], value: original, at: Date.now() });
       }
       fs.writeFileSync(knownFile, totals.reports.flatMap((r) => r.findings.map((f) => `${signature(f)}\n`)).join(''));
       const last = result.lastRun?.seed ?? seed;
@@ -104,12 +106,12 @@ async function campaign(plan: Plan): Promise<Totals> {
   return totals;
 }
 
-function printReport(r: Report, n: number): void {
+function printReport(r: Report, n: number, started: number): void {
   const file = path.join(OUT_DIR, `${r.target}-${r.seed}-${r.findings[0].kind}.json`);
   fs.mkdirSync(OUT_DIR, { recursive: true });
   if (r.value !== null) fs.writeFileSync(file, JSON.stringify(r.value, null, 1) + '\n');
   console.log(`\n#${n} ${r.findings.map((f) => `[${f.kind}] ${f.detail}`).join('\n   ')}`);
-  console.log(`   target ${r.target}, seed ${r.seed}, path ${r.path}`);
+  console.log(`   target ${r.target}, seed ${r.seed}, path ${r.path}; reported ${((r.at - started) / 1000).toFixed(0)} s into the campaign`);
   if (r.value !== null) {
     console.log('   minimized case:');
     console.log(formatCase(r.value as unknown[], '     '));
@@ -179,7 +181,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const t = await campaign(plan);
   const elapsed = (Date.now() - started) / 1000;
-  t.reports.forEach((r, i) => printReport(r, i + 1));
+  t.reports.forEach((r, i) => printReport(r, i + 1, started));
   const byKind: Record<string, number> = {};
   for (const r of t.reports) for (const f of r.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
   console.log('');

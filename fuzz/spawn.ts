@@ -16,7 +16,7 @@ export interface ChildResult {
   /** Time the child spent shrinking what it found. */
   shrinkMs: number;
   /** Findings the child reported and minimized itself. */
-  reports: { seed: number; path: string; findings: Finding[]; value: unknown }[];
+  reports: { seed: number; path: string; findings: Finding[]; value: unknown; at: number }[];
   /** A one-case run's findings, or the crash / hang / early exit seen from outside. */
   findings: Finding[];
   /** The last run started: where a crash or hang happened. */
@@ -55,7 +55,7 @@ export function runChild(target: Target, job: ChildJob): Promise<ChildResult> {
       timer = setTimeout(onSilence, SILENCE_MS);
       if ('calls' in m) result.calls = m.calls;
       if (m.t === 'run') result.lastRun = { seed: m.seed, run: m.run };
-      else if (m.t === 'finding') result.reports.push({ seed: m.seed, path: m.path, findings: m.findings, value: m.value });
+      else if (m.t === 'finding') result.reports.push({ seed: m.seed, path: m.path, findings: m.findings, value: m.value, at: Date.now() });
       else if (m.t === 'case') (result.findings.push(...m.findings), (finished = true));
       else if (m.t === 'done') (result.cases = m.cases, (result.shrinkMs = m.shrinkMs), (finished = true));
     });
