@@ -8,7 +8,7 @@ import { freeAddressInfo } from './api-control';
 import { ApiRunner } from './api-run';
 import type { Act } from './api-arbs';
 import type { ApiWorld } from './api-world';
-import { counter, describeError, Finding, loopErrors, openFds } from './findings';
+import { countCall, describeError, Finding, loopErrors, openFds } from './findings';
 import { native } from './lib-native';
 import { isOwnThrow } from './values';
 
@@ -43,8 +43,10 @@ export async function runApiCase(acts: Act[], options: CaseOptions = {}): Promis
   loopErrors.length = 0;
   const r = new ApiRunner();
   const w = r.w;
+  w.quiet++; // the case's own registration is not one of its actions
   w.register();
   w.capture(W.WSK_INFINITE_WAIT);
+  w.quiet--;
   const top = { sock: null, irp: null, depth: 0 };
   for (const act of acts) {
     if (act.op === 'tick') await tick(act.ms as number);
@@ -60,7 +62,7 @@ export async function runApiCase(acts: Act[], options: CaseOptions = {}): Promis
  * after `ms` wherever it is: nothing may crash, and its sockets and descriptors must go with it.
  */
 function startWorker(w: ApiWorld, act: Act): void {
-  counter.calls++;
+  countCall('new Worker (API cases)');
   const worker = new Worker(path.join(__dirname, 'api-worker.js'), { workerData: act.acts });
   worker.on('message', (f: Finding) => w.find(f.kind, `in a worker: ${f.detail}`));
   worker.on('error', (e) => w.find('exception', `worker: ${describeError(e)}`));
@@ -71,6 +73,7 @@ function startWorker(w: ApiWorld, act: Act): void {
 async function cleanup(r: ApiRunner): Promise<void> {
   const w = r.w;
   w.nestedBudget = Math.min(w.nestedBudget, 40);
+  w.quiet++;
   for (let round = 0; round < 8; round++) {
     const known = w.sockets.length;
     closeRound(r);
@@ -125,9 +128,15 @@ function closeRound(r: ApiRunner): void {
   }
 }
 
-/** Every registration settled, and every IRP that pended with a routine of ours has seen it run. */
+/**
+ * Every registration settled, and every IRP that pended with a routine of ours has seen it run.
+ * A settled WskDeregister also says that every other IRP of the client completed; without one
+ * (it threw), an IRP that pended unobserved gets the whole wait before the verdict looks at it.
+ */
 function settled(w: ApiWorld): boolean {
-  return w.regs.every((reg) => !reg.deregister || reg.settled) && w.uses.every((u) => !(u.pended && u.observable && u.runs === 0));
+  if (!w.regs.every((reg) => !reg.deregister || reg.settled)) return false;
+  if (w.uses.some((u) => u.pended && u.observable && u.runs === 0)) return false;
+  return !(w.regs.some((reg) => reg.lost) && w.uses.some((u) => u.pended && !u.observable));
 }
 
 /** Sets the events until every wait has ended (a SynchronizationEvent wakes one waiter per set). */

@@ -52,6 +52,7 @@ export class ApiRunner {
     const f = A(a);
     if (typeof f.irp !== 'number' && f.irp !== 'new') return { irp: materialize(f.irp) };
     let irp: IRP;
+    this.w.quiet++;
     if (f.irp === 'new') {
       irp = this.w.allocIrp();
       this.w.setRoutine(irp, f.rt);
@@ -59,6 +60,7 @@ export class ApiRunner {
       irp = f.irp === -1 && here.irp ? here.irp : pick(this.w.irps, f.irp)!;
       if (f.fresh && this.w.reuse(irp, W.STATUS_SUCCESS)) this.w.setRoutine(irp, f.rt);
     }
+    this.w.quiet--;
     const use = this.w.current.get(irp);
     if (use) use.where = where;
     if (s) this.w.irpSock.set(irp, s);
@@ -116,12 +118,14 @@ export class ApiRunner {
   learn(s: WSK_SOCKET): void {
     const f = this.method(s, 'WskGetLocalAddress');
     if (!f) return;
+    this.w.quiet++;
     const irp = this.w.allocIrp();
     this.w.setRoutine(irp, { invoke: 7, cb: { ret: 0, do: [] } });
     const use = this.w.current.get(irp)!;
     use.where = 'WskGetLocalAddress';
     const out: Record<string, unknown> = {};
     const st = this.w.call('WskGetLocalAddress', () => f(s, out, irp));
+    this.w.quiet--;
     if (st === W.STATUS_PENDING) use.pended = true;
     if (st === W.STATUS_SUCCESS && ('sin_family' in out || 'sin6_family' in out)) this.w.addrs.push(out as W.PSOCKADDR);
   }

@@ -13,7 +13,7 @@ export type ChildMessage =
   | { t: 'alive'; calls: number }
   | { t: 'finding'; seed: number; path: string; findings: Finding[]; value: unknown; calls: number }
   | { t: 'case'; findings: Finding[]; calls: number }
-  | { t: 'done'; calls: number; cases: number; shrinkMs: number };
+  | { t: 'done'; calls: number; cases: number; shrinkMs: number; byName: Record<string, number> };
 
 function send(m: ChildMessage): Promise<void> {
   return new Promise((resolve) => (process.send ? process.send(m, () => resolve()) : (console.log(JSON.stringify(m)), resolve())));
@@ -75,7 +75,7 @@ async function campaign(target: Target, seed0: number, step: number, seconds: nu
       for (const f of last) known.add(signature(f));
     }
   }
-  await send({ t: 'done', calls: counter.calls, cases, shrinkMs });
+  await send({ t: 'done', calls: counter.calls, cases, shrinkMs, byName: Object.fromEntries(counter.byName) });
 }
 
 async function main(): Promise<void> {

@@ -25,8 +25,13 @@ export interface Finding {
 /** Exceptions that reached the event loop (the child's process handlers put them here). */
 export const loopErrors: unknown[] = [];
 
-/** Counts every call the fuzzer makes into the API or the addon (the campaign's figure). */
-export const counter = { calls: 0 };
+/** Counts every call the fuzzer makes into the API or the addon (the campaign's figure), by name too. */
+export const counter = { calls: 0, byName: new Map<string, number>() };
+
+export function countCall(name: string): void {
+  counter.calls++;
+  counter.byName.set(name, (counter.byName.get(name) ?? 0) + 1);
+}
 
 export function describeError(e: unknown): string {
   if (e instanceof Error) {

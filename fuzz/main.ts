@@ -1,4 +1,4 @@
-// npm run fuzz -- --seconds=N --seed=S [--target=api|addon|both] [--jobs=J] [--slice=T]
+// npm run fuzz -- --seconds=N --seed=S [--target=api|addon|both] [--jobs=J] [--slice=T] [--by-call]
 //                 [--replay=TARGET:SEED:PATH] [--replay-file=FILE]
 // The parent: keeps J children busy (one per core by default) until the time is up, each for
 // T-second slices; watches them from outside (a signal is a crash, silence a hang), minimizes
@@ -32,6 +32,7 @@ interface TargetTotals {
   children: number;
   childMs: number;
   shrinkMs: number;
+  byName: Record<string, number>;
 }
 
 interface Totals {
@@ -61,6 +62,8 @@ interface Plan {
   seed: number;
   slice: number;
   jobs: number;
+  /** Print the calls made by function. */
+  byCall: boolean;
 }
 
 async function campaign(plan: Plan): Promise<Totals> {
@@ -80,7 +83,8 @@ async function campaign(plan: Plan): Promise<Totals> {
       const slice = Math.max(1, Math.min(plan.slice, Math.ceil((deadline - Date.now()) / 1000)));
       const started = Date.now();
       const result = await runChild(target, { seed, step: plan.jobs, seconds: slice, known: knownFile });
-      const t = (totals.byTarget[target] ??= { calls: 0, cases: 0, children: 0, childMs: 0, shrinkMs: 0 });
+      const t = (totals.byTarget[target] ??= { calls: 0, cases: 0, children: 0, childMs: 0, shrinkMs: 0, byName: {} });
+      for (const [name, n] of Object.entries(result.byName)) t.byName[name] = (t.byName[name] ?? 0) + n;
       t.children++;
       t.calls += result.calls;
       t.cases += result.cases;
@@ -119,7 +123,7 @@ function printReport(r: Report, n: number, started: number): void {
   }
 }
 
-function printFigures(t: Totals, elapsedS: number, jobs: number): void {
+function printFigures(t: Totals, elapsedS: number, jobs: number, byCall: boolean): void {
   let calls = 0;
   let cases = 0;
   let children = 0;
@@ -130,6 +134,10 @@ function printFigures(t: Totals, elapsedS: number, jobs: number): void {
     const perChild = Math.round(s.calls / (s.childMs / 1000));
     const shrink = s.shrinkMs > 0 ? `, ${(s.shrinkMs / 1000).toFixed(0)} s of it shrinking` : '';
     console.log(`[fuzz] ${target}: ${s.calls} calls in ${s.cases} cases, ${s.children} children, ${(s.childMs / 1000).toFixed(0)} child-seconds${shrink}: ${perChild} calls/s per child`);
+    if (byCall) {
+      const names = Object.entries(s.byName).sort((a, b) => b[1] - a[1]);
+      console.log(`[fuzz] ${target} calls by function (${names.length}): ${names.map(([n, c]) => `${n} ${c}`).join(', ')}`);
+    }
   }
   console.log(`[fuzz] ${calls} calls in ${cases} cases, ${children} children (${jobs} at a time), seeds ${t.seeds[0]}..${t.seeds[1]}, ${elapsedS.toFixed(0)} s: ${Math.round(calls / elapsedS)} calls/s`);
 }
@@ -159,6 +167,7 @@ async function main(): Promise<number> {
       target: { type: 'string', default: 'both' },
       jobs: { type: 'string', default: String(os.availableParallelism()) },
       slice: { type: 'string', default: '20' },
+      'by-call': { type: 'boolean', default: false },
       replay: { type: 'string' },
       'replay-file': { type: 'string' },
     },
@@ -176,6 +185,7 @@ async function main(): Promise<number> {
     seed: Number(values.seed),
     slice: Number(values.slice),
     jobs: Math.max(1, Number(values.jobs)),
+    byCall: values['by-call'] === true,
   };
   console.log(`[fuzz] ${plan.seconds} s, seed ${plan.seed}, targets ${plan.targets.join(' + ')}, ${plan.jobs} children at a time`);
   const started = Date.now();
@@ -185,7 +195,7 @@ async function main(): Promise<number> {
   const byKind: Record<string, number> = {};
   for (const r of t.reports) for (const f of r.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
   console.log('');
-  printFigures(t, elapsed, plan.jobs);
+  printFigures(t, elapsed, plan.jobs, plan.byCall);
   console.log(`[fuzz] findings by kind: ${Object.keys(byKind).length === 0 ? 'none' : JSON.stringify(byKind)}`);
   return t.reports.length === 0 ? 0 : 1;
 }

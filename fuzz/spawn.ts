@@ -15,6 +15,8 @@ export interface ChildResult {
   cases: number;
   /** Time the child spent shrinking what it found. */
   shrinkMs: number;
+  /** Calls by function (addon functions as addon.NAME). */
+  byName: Record<string, number>;
   /** Findings the child reported and minimized itself. */
   reports: { seed: number; path: string; findings: Finding[]; value: unknown; at: number }[];
   /** A one-case run's findings, or the crash / hang / early exit seen from outside. */
@@ -38,7 +40,7 @@ export function runChild(target: Target, job: ChildJob): Promise<ChildResult> {
   } else {
     args.push(`--seed=${job.seed}`, `--seed-step=${job.step}`, `--seconds=${job.seconds}`, `--known=${job.known}`);
   }
-  const result: ChildResult = { calls: 0, cases: 0, shrinkMs: 0, reports: [], findings: [], lastRun: null };
+  const result: ChildResult = { calls: 0, cases: 0, shrinkMs: 0, byName: {}, reports: [], findings: [], lastRun: null };
   return new Promise((resolve) => {
     const child = fork(path.join(__dirname, 'child.js'), args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     let stderr = '';
@@ -57,7 +59,7 @@ export function runChild(target: Target, job: ChildJob): Promise<ChildResult> {
       if (m.t === 'run') result.lastRun = { seed: m.seed, run: m.run };
       else if (m.t === 'finding') result.reports.push({ seed: m.seed, path: m.path, findings: m.findings, value: m.value, at: Date.now() });
       else if (m.t === 'case') (result.findings.push(...m.findings), (finished = true));
-      else if (m.t === 'done') (result.cases = m.cases, (result.shrinkMs = m.shrinkMs), (finished = true));
+      else if (m.t === 'done') (result.cases = m.cases, (result.shrinkMs = m.shrinkMs), (result.byName = m.byName), (finished = true));
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
