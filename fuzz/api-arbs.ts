@@ -33,7 +33,7 @@ export const addrArb: fc.Arbitrary<unknown> = fc.oneof(
 /** An out-parameter object: usually `{}`, sometimes frozen, a primitive or missing. */
 const outArb = fc.oneof({ weight: 8, arbitrary: fc.constant({ $: 'obj' }) }, { weight: 1, arbitrary: weirdArb });
 
-function bufArb(depth: number): fc.Arbitrary<unknown> {
+export function bufArb(depth: number): fc.Arbitrary<unknown> {
   const plain = fc.record({
     m: fc.nat(7),
     off: maybeWeird(fc.nat(8), 20),
@@ -41,13 +41,19 @@ function bufArb(depth: number): fc.Arbitrary<unknown> {
   });
   if (depth <= 0) return fc.oneof({ weight: 12, arbitrary: plain }, { weight: 1, arbitrary: weirdArb });
   // A getter that runs actions on its at-th read: while the call reads its arguments, with
-  // "this socket" and "this IRP" naming the call's own.
+  // "this socket" and "this IRP" naming the call's own. Half the time it does what matters most
+  // in the middle of a call: closes the socket, or cancels the IRP before it can pend.
+  const midCall = fc.oneof(
+    { weight: 2, arbitrary: actionsArb(depth - 1, 3) },
+    { weight: 1, arbitrary: fc.constant([{ op: 'close', s: -1, irp: 'new', fresh: true, rt: { invoke: 7, cb: { ret: 0, do: [] } } }]) },
+    { weight: 1, arbitrary: fc.constant([{ op: 'cancel', irp: -1 }]) },
+  );
   const withGetter = fc.record({
     m: fc.nat(7),
     off: fc.nat(8),
     len: fc.nat(16),
     // Sometimes the getter throws after its actions (a client bug the call must survive).
-    g: fc.record({ f: fc.constantFrom('Mdl', 'Offset', 'Length'), at: fc.nat(3), do: actionsArb(depth - 1, 3), throws: fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }),
+    g: fc.record({ f: fc.constantFrom('Mdl', 'Offset', 'Length'), at: fc.nat(3), do: midCall, throws: fc.oneof({ weight: 6, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }),
   });
   return fc.oneof({ weight: 12, arbitrary: plain }, { weight: 3, arbitrary: withGetter }, { weight: 1, arbitrary: weirdArb });
 }
@@ -163,8 +169,8 @@ function stepArb(): fc.Arbitrary<Act[]> {
   return fc.oneof(
     { weight: 30, arbitrary: one.map((a) => [a]) },
     { weight: 8, arbitrary: tick.map((a) => [a]) },
-    { weight: 2, arbitrary: tcpPairArb(handlersArb(TOP_DEPTH), routineArb(TOP_DEPTH)) },
-    { weight: 2, arbitrary: udpPairArb(handlersArb(TOP_DEPTH), routineArb(TOP_DEPTH)) },
+    { weight: 2, arbitrary: tcpPairArb(handlersArb(TOP_DEPTH), routineArb(TOP_DEPTH), bufArb(TOP_DEPTH)) },
+    { weight: 2, arbitrary: udpPairArb(handlersArb(TOP_DEPTH), routineArb(TOP_DEPTH), bufArb(TOP_DEPTH)) },
     { weight: 1, arbitrary: streamPairArb(handlersArb(TOP_DEPTH), routineArb(TOP_DEPTH)) },
     { weight: 1, arbitrary: condListenerArb(callbackArb(TOP_DEPTH), routineArb(TOP_DEPTH)) },
   );

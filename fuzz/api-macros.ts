@@ -29,24 +29,29 @@ function take(how: number, listener: number, ev: unknown, rt: unknown): Act[] {
 
 /**
  * Traffic on a pair: a receive posted on `to` (with a routine of the case's), then `n` short
- * sends from `from`, the event loop between: receives that pend, complete short, and see data
- * arrive while they are queued (where a routine that throws or closes matters most).
+ * sends from `from`, the event loop between (receives that pend, complete short, see data arrive
+ * while queued: where a routine that throws or closes matters most), then the next receive,
+ * over a WSK_BUF of the case's (a getter on it may close the socket mid-call).
  */
-function traffic(send: string, from: number, to: number, n: number, rt: unknown, addr: unknown): Act[] {
-  const receive = send === 'send' ? { op: 'receive', s: to, buf: { m: 1, off: 0, len: 16 }, flags: 0 } : { op: 'receiveFrom', s: to, buf: { m: 1, off: 0, len: 16 }, flags: 0, from: { $: 'obj' }, ctlLen: null, ctlFlags: null };
-  const out: Act[] = [{ ...receive, irp: 'new', fresh: true, rt }];
+function traffic(send: string, from: number, to: number, n: number, rt: unknown, addr: unknown, next: unknown): Act[] {
+  const receive = (buf: unknown): Act =>
+    send === 'send'
+      ? { op: 'receive', s: to, buf, flags: 0, irp: 'new', fresh: true, rt }
+      : { op: 'receiveFrom', s: to, buf, flags: 0, from: { $: 'obj' }, ctlLen: null, ctlFlags: null, irp: 'new', fresh: true, rt };
+  const out: Act[] = [receive({ m: 1, off: 0, len: 16 })];
   for (let i = 0; i < n; i++) {
     const one = { op: send, s: from, buf: { m: 0, off: i, len: 5 }, flags: 0, irp: 'new', fresh: true, rt: PLAIN };
     out.push(send === 'send' ? one : { ...one, addr, ctl: 0 }, tick);
   }
+  out.push(receive(next));
   return out;
 }
 
 /** A listen socket, a connection socket connected to it, and (usually) the accepted socket. */
-export function tcpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
+export function tcpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>, buf: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
   return fc
-    .record({ fam: fc.constantFrom(4, 4, 6), lev: handlers, cev: handlers, aev: handlers, how: fc.nat(2), events: fc.boolean(), rtc: routine, rta: routine, rtr: routine, sends: fc.nat(3) })
-    .map(({ fam, lev, cev, aev, how, events, rtc, rta, rtr, sends }) => [
+    .record({ fam: fc.constantFrom(4, 4, 6), lev: handlers, cev: handlers, aev: handlers, how: fc.nat(2), events: fc.boolean(), rtc: routine, rta: routine, rtr: routine, sends: fc.nat(3), next: buf })
+    .map(({ fam, lev, cev, aev, how, events, rtc, rta, rtr, sends, next }) => [
       socket(fam, 0, lev),
       bind(-1, fam),
       socket(fam, 1, cev),
@@ -56,7 +61,7 @@ export function tcpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrar
       ...take(how, -2, aev, rta),
       tick,
       // Accepted: the connection is -2, the accepted socket -1.
-      ...(how === 0 && sends > 0 ? traffic('send', -1, -2, sends, rtr, null) : []),
+      ...(how === 0 && sends > 0 ? traffic('send', -1, -2, sends, rtr, null, next) : []),
     ]);
 }
 
@@ -77,17 +82,17 @@ export function streamPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbit
 }
 
 /** Two bound datagram sockets (their addresses learned), receive events on one perhaps, datagrams between them. */
-export function udpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
+export function udpPairArb(handlers: fc.Arbitrary<unknown>, routine: fc.Arbitrary<unknown>, buf: fc.Arbitrary<unknown>): fc.Arbitrary<Act[]> {
   return fc
-    .record({ fam: fc.constantFrom(4, 4, 6), ev1: handlers, ev2: handlers, events: fc.nat(2), rtr: routine, sends: fc.nat(3) })
-    .map(({ fam, ev1, ev2, events, rtr, sends }) => [
+    .record({ fam: fc.constantFrom(4, 4, 6), ev1: handlers, ev2: handlers, events: fc.nat(2), rtr: routine, sends: fc.nat(3), next: buf })
+    .map(({ fam, ev1, ev2, events, rtr, sends, next }) => [
       socket(fam, 2, ev1),
       bind(-1, fam),
       socket(fam, 2, ev2),
       bind(-1, fam),
       ...(events === 0 ? [] : [enableEvents(-events)]),
       // From the second socket to the first (the address learned before last).
-      ...(sends > 0 ? traffic('sendTo', -1, -2, sends, rtr, { a: 'learned', i: -2 }) : []),
+      ...(sends > 0 ? traffic('sendTo', -1, -2, sends, rtr, { a: 'learned', i: -2 }, next) : []),
     ]);
 }
 
