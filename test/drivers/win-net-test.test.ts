@@ -6,13 +6,13 @@ import * as dgram from 'dgram';
 import * as net from 'net';
 import {
   AF_INET, IPPROTO_TCP, IPPROTO_UDP, MmGetSystemAddressForMdlSafe, NormalPagePriority, PSOCKADDR, PWSK_SOCKET,
-  PWSK_DATAGRAM_INDICATION, SOCKADDR_STORAGE, SOCK_DGRAM, SOCK_STREAM, STATUS_CANCELLED, STATUS_SUCCESS, STATUS_TIMEOUT,
-  WSK_CLIENT_DATAGRAM_DISPATCH, WSK_EVENT_RECEIVE_FROM, WSK_FLAG_CONNECTION_SOCKET, WSK_FLAG_DATAGRAM_SOCKET,
+  PWSK_DATAGRAM_INDICATION, SOCKADDR_STORAGE, SOCK_DGRAM, SOCK_STREAM, STATUS_CANCELLED, STATUS_PENDING, STATUS_SUCCESS, STATUS_TIMEOUT,
+  WSK_CLIENT_DATAGRAM_DISPATCH, WSK_EVENT_RECEIVE_FROM, WSK_FLAG_ABORTIVE, WSK_FLAG_CONNECTION_SOCKET, WSK_FLAG_DATAGRAM_SOCKET,
   WSK_FLAG_LISTEN_SOCKET, WSK_FLAG_STREAM_SOCKET, sockaddrFromString, sockaddrPort,
 } from '../../lib';
 import { expectStatus } from '../helpers';
 import { randomBytes, readBytes } from '../conn-helpers';
-import * as W from './win-net-test-wskclient';
+import * as W from './win-net-test-wskclient-io';
 
 const LOOPBACK = '127.0.0.1';
 const TIMEOUT_MS = 10000; // the helpers' TimeoutMs: only a bound, never reached when the test passes
@@ -117,6 +117,35 @@ test('connection sockets: WskConnectExSync carries the first bytes; WskSendExSyn
   expectStatus(await W.WskDisconnectSync(C.Sock, WSK_FLAG_CONNECTION_SOCKET, bye, bye.byteLength, false), STATUS_SUCCESS);
   expect(new TextDecoder().decode(await receiveExactly(Acc, WSK_FLAG_CONNECTION_SOCKET, bye.byteLength))).toBe('bye');
   expectStatus(await W.WskAbortSync(Acc, WSK_FLAG_CONNECTION_SOCKET), STATUS_SUCCESS);
+  await closeAll(Acc, C.Sock, L.Sock);
+});
+
+test('the Async forms: WskConnectExAsync + Await, WskDisconnectAsync with data + Await, an abortive one, and WskAcceptCancel', async () => {
+  const L = await bound(WSK_FLAG_LISTEN_SOCKET, SOCK_STREAM, IPPROTO_TCP);
+  const Ac = out<W.WSKACCEPT_COMPLETION | null>(null);
+  expectStatus(W.WskAcceptAsync(L.Sock, WSK_FLAG_LISTEN_SOCKET, Ac), STATUS_SUCCESS);
+  const C = await bound(WSK_FLAG_CONNECTION_SOCKET, SOCK_STREAM, IPPROTO_TCP);
+  const hello = new TextEncoder().encode('hello');
+  const Cc = out<W.WSKCONNECTEX_COMPLETION | null>(null);
+  expectStatus(W.WskConnectExAsync(C.Sock, WSK_FLAG_CONNECTION_SOCKET, sa(L.port), hello, hello.byteLength, false, Cc), STATUS_SUCCESS);
+  expectStatus(await W.WskConnectExAwait(Cc[0]!, TIMEOUT_MS), STATUS_SUCCESS);
+  const A = out<PWSK_SOCKET | null>(null);
+  expectStatus(await W.WskAcceptAwait(Ac[0]!, TIMEOUT_MS, A), STATUS_SUCCESS);
+  const Acc = track(A[0]!);
+  expect(new TextDecoder().decode(await receiveExactly(Acc, WSK_FLAG_CONNECTION_SOCKET, 5))).toBe('hello');
+
+  const bye = new TextEncoder().encode('bye');
+  const Dc = out<W.WSKDISCONNECT_COMPLETION | null>(null);
+  expectStatus(W.WskDisconnectAsync(C.Sock, WSK_FLAG_CONNECTION_SOCKET, bye, bye.byteLength, false, 0, Dc), STATUS_SUCCESS);
+  expectStatus(await W.WskDisconnectAwait(Dc[0]!, TIMEOUT_MS), STATUS_SUCCESS);
+  expect(new TextDecoder().decode(await receiveExactly(Acc, WSK_FLAG_CONNECTION_SOCKET, 3))).toBe('bye');
+  expectStatus(W.WskDisconnectAsync(Acc, WSK_FLAG_CONNECTION_SOCKET, null, 0, false, WSK_FLAG_ABORTIVE, Dc), STATUS_SUCCESS);
+  expectStatus(await W.WskDisconnectAwait(Dc[0]!, TIMEOUT_MS), STATUS_SUCCESS);
+
+  // Nobody else connects: the pending accept is cancelled and waited for.
+  expectStatus(W.WskAcceptAsync(L.Sock, WSK_FLAG_LISTEN_SOCKET, Ac), STATUS_SUCCESS);
+  expectStatus(Ac[0]!.Status, STATUS_PENDING);
+  await W.WskAcceptCancel(Ac[0]!);
   await closeAll(Acc, C.Sock, L.Sock);
 });
 
