@@ -157,6 +157,53 @@ test('SocketSend: one WskSendMessages of 50 segments (UDP_SEND_MSG_SIZE 1200) wi
   await Q.DataPathUninitialize(d);
 });
 
+test('binding to binding: the ECN codepoint SocketSend puts in the TOS byte (IP_TOS control info) is what the receive path reads back (IP_ECN)', async () => {
+  const app = new App(false);
+  const d = await datapath(app, 0);
+  const [a, b] = [await binding(d), await binding(d)];
+  const route: Q.CXPLAT_ROUTE = { LocalAddress: a.LocalAddress, RemoteAddress: b.LocalAddress };
+  for (const ECN of [2 /* ECT(0) */, 1 /* ECT(1) */, 3 /* CE */]) {
+    const send = Q.SendDataAlloc({ ECN, DSCP: 0, MaxPacketSize: 1500 });
+    Q.SendDataAllocBuffer(send, 10)!.fill(ECN);
+    Q.SocketSend(a, route, send);
+    expectStatus(await send.Completed, STATUS_SUCCESS);
+  }
+  await app.until(() => app.datagrams.length === 3);
+  expect(app.datagrams.map((g) => [g.Buffer[0], g.TypeOfService])).toEqual([[2, 2], [1, 1], [3, 3]]);
+  expect(app.datagrams.every((g) => addr(g.Route.RemoteAddress) === addr(a.LocalAddress))).toBe(true);
+  await Q.SocketDelete(a);
+  await Q.SocketDelete(b);
+  await Q.DataPathUninitialize(d);
+});
+
+test('IPv6: a binding on ::1 receives with IPV6_PKTINFO and IPV6_HOPLIMIT, and answers with IPV6_PKTINFO and IPV6_TCLASS control info', async () => {
+  const app = new App(false);
+  const d = await datapath(app, 0);
+  const b = await binding(d, { LocalAddress: sockaddrFromString('::1', 0) as Q.QUIC_ADDR });
+  const port = sockaddrPort(b.LocalAddress as PSOCKADDR);
+  const peer = dgram.createSocket('udp6');
+  await new Promise<void>((r) => peer.bind(0, '::1', r));
+  const answers: Buffer[] = [];
+  const answered = new Promise<void>((r) => peer.on('message', (m) => (answers.push(m), r())));
+  const question = randomBytes(700, 31);
+  peer.send(question, port, '::1');
+  await app.until(() => app.datagrams.length === 1);
+  const got = app.datagrams[0]!;
+  expect(Buffer.from(got.Buffer)).toEqual(Buffer.from(question));
+  expect(addr(got.Route.LocalAddress)).toBe(`::1:${port}`);
+  expect(addr(got.Route.RemoteAddress)).toBe(`::1:${peer.address().port}`);
+  expect(got.HopLimitTTL).toBe(64);
+  const reply = Q.SendDataAlloc({ ECN: 1 /* ECT(1) */, DSCP: 10, MaxPacketSize: 1500 });
+  Q.SendDataAllocBuffer(reply, 700)!.set(got.Buffer.subarray(0, 700));
+  Q.SocketSend(b, { LocalAddress: got.Route.LocalAddress, RemoteAddress: got.Route.RemoteAddress }, reply);
+  expectStatus(await reply.Completed, STATUS_SUCCESS);
+  await answered;
+  expect(answers).toEqual([Buffer.from(question)]);
+  await close(peer);
+  await Q.SocketDelete(b);
+  await Q.DataPathUninitialize(d);
+});
+
 test('a connected binding (SIO_WSK_SET_REMOTE_ADDRESS) sends without an address; a send to a closed port comes back as Unreachable (IP_RECVERR)', async () => {
   const app = new App(false);
   const d = await datapath(app, 0);
