@@ -1,4 +1,4 @@
-// IRPs as WSK uses them (reference §7): caller-allocated, one completion routine, completed
+// IRPs as WSK uses them (https://learn.microsoft.com/windows-hardware/drivers/network/using-irps-with-winsock-kernel-functions): caller-allocated, one completion routine, completed
 // exactly once per call, inline (before the call returns) or later from the event loop.
 import type { MDL } from './mdl';
 import {

@@ -1,4 +1,4 @@
-// MDLs over caller memory and the WSK_BUF that points into a chain of them (reference §6).
+// MDLs over caller memory and the WSK_BUF that points into a chain of them (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_buf).
 // An MDL here describes a range of a Uint8Array; the transport reads and writes that memory
 // directly, so a buffer handed to a pending call stays the caller's responsibility, as in C.
 import { badArgument, violation } from './verifier';

@@ -1,4 +1,4 @@
-// Control messages (ancillary data) in the Windows layout WSK uses (reference §6, §12 item 28):
+// Control messages (ancillary data) in the Windows layout WSK uses (ws2def.h WSACMSGHDR, https://learn.microsoft.com/windows/win32/api/ws2def/ns-ws2def-wsacmsghdr):
 // WSACMSGHDR { SIZE_T cmsg_len; INT cmsg_level; INT cmsg_type; } with the data at offset 16 and
 // every header 8-aligned.
 // A PCMSGHDR here is a Uint8Array that starts at a header (C's pointer into the buffer).

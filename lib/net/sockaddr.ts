@@ -1,4 +1,4 @@
-// SOCKADDR_IN / SOCKADDR_IN6 in their C form (reference §6, DESIGN "representation details")
+// SOCKADDR_IN / SOCKADDR_IN6 in their C form (ws2def.h / ws2ipdef.h; docs/PORTING.md, "Byte order and addresses")
 // and friendly helpers to and from text.
 import { readFileSync } from 'fs';
 import { isIP, SocketAddress } from 'net';

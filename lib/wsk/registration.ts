@@ -1,4 +1,4 @@
-// Registration and the provider NPI (reference §1): WskRegister, WskCaptureProviderNPI,
+// Registration and the provider NPI (https://learn.microsoft.com/windows-hardware/drivers/network/registering-a-winsock-kernel-application): WskRegister, WskCaptureProviderNPI,
 // WskReleaseProviderNPI, WskQueryProviderCharacteristics, WskDeregister.
 import { ClientState, liveClients, WSK_PROVIDER_VERSION } from './client';
 import { exitReport } from './exit-report';

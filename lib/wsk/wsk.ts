@@ -1,5 +1,5 @@
 // wsk.h: WSK constants, structures, dispatch tables and function-pointer types, named and
-// valued as in C (reference §1–§6). Behaviour lives in the files named after each concept.
+// valued as in C (each declaration links its Microsoft page). Behaviour lives in the files named after each concept.
 import type { IRP } from '../kernel/irp';
 import type { WSK_BUF } from '../kernel/mdl';
 import type { NTSTATUS } from '../kernel/ntstatus';
