@@ -11,6 +11,12 @@ export interface CMSGHDR {
   cmsg_type: number;
   data: Uint8Array;
 }
+/**
+ * PCMSGHDR (ws2def.h, WSACMSGHDR): control information as C's pointer into a buffer, here a
+ * `Uint8Array` that starts at a header, in Windows' layout; `cmsgBuild` writes one and
+ * `cmsgParse` reads one.
+ * @see https://learn.microsoft.com/windows/win32/api/ws2def/ns-ws2def-wsacmsghdr
+ */
 export type PCMSGHDR = Uint8Array;
 
 const HDR = 16;
