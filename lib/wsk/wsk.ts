@@ -8,8 +8,11 @@ import type { PCMSGHDR } from '../net/cmsg';
 import type { PSOCKADDR } from '../net/sockaddr';
 import type { ADDRESS_FAMILY } from '../net/ws2def';
 
+/** ULONG: a C unsigned 32-bit integer, a `number` here. */
 export type ULONG = number;
+/** USHORT: a C unsigned 16-bit integer, a `number` here. */
 export type USHORT = number;
+/** SIZE_T: a C size, a `number` here. */
 export type SIZE_T = number;
 /** A caller buffer: C's PVOID. Byte buffers are Uint8Arrays (any typed array is read as its bytes). */
 export type PVOID = ArrayBufferView | object;
@@ -17,24 +20,38 @@ export type PVOID = ArrayBufferView | object;
 export interface PULONG {
   0: number;
 }
+/** PSIZE_T: a pointer to a SIZE_T the call writes, `{ 0: n }` (see PULONG). */
 export type PSIZE_T = PULONG;
 /** Process and thread objects do not exist here; pass null. */
 export type PEPROCESS = null;
+/** PETHREAD: thread objects do not exist here; pass null. */
 export type PETHREAD = null;
 export type PIRP = IRP;
 
 // ---- versions and registration (§1) ----
 
+/**
+ * MAKE_WSK_VERSION (wsk.h): a WSK version number from its major and minor parts; clients
+ * register with `MAKE_WSK_VERSION(1, 0)`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_client_dispatch
+ */
 export function MAKE_WSK_VERSION(Mj: number, Mn: number): number {
   return ((Mj << 8) & 0xff00) | (Mn & 0xff);
 }
+/** WSK_MAJOR_VERSION (wsk.h): the major part of a WSK version number. */
 export function WSK_MAJOR_VERSION(V: number): number {
   return (V >> 8) & 0xff;
 }
+/** WSK_MINOR_VERSION (wsk.h): the minor part of a WSK version number. */
 export function WSK_MINOR_VERSION(V: number): number {
   return V & 0xff;
 }
 
+/**
+ * WSK_NO_WAIT / WSK_INFINITE_WAIT (wsk.h): the `WaitTimeout` of `WskCaptureProviderNPI` (which
+ * never waits here: the subsystem is always ready).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nf-wsk-wskcaptureprovidernpi
+ */
 export const WSK_NO_WAIT = 0;
 export const WSK_INFINITE_WAIT = 0xffffffff;
 
@@ -46,14 +63,21 @@ export const NPI_WSK_INTERFACE_ID: Readonly<GUID> = Object.freeze({
   Data4: Object.freeze([0xab, 0xad, 0x00, 0x90, 0x27, 0x71, 0x9e, 0x09]) as unknown as Uint8Array,
 });
 
+/** GUID (guiddef.h): `{ Data1, Data2, Data3, Data4 }` as in C. */
 export interface GUID {
   Data1: number;
   Data2: number;
   Data3: number;
   Data4: ArrayLike<number>;
 }
+/** NPIID (netioddk.h): a network programming interface identifier, a GUID. */
 export type NPIID = GUID;
 
+/**
+ * PFN_WSK_CLIENT_EVENT: the client's WskClientEvent callback, in `WSK_CLIENT_DISPATCH`. Never
+ * called here: the only client-level event, a transport-list change, does not happen.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_client_event
+ */
 export type PFN_WSK_CLIENT_EVENT = (
   ClientContext: unknown,
   EventType: ULONG,
@@ -61,12 +85,21 @@ export type PFN_WSK_CLIENT_EVENT = (
   InformationLength: SIZE_T,
 ) => NTSTATUS;
 
+/**
+ * WSK_CLIENT_DISPATCH (wsk.h): the client's version (`MAKE_WSK_VERSION(1, 0)`) and its
+ * `WskClientEvent`, given to `WskRegister` in the client NPI.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_client_dispatch
+ */
 export interface WSK_CLIENT_DISPATCH {
   Version: USHORT;
   Reserved: USHORT;
   WskClientEvent: PFN_WSK_CLIENT_EVENT | null;
 }
 
+/**
+ * WSK_CLIENT_NPI (wsk.h): what `WskRegister` takes: the client's context and dispatch table.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_client_npi
+ */
 export interface WSK_CLIENT_NPI {
   ClientContext: unknown;
   Dispatch: WSK_CLIENT_DISPATCH;
@@ -76,20 +109,32 @@ export interface WSK_CLIENT_NPI {
 export interface WSK_CLIENT {
   readonly __brand_WSK_CLIENT: never;
 }
+/** PWSK_CLIENT: a pointer to the opaque WSK_CLIENT, which here is the object itself. */
 export type PWSK_CLIENT = WSK_CLIENT;
 
 /** Opaque registration block: pass an empty object to WskRegister. */
 export interface WSK_REGISTRATION {
   /** @internal */ _registration?: unknown;
 }
+/** PWSK_REGISTRATION: a pointer to a WSK_REGISTRATION, which here is the object itself. */
 export type PWSK_REGISTRATION = WSK_REGISTRATION;
 
+/**
+ * WSK_PROVIDER_NPI (wsk.h): what `WskCaptureProviderNPI` fills: the client object to pass to
+ * the provider's functions and the provider's client-level dispatch table.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_npi
+ */
 export interface WSK_PROVIDER_NPI {
   Client: PWSK_CLIENT;
   Dispatch: WSK_PROVIDER_DISPATCH;
 }
+/** PWSK_PROVIDER_NPI: a pointer to a WSK_PROVIDER_NPI, which here is the object itself. */
 export type PWSK_PROVIDER_NPI = WSK_PROVIDER_NPI;
 
+/**
+ * WSK_PROVIDER_CHARACTERISTICS (wsk.h): the versions `WskQueryProviderCharacteristics` reports.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_characteristics
+ */
 export interface WSK_PROVIDER_CHARACTERISTICS {
   HighestVersion: USHORT;
   LowestVersion: USHORT;
@@ -97,22 +142,43 @@ export interface WSK_PROVIDER_CHARACTERISTICS {
 
 // ---- sockets (§3) ----
 
+/**
+ * WSK_FLAG_*_SOCKET (wsk.h): the socket category, the `Flags` of `WskSocket`; exactly one.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/winsock-kernel-socket-categories
+ */
 export const WSK_FLAG_BASIC_SOCKET = 0x00000000;
 export const WSK_FLAG_LISTEN_SOCKET = 0x00000001;
 export const WSK_FLAG_CONNECTION_SOCKET = 0x00000002;
 export const WSK_FLAG_DATAGRAM_SOCKET = 0x00000004;
 export const WSK_FLAG_STREAM_SOCKET = 0x00000008;
 
+/**
+ * WSK_FLAG_* per-call flags (wsk.h): `WSK_FLAG_NODELAY` for sends, `WSK_FLAG_WAITALL` and
+ * `WSK_FLAG_DRAIN` for receives, `WSK_FLAG_ABORTIVE` for disconnects (`WSK_FLAG_OOB` is refused:
+ * `STATUS_NOT_SUPPORTED`).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_send
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive
+ */
 export const WSK_FLAG_OOB = 0x00000001;
 export const WSK_FLAG_NODELAY = 0x00000002;
 export const WSK_FLAG_WAITALL = 0x00000002;
 export const WSK_FLAG_DRAIN = 0x00000004;
 export const WSK_FLAG_ABORTIVE = 0x00000001;
 
+/**
+ * WSK_FLAG_* indication flags (wsk.h), in the `Flags` of event callbacks. `WSK_FLAG_RELEASE_ASAP`
+ * and `WSK_FLAG_ENTIRE_MESSAGE` are never set here; `WSK_FLAG_AT_DISPATCH_LEVEL` never is either (no IRQL).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive_event
+ */
 export const WSK_FLAG_RELEASE_ASAP = 0x00000002;
 export const WSK_FLAG_ENTIRE_MESSAGE = 0x00000004;
 export const WSK_FLAG_AT_DISPATCH_LEVEL = 0x00000008;
 
+/**
+ * WSK_EVENT_*: the `EventMask` bits of `WSK_EVENT_CALLBACK_CONTROL`, one per event callback;
+ * `WSK_EVENT_DISABLE` with one of them disables it.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/so-wsk-event-callback
+ */
 export const WSK_EVENT_SEND_BACKLOG = 0x00000010;
 export const WSK_EVENT_RECEIVE = 0x00000040;
 export const WSK_EVENT_DISCONNECT = 0x00000080;
@@ -120,18 +186,33 @@ export const WSK_EVENT_RECEIVE_FROM = 0x00000100;
 export const WSK_EVENT_ACCEPT = 0x00000200;
 export const WSK_EVENT_DISABLE = 0x80000000;
 
+/**
+ * WSK_CONTROL_SOCKET_TYPE values (wsk.h): the `RequestType` of `WskControlSocket`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_socket
+ */
 export const WskSetOption = 0;
 export const WskGetOption = 1;
 export const WskIoctl = 2;
 export const WskControlMax = 3;
+/** `WskSetOption`, `WskGetOption` or `WskIoctl`. */
 export type WSK_CONTROL_SOCKET_TYPE = number;
 
+/**
+ * WSK_INSPECT_ACTION values (wsk.h): what `WskInspectEvent` returns, or `WskInspectComplete` decides.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_inspect_event
+ */
 export const WskInspectReject = 0;
 export const WskInspectAccept = 1;
 export const WskInspectPend = 2;
 export const WskInspectMax = 3;
+/** `WskInspectReject`, `WskInspectAccept` or `WskInspectPend`. */
 export type WSK_INSPECT_ACTION = number;
 
+/**
+ * WskControlClient control codes (wsk.h): the transport list and its change notification, cached
+ * security descriptors, static event callbacks, the TDI codes (accepted no-ops here).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_client
+ */
 export const WSK_TRANSPORT_LIST_QUERY = 2;
 export const WSK_TRANSPORT_LIST_CHANGE = 3;
 export const WSK_CACHE_SD = 4;
@@ -141,10 +222,20 @@ export const WSK_SET_STATIC_EVENT_CALLBACKS = 7;
 export const WSK_TDI_BEHAVIOR = 8;
 export const WSK_TDI_BEHAVIOR_BYPASS_TDI = 0x00000001;
 
+/**
+ * WSK's own socket options (wsk.h), at level `SOL_SOCKET`: `SO_WSK_SECURITY` (a cached security
+ * descriptor) and `SO_WSK_EVENT_CALLBACK` (enable or disable event callbacks).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-options
+ */
 export const WSK_SO_BASE = 0x4000;
 export const SO_WSK_SECURITY = WSK_SO_BASE + 1;
 export const SO_WSK_EVENT_CALLBACK = WSK_SO_BASE + 2;
 
+/**
+ * WSK's own IOCTLs (wsk.h), for `WskControlSocket` with `WskIoctl`: fixed remote or send-to
+ * addresses of datagram sockets, backlog queries, the inspect ID.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-ioctl-operations
+ */
 export const IOC_WSK = 0x0f000000;
 export const SIO_WSK_SET_REMOTE_ADDRESS = 0x8f000001;
 export const SIO_WSK_REGISTER_EXTENSION = 0xcf000002;
@@ -158,28 +249,51 @@ export const SIO_WSK_SET_TCP_SILENT_MODE = 0x2f000007;
 export interface WSK_SOCKET {
   readonly Dispatch: WSK_PROVIDER_BASIC_DISPATCH;
 }
+/** PWSK_SOCKET: a pointer to a WSK_SOCKET, which here is the object itself. */
 export type PWSK_SOCKET = WSK_SOCKET;
 
+/**
+ * WSK_EVENT_CALLBACK_CONTROL (wsk.h): the input of `SO_WSK_EVENT_CALLBACK`: `NpiId` (pass
+ * `NPI_WSK_INTERFACE_ID`) and the `WSK_EVENT_*` mask.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_event_callback_control
+ */
 export interface WSK_EVENT_CALLBACK_CONTROL {
   NpiId: NPIID;
   EventMask: ULONG;
 }
 
+/**
+ * WSK_INSPECT_ID (wsk.h): identifies a connection request under conditional accept.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_inspect_id
+ */
 export interface WSK_INSPECT_ID {
   Key: number;
   SerialNumber: ULONG;
 }
+/** PWSK_INSPECT_ID: a pointer to a WSK_INSPECT_ID, which here is the object itself. */
 export type PWSK_INSPECT_ID = WSK_INSPECT_ID;
 
+/**
+ * WSK_DATA_INDICATION (wsk.h): one element of the chain `WskReceiveEvent` indicates: a `WSK_BUF`
+ * over WSK's memory, linked through `Next`. Valid until the callback returns, or until `WskRelease`
+ * when it returned `STATUS_PENDING`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_data_indication
+ */
 export interface WSK_DATA_INDICATION {
   Next: WSK_DATA_INDICATION | null;
   Buffer: WSK_BUF;
 }
+/** PWSK_DATA_INDICATION: a pointer to a WSK_DATA_INDICATION, which here is the object itself. */
 export type PWSK_DATA_INDICATION = WSK_DATA_INDICATION;
 
 // CMSGHDR lives with the control-message helpers (ws2def.h); named here too, as wsk.h uses it.
 export type { CMSGHDR, PCMSGHDR } from '../net/cmsg';
 
+/**
+ * WSK_DATAGRAM_INDICATION (wsk.h): one datagram of the chain `WskReceiveFromEvent` indicates: its
+ * data, control information and sender, linked through `Next`. Valid as a data indication is.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_datagram_indication
+ */
 export interface WSK_DATAGRAM_INDICATION {
   Next: WSK_DATAGRAM_INDICATION | null;
   Buffer: WSK_BUF;
@@ -187,14 +301,25 @@ export interface WSK_DATAGRAM_INDICATION {
   ControlInfoLength: ULONG;
   RemoteAddress: PSOCKADDR;
 }
+/** PWSK_DATAGRAM_INDICATION: a pointer to a WSK_DATAGRAM_INDICATION, which here is the object itself. */
 export type PWSK_DATAGRAM_INDICATION = WSK_DATAGRAM_INDICATION;
 
+/**
+ * WSK_BUF_LIST (wsk.h): the datagrams `WskSendMessages` sends, one `WSK_BUF` each, linked through `Next`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-wsk_buf_list
+ */
 export interface WSK_BUF_LIST {
   Next: WSK_BUF_LIST | null;
   Buffer: WSK_BUF;
 }
+/** PWSK_BUF_LIST: a pointer to a WSK_BUF_LIST, which here is the object itself. */
 export type PWSK_BUF_LIST = WSK_BUF_LIST;
 
+/**
+ * WSK_TRANSPORT (wsk.h): one entry of the transport list `WSK_TRANSPORT_LIST_QUERY` returns
+ * (`SIZEOF_WSK_TRANSPORT` bytes each in C).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_transport
+ */
 export interface WSK_TRANSPORT {
   Version: USHORT;
   SocketType: USHORT;
@@ -217,10 +342,18 @@ export interface ADDRINFOEXW {
   ai_provider: GUID | null;
   ai_next: ADDRINFOEXW | null;
 }
+/** PADDRINFOEXW: a pointer to an ADDRINFOEXW, which here is the object itself. */
 export type PADDRINFOEXW = ADDRINFOEXW;
 
 // ---- provider dispatch (§2, §3.2): member order as in C ----
 
+/**
+ * WskSocket (`WSK_PROVIDER_DISPATCH`): creates a socket of the category `Flags` names over a real
+ * OS socket; the IRP completes with the new `WSK_SOCKET` in `IoStatus.Information`. An unsupported
+ * family or (type, protocol) gives `STATUS_NOT_SUPPORTED`, flags naming no single category
+ * `STATUS_INVALID_PARAMETER`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_socket
+ */
 export type PFN_WSK_SOCKET = (
   Client: PWSK_CLIENT,
   AddressFamily: ADDRESS_FAMILY,
@@ -235,6 +368,12 @@ export type PFN_WSK_SOCKET = (
   Irp: PIRP | null,
 ) => NTSTATUS;
 
+/**
+ * WskSocketConnect (`WSK_PROVIDER_DISPATCH`): creates a connection-oriented socket, binds it to
+ * `LocalAddress` and connects it to `RemoteAddress`; the IRP completes with the new `WSK_SOCKET` in
+ * `IoStatus.Information`, or with the failure (`STATUS_CONNECTION_REFUSED`...). Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_socket_connect
+ */
 export type PFN_WSK_SOCKET_CONNECT = (
   Client: PWSK_CLIENT,
   SocketType: USHORT,
@@ -250,6 +389,14 @@ export type PFN_WSK_SOCKET_CONNECT = (
   Irp: PIRP | null,
 ) => NTSTATUS;
 
+/**
+ * WskControlClient (`WSK_PROVIDER_DISPATCH`): client-level control: `WSK_TRANSPORT_LIST_QUERY`,
+ * `WSK_TRANSPORT_LIST_CHANGE` (pends until cancelled or `WskDeregister`), `WSK_CACHE_SD` /
+ * `WSK_RELEASE_SD`, `WSK_SET_STATIC_EVENT_CALLBACKS`, the TDI codes. A buffer too small gives
+ * `STATUS_BUFFER_OVERFLOW`, a code used too late `STATUS_INVALID_DEVICE_STATE`; codes that take no
+ * IRP complete a given one with `STATUS_INVALID_PARAMETER` (docs/SEMANTICS.md, "Client control").
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_client
+ */
 export type PFN_WSK_CONTROL_CLIENT = (
   Client: PWSK_CLIENT,
   ControlCode: ULONG,
@@ -261,6 +408,14 @@ export type PFN_WSK_CONTROL_CLIENT = (
   Irp: PIRP | null,
 ) => NTSTATUS;
 
+/**
+ * WskGetAddressInfo (`WSK_PROVIDER_DISPATCH`): resolves a name and service on libuv's thread pool;
+ * the list comes back through `Result[0]`. Completes `STATUS_SUCCESS`, `STATUS_NOT_FOUND` (no such
+ * name), `STATUS_IO_TIMEOUT` (a temporary failure), `STATUS_NOT_SUPPORTED` (a name space other than
+ * `NS_ALL` / `NS_DNS`, or a `Provider`), `STATUS_INVALID_PARAMETER` (unknown `AI_*` bits), or
+ * `STATUS_CANCELLED` after `IoCancelIrp`. Free the list with `WskFreeAddressInfo`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_address_info
+ */
 export type PFN_WSK_GET_ADDRESS_INFO = (
   Client: PWSK_CLIENT,
   NodeName: PUNICODE_STRING | null,
@@ -274,8 +429,20 @@ export type PFN_WSK_GET_ADDRESS_INFO = (
   Irp: PIRP | null,
 ) => NTSTATUS;
 
+/**
+ * WskFreeAddressInfo (`WSK_PROVIDER_DISPATCH`): frees a list from `WskGetAddressInfo`; freeing one
+ * twice is the verifier error `INVALID_ARGUMENT`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_free_address_info
+ */
 export type PFN_WSK_FREE_ADDRESS_INFO = (Client: PWSK_CLIENT, AddrInfo: PADDRINFOEXW | null) => void;
 
+/**
+ * WskGetNameInfo (`WSK_PROVIDER_DISPATCH`): the host and service names of an address, into the
+ * caller's `UNICODE_STRING`s. Completes `STATUS_SUCCESS`, `STATUS_NO_MATCH` (no name),
+ * `STATUS_BUFFER_TOO_SMALL` (a name that does not fit with its NUL), `STATUS_INVALID_PARAMETER`
+ * (unknown `NI_*` bits) or `STATUS_CANCELLED`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_name_info
+ */
 export type PFN_WSK_GET_NAME_INFO = (
   Client: PWSK_CLIENT,
   SockAddr: PSOCKADDR,
@@ -288,6 +455,11 @@ export type PFN_WSK_GET_NAME_INFO = (
   Irp: PIRP | null,
 ) => NTSTATUS;
 
+/**
+ * WSK_PROVIDER_DISPATCH (wsk.h): the provider's client-level functions, members in C's order;
+ * `WskCaptureProviderNPI` gives it in `WSK_PROVIDER_NPI.Dispatch`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_dispatch
+ */
 export interface WSK_PROVIDER_DISPATCH {
   readonly Version: USHORT;
   readonly Reserved: USHORT;
@@ -299,6 +471,14 @@ export interface WSK_PROVIDER_DISPATCH {
   readonly WskGetNameInfo: PFN_WSK_GET_NAME_INFO;
 }
 
+/**
+ * WskControlSocket (every category): sets or gets a socket option (`WskSetOption`,
+ * `WskGetOption`) or performs an IOCTL (`WskIoctl`), with Windows' level, name and code values
+ * (docs/SEMANTICS.md, "Options and IOCTLs", lists each and its mapping). Options that WSK
+ * documents as needing an IRP return `STATUS_INVALID_PARAMETER` without one; an unknown option is
+ * `STATUS_INVALID_PARAMETER`, an IOCTL with no host counterpart `STATUS_NOT_IMPLEMENTED`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_socket
+ */
 export type PFN_WSK_CONTROL_SOCKET = (
   Socket: PWSK_SOCKET,
   RequestType: WSK_CONTROL_SOCKET_TYPE,
@@ -311,8 +491,29 @@ export type PFN_WSK_CONTROL_SOCKET = (
   OutputSizeReturned: PSIZE_T | null,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskCloseSocket (every category): closes the socket. Every pending IRP of the socket completes
+ * `STATUS_CANCELLED` first; a connection not disconnected both ways is reset (abortive), as on
+ * Windows. Closing with indications still retained is the verifier error
+ * `RETAINED_INDICATIONS_AT_CLOSE`; a call on the socket afterwards is `SOCKET_CLOSED`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_close_socket
+ */
 export type PFN_WSK_CLOSE_SOCKET = (Socket: PWSK_SOCKET, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskBind (listen, datagram, connection, stream): binds the socket to a local address, with
+ * Windows' address-sharing rules: a taken address completes `STATUS_ADDRESS_ALREADY_EXISTS` or
+ * `STATUS_ACCESS_DENIED` (see Sharing Transport Addresses); a second bind
+ * `STATUS_INVALID_DEVICE_STATE`. A listening socket listens once bound. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_bind
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/sharing-transport-addresses
+ */
 export type PFN_WSK_BIND = (Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Flags: ULONG, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskAccept (listen, stream): completes with the next incoming connection's new `WSK_SOCKET` in
+ * `IoStatus.Information` (and its addresses, when given), at once if one waits, else when one
+ * arrives; before the socket is bound (or listening) it is `STATUS_INVALID_DEVICE_STATE`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_accept
+ */
 export type PFN_WSK_ACCEPT = (
   ListenSocket: PWSK_SOCKET,
   Flags: ULONG,
@@ -322,15 +523,45 @@ export type PFN_WSK_ACCEPT = (
   RemoteAddress: PSOCKADDR | null,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskInspectComplete (listen): decides a connection `WskInspectEvent` left pending
+ * (`WskInspectAccept` or `WskInspectReject`); an unknown or aborted `InspectID` is
+ * `STATUS_INVALID_PARAMETER`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_inspect_complete
+ */
 export type PFN_WSK_INSPECT_COMPLETE = (
   ListenSocket: PWSK_SOCKET,
   InspectID: PWSK_INSPECT_ID,
   Action: WSK_INSPECT_ACTION,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskGetLocalAddress: fills `LocalAddress` with the socket's bound address (port 0 for a bind to
+ * port 0 with `SO_REUSE_UNICASTPORT`, until it connects). Before a bind it is
+ * `STATUS_INVALID_DEVICE_STATE`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_local_address
+ */
 export type PFN_WSK_GET_LOCAL_ADDRESS = (Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskGetRemoteAddress (connection, stream): fills `RemoteAddress` with the peer's address; before
+ * the socket is connected it is `STATUS_INVALID_DEVICE_STATE`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_remote_address
+ */
 export type PFN_WSK_GET_REMOTE_ADDRESS = (Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskConnect (connection, stream): connects a bound socket to `RemoteAddress`. Completes
+ * `STATUS_SUCCESS` or the failure (`STATUS_CONNECTION_REFUSED`, `STATUS_IO_TIMEOUT`,
+ * `STATUS_NETWORK_UNREACHABLE`...); before a bind `STATUS_INVALID_DEVICE_STATE`, when connected
+ * `STATUS_CONNECTION_ACTIVE`. A cancelled connect leaves the socket unusable. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_connect
+ */
 export type PFN_WSK_CONNECT = (Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Flags: ULONG, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskConnectEx (connection, stream): `WskConnect`, then sends `Buffer` (at most 65,535 bytes,
+ * else `STATUS_BUFFER_OVERFLOW`) once connected; `Information` is the bytes sent. Reserved `Flags`
+ * give `STATUS_INVALID_PARAMETER`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_connect_ex
+ */
 export type PFN_WSK_CONNECT_EX = (
   Socket: PWSK_SOCKET,
   RemoteAddress: PSOCKADDR,
@@ -338,9 +569,33 @@ export type PFN_WSK_CONNECT_EX = (
   Flags: ULONG,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskListen (stream): makes a bound stream socket a listening one; the IRP completes once it
+ * listens, not when a connection arrives. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_listen
+ */
 export type PFN_WSK_LISTEN = (Socket: PWSK_SOCKET, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskSend (connection, stream): sends the bytes `Buffer` describes; the IRP completes once every
+ * byte is handed to the OS, `Information` = the bytes sent. Before connect it is
+ * `STATUS_INVALID_DEVICE_STATE`, after a graceful disconnect `STATUS_PIPE_DISCONNECTED`, after an
+ * abortive one `STATUS_CONNECTION_ABORTED`; an unsupported flag `STATUS_NOT_SUPPORTED`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_send
+ */
 export type PFN_WSK_SEND = (Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: ULONG, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskReceive (connection, stream): receives into the memory `Buffer` describes; completes with at
+ * least one byte (all of them with `WSK_FLAG_WAITALL`), or 0 at the peer's FIN; a reset completes
+ * `STATUS_CONNECTION_RESET`. Before connect it is `STATUS_INVALID_DEVICE_STATE`; an unsupported
+ * flag `STATUS_NOT_SUPPORTED`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive
+ */
 export type PFN_WSK_RECEIVE = (Socket: PWSK_SOCKET, Buffer: WSK_BUF, Flags: ULONG, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskSendEx (connection, stream): `WskSend` with control information, which must be whole
+ * `WSACMSGHDR`s (`STATUS_INVALID_PARAMETER` otherwise); TCP has none to send. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_send_ex
+ */
 export type PFN_WSK_SEND_EX = (
   Socket: PWSK_SOCKET,
   Buffer: WSK_BUF,
@@ -349,6 +604,11 @@ export type PFN_WSK_SEND_EX = (
   ControlInfo: PCMSGHDR | null,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskReceiveEx (connection, stream): `WskReceive`; sets `*ControlInfoLength` and `*ControlFlags`
+ * to 0 (TCP has no control data to return). Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive_ex
+ */
 export type PFN_WSK_RECEIVE_EX = (
   Socket: PWSK_SOCKET,
   Buffer: WSK_BUF,
@@ -358,8 +618,28 @@ export type PFN_WSK_RECEIVE_EX = (
   ControlFlags: PULONG | null,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskDisconnect (connection, stream): a graceful disconnect, after every earlier send and the
+ * optional last `Buffer` (completes once the FIN is handed to the OS), or with `WSK_FLAG_ABORTIVE`
+ * a reset at once; pending sends and receives then complete `STATUS_CONNECTION_ABORTED`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_disconnect
+ */
 export type PFN_WSK_DISCONNECT = (Socket: PWSK_SOCKET, Buffer: WSK_BUF | null, Flags: ULONG, Irp: PIRP | null) => NTSTATUS;
+/**
+ * WskRelease (connection, stream): gives back data indications `WskReceiveEvent` retained
+ * (returned `STATUS_PENDING` for): this element and every one linked after it, in any order, also
+ * from inside the callback. Returns `STATUS_SUCCESS`, or `STATUS_INVALID_PARAMETER` for what is not
+ * held.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_release_data_indication_list
+ */
 export type PFN_WSK_RELEASE_DATA_INDICATION_LIST = (Socket: PWSK_SOCKET, DataIndication: PWSK_DATA_INDICATION) => NTSTATUS;
+/**
+ * WskSendTo (datagram): sends one datagram to `RemoteAddress` (or the fixed one), with optional
+ * control information (`IP_PKTINFO`, `IP_TOS`, `UDP_SEND_MSG_SIZE`...). No address and none fixed,
+ * or a control message WSK cannot translate, is `STATUS_INVALID_PARAMETER`; before `WskBind`
+ * `STATUS_INVALID_DEVICE_STATE`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_send_to
+ */
 export type PFN_WSK_SEND_TO = (
   Socket: PWSK_SOCKET,
   Buffer: WSK_BUF,
@@ -369,6 +649,11 @@ export type PFN_WSK_SEND_TO = (
   ControlInfo: PCMSGHDR | null,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskSendMessages (datagram): sends every datagram of `BufferList` to one address, in one
+ * `sendmmsg` per batch; `Information` is the bytes sent. Fails as `WskSendTo` does. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_send_messages
+ */
 export type PFN_WSK_SEND_MESSAGES = (
   Socket: PWSK_SOCKET,
   BufferList: PWSK_BUF_LIST,
@@ -378,6 +663,14 @@ export type PFN_WSK_SEND_MESSAGES = (
   ControlInfo: PCMSGHDR | null,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskReceiveFrom (datagram): receives one datagram into `Buffer`, its sender into `RemoteAddress`
+ * and its control information, as asked. A datagram larger than the buffer completes
+ * `STATUS_BUFFER_OVERFLOW` with the bytes that fit and `MSG_TRUNC` in `ControlFlags`; with
+ * `SIO_UDP_CONNRESET` on, an ICMP port unreachable completes `STATUS_PORT_UNREACHABLE`. Before
+ * `WskBind` it is `STATUS_INVALID_DEVICE_STATE`. Returns `STATUS_SUCCESS` or the failure when it completes the IRP at once, else `STATUS_PENDING`; no IRP is `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive_from
+ */
 export type PFN_WSK_RECEIVE_FROM = (
   Socket: PWSK_SOCKET,
   Buffer: WSK_BUF,
@@ -388,11 +681,22 @@ export type PFN_WSK_RECEIVE_FROM = (
   ControlFlags: PULONG | null,
   Irp: PIRP | null,
 ) => NTSTATUS;
+/**
+ * WskRelease (datagram): gives back datagram indications `WskReceiveFromEvent` retained: this one
+ * and every one linked after it, in any order. Returns `STATUS_SUCCESS`, or
+ * `STATUS_INVALID_PARAMETER` for what is not held.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_release_datagram_indication_list
+ */
 export type PFN_WSK_RELEASE_DATAGRAM_INDICATION_LIST = (
   Socket: PWSK_SOCKET,
   DatagramIndication: PWSK_DATAGRAM_INDICATION,
 ) => NTSTATUS;
 
+/**
+ * WSK_PROVIDER_BASIC_DISPATCH (wsk.h): a basic socket's functions, and the first members of every
+ * other category's table.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_basic_dispatch
+ */
 export interface WSK_PROVIDER_BASIC_DISPATCH {
   readonly WskControlSocket: PFN_WSK_CONTROL_SOCKET;
   readonly WskCloseSocket: PFN_WSK_CLOSE_SOCKET;
@@ -406,6 +710,10 @@ export interface WSK_PROVIDER_BASIC_MEMBER {
   readonly Basic: WSK_PROVIDER_BASIC_DISPATCH;
 }
 
+/**
+ * WSK_PROVIDER_LISTEN_DISPATCH (wsk.h): a listening socket's functions, members in C's order.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_listen_dispatch
+ */
 export interface WSK_PROVIDER_LISTEN_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH, WSK_PROVIDER_BASIC_MEMBER {
   readonly WskBind: PFN_WSK_BIND;
   readonly WskAccept: PFN_WSK_ACCEPT;
@@ -413,6 +721,10 @@ export interface WSK_PROVIDER_LISTEN_DISPATCH extends WSK_PROVIDER_BASIC_DISPATC
   readonly WskGetLocalAddress: PFN_WSK_GET_LOCAL_ADDRESS;
 }
 
+/**
+ * WSK_PROVIDER_DATAGRAM_DISPATCH (wsk.h): a datagram socket's functions, members in C's order.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_datagram_dispatch
+ */
 export interface WSK_PROVIDER_DATAGRAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH, WSK_PROVIDER_BASIC_MEMBER {
   readonly WskBind: PFN_WSK_BIND;
   readonly WskSendTo: PFN_WSK_SEND_TO;
@@ -422,6 +734,11 @@ export interface WSK_PROVIDER_DATAGRAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPA
   readonly WskSendMessages: PFN_WSK_SEND_MESSAGES;
 }
 
+/**
+ * WSK_PROVIDER_CONNECTION_DISPATCH (wsk.h): a connection-oriented socket's functions, members in
+ * C's order.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_connection_dispatch
+ */
 export interface WSK_PROVIDER_CONNECTION_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH, WSK_PROVIDER_BASIC_MEMBER {
   readonly WskBind: PFN_WSK_BIND;
   readonly WskConnect: PFN_WSK_CONNECT;
@@ -436,6 +753,11 @@ export interface WSK_PROVIDER_CONNECTION_DISPATCH extends WSK_PROVIDER_BASIC_DIS
   readonly WskReceiveEx: PFN_WSK_RECEIVE_EX;
 }
 
+/**
+ * WSK_PROVIDER_STREAM_DISPATCH (wsk.h): a stream socket's functions (Windows 10 1703 and later),
+ * members in C's order.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_stream_dispatch
+ */
 export interface WSK_PROVIDER_STREAM_DISPATCH extends WSK_PROVIDER_BASIC_DISPATCH, WSK_PROVIDER_BASIC_MEMBER {
   readonly WskBind: PFN_WSK_BIND;
   readonly WskAccept: PFN_WSK_ACCEPT;
@@ -464,18 +786,44 @@ export type PFN_WSK_ACCEPT_EVENT = (
   AcceptSocketContext: { 0: unknown },
   AcceptSocketDispatch: { 0: WSK_CLIENT_CONNECTION_DISPATCH | null },
 ) => NTSTATUS;
+/**
+ * WskInspectEvent (the client's, listen): under `SO_CONDITIONAL_ACCEPT`, decides on each incoming
+ * connection: return `WskInspectAccept`, `WskInspectReject` (the connection is reset) or
+ * `WskInspectPend` (decide later with `WskInspectComplete`). Here the OS has already completed the
+ * handshake (docs/SEMANTICS.md, "Conditional accept").
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_inspect_event
+ */
 export type PFN_WSK_INSPECT_EVENT = (
   SocketContext: unknown,
   LocalAddress: PSOCKADDR,
   RemoteAddress: PSOCKADDR,
   InspectID: PWSK_INSPECT_ID | null,
 ) => WSK_INSPECT_ACTION;
+/**
+ * WskAbortEvent (the client's, listen): a connection request `WskInspectEvent` pended was reset
+ * by its peer before `WskInspectComplete`. Return `STATUS_SUCCESS`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_abort_event
+ */
 export type PFN_WSK_ABORT_EVENT = (SocketContext: unknown, InspectID: PWSK_INSPECT_ID) => NTSTATUS;
+/**
+ * WskReceiveFromEvent (the client's, datagram): datagrams arrived, as a chain (one per
+ * `recvmmsg` batch). Return `STATUS_SUCCESS` (done with them), `STATUS_PENDING` (keep them until
+ * `WskRelease`) or `STATUS_DATA_NOT_ACCEPTED` (refused: a dynamic event is disabled and they go to
+the next `WskReceiveFrom`; a static event drops them).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive_from_event
+ */
 export type PFN_WSK_RECEIVE_FROM_EVENT = (
   SocketContext: unknown,
   Flags: ULONG,
   DataIndication: PWSK_DATAGRAM_INDICATION | null,
 ) => NTSTATUS;
+/**
+ * WskReceiveEvent (the client's, connection): data arrived, as a chain of `BytesIndicated` bytes.
+ * Return `STATUS_SUCCESS` (all taken, or `*BytesAccepted` of them), `STATUS_PENDING` (keep the
+ * chain until `WskRelease`) or `STATUS_DATA_NOT_ACCEPTED`. A NULL `DataIndication` means the
+ * connection failed for good: close the socket.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive_event
+ */
 export type PFN_WSK_RECEIVE_EVENT = (
   SocketContext: unknown,
   Flags: ULONG,
@@ -483,22 +831,51 @@ export type PFN_WSK_RECEIVE_EVENT = (
   BytesIndicated: SIZE_T,
   BytesAccepted: PSIZE_T,
 ) => NTSTATUS;
+/**
+ * WskDisconnectEvent (the client's, connection): the peer disconnected, gracefully (after the data
+ * before its FIN) or abortively (`WSK_FLAG_ABORTIVE` in `Flags`). Return `STATUS_SUCCESS`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_disconnect_event
+ */
 export type PFN_WSK_DISCONNECT_EVENT = (SocketContext: unknown, Flags: ULONG) => NTSTATUS;
+/**
+ * WskSendBacklogEvent (the client's, connection): the ideal send backlog (the OS send buffer
+ * size here), once after connect or when enabled. Return `STATUS_SUCCESS`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_send_backlog_event
+ */
 export type PFN_WSK_SEND_BACKLOG_EVENT = (SocketContext: unknown, IdealBacklogSize: SIZE_T) => NTSTATUS;
 
+/**
+ * WSK_CLIENT_LISTEN_DISPATCH (wsk.h): a listening socket's event callbacks; a callback the client
+ * does not have is `null`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_client_listen_dispatch
+ */
 export interface WSK_CLIENT_LISTEN_DISPATCH {
   WskAcceptEvent: PFN_WSK_ACCEPT_EVENT | null;
   WskInspectEvent: PFN_WSK_INSPECT_EVENT | null;
   WskAbortEvent: PFN_WSK_ABORT_EVENT | null;
 }
+/**
+ * WSK_CLIENT_DATAGRAM_DISPATCH (wsk.h): a datagram socket's event callback.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_client_datagram_dispatch
+ */
 export interface WSK_CLIENT_DATAGRAM_DISPATCH {
   WskReceiveFromEvent: PFN_WSK_RECEIVE_FROM_EVENT | null;
 }
+/**
+ * WSK_CLIENT_CONNECTION_DISPATCH (wsk.h): a connection-oriented socket's event callbacks; a
+ * callback the client does not have is `null`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_client_connection_dispatch
+ */
 export interface WSK_CLIENT_CONNECTION_DISPATCH {
   WskReceiveEvent: PFN_WSK_RECEIVE_EVENT | null;
   WskDisconnectEvent: PFN_WSK_DISCONNECT_EVENT | null;
   WskSendBacklogEvent: PFN_WSK_SEND_BACKLOG_EVENT | null;
 }
+/**
+ * WSK_CLIENT_STREAM_DISPATCH (wsk.h): a stream socket's event callbacks, for its listening and
+ * its connection role.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_client_stream_dispatch
+ */
 export interface WSK_CLIENT_STREAM_DISPATCH {
   Listen: WSK_CLIENT_LISTEN_DISPATCH | null;
   Connect: WSK_CLIENT_CONNECTION_DISPATCH | null;
