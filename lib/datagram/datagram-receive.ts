@@ -1,6 +1,6 @@
 // WskReceiveFrom: straight into the caller's MDLs with one recvmsg, sender and control data
 // filled in; queued in order when nothing is there. A chain the event refused is served first.
-import { irpComplete } from '../kernel/irp';
+import { irpComplete, irpReturned } from '../kernel/irp';
 import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_PORT_UNREACHABLE, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { MSG_CTRUNC, MSG_TRUNC } from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
@@ -17,7 +17,7 @@ const recvOut = new Int32Array(2);
 const recvControl = new Uint8Array(512);
 
 export function datagramReceive(d: Datagram, req: ReceiveRequest): NTSTATUS {
-  if (d.receives.length === 0 && tryReceive(d, req)) return req.Irp.IoStatus.Status;
+  if (d.receives.length === 0 && tryReceive(d, req)) return irpReturned(req.Irp);
   const refused = d.closedDuringCall(req.Irp);
   if (refused !== null) return refused;
   d.receives.push(req);

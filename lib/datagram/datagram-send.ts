@@ -1,6 +1,6 @@
 // WskSendTo and WskSendMessages: tried at once (one sendto / sendmsg / sendmmsg), queued in
 // order only when the OS would block.
-import { irpComplete } from '../kernel/irp';
+import { irpComplete, irpReturned } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PCMSGHDR } from '../net/cmsg';
 import { ntStatusFromErrno } from '../transport/errno';
@@ -58,7 +58,7 @@ export function segmentedSend(views: Uint8Array[], counts: Int32Array | null, se
 }
 
 export function datagramSend(d: Datagram, req: SendRequest): NTSTATUS {
-  if (d.sends.length === 0 && trySend(d, req)) return req.Irp.IoStatus.Status;
+  if (d.sends.length === 0 && trySend(d, req)) return irpReturned(req.Irp);
   const refused = d.closedDuringCall(req.Irp);
   if (refused !== null) return refused;
   if (req.addr === scratchAddr) req.addr = scratchAddr.slice();
