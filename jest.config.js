@@ -9,6 +9,12 @@ const project = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  // The examples import 'node-wsk' by name: the sources here, so that they share one instance
+  // of the package with the tests (Node itself resolves the name to dist/, see tsconfig.json).
+  moduleNameMapper: {
+    '^node-wsk$': '<rootDir>/lib/index.ts',
+    '^node-wsk/promises$': '<rootDir>/lib/promises/index.ts',
+  },
 };
 
 module.exports = {

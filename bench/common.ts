@@ -1,6 +1,8 @@
-// Shared plumbing for benchmark cases: arguments, result lines, percentiles, and the WSK calls
-// every case makes (register, socket, bind, connect, close) in the C style the package serves.
+// Shared plumbing for benchmark cases: arguments, result lines, and the WSK calls every case
+// makes (register, socket, bind, connect, close). Set-up and tear-down are awaited with
+// node-wsk/promises; the measured paths use ReusableIrp below, the C pattern on purpose.
 import { fork } from 'child_process';
+import { performance } from 'perf_hooks';
 import {
   AF_INET,
   IoAllocateIrp,
@@ -8,7 +10,6 @@ import {
   IoSetCompletionRoutine,
   IPPROTO_TCP,
   IRP,
-  MAKE_WSK_VERSION,
   NTSTATUS,
   NT_SUCCESS,
   PSOCKADDR,
@@ -17,35 +18,33 @@ import {
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_UNSUCCESSFUL,
   WSK_FLAG_LISTEN_SOCKET,
-  WSK_INFINITE_WAIT,
   WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_PROVIDER_NPI,
   WSK_REGISTRATION,
   WSK_SOCKET,
-  WskCaptureProviderNPI,
-  WskDeregister,
-  WskRegister,
-  WskReleaseProviderNPI,
   ntStatusName,
   sockaddrFromString,
   sockaddrPort,
   WSK_CLIENT_CONNECTION_DISPATCH,
 } from '../lib';
+import { registerClient, wskCall, type WskClient } from '../lib/promises';
 
-export type Args = Record<string, string>;
+/**
+ * The options every case takes (for util.parseArgs, beside the case's own): which side to
+ * measure, one process or two, and a forked peer's role and port.
+ */
+export const COMMON_OPTIONS = {
+  impl: { type: 'string', default: 'net' },
+  mode: { type: 'string', default: 'one' },
+  role: { type: 'string' },
+  port: { type: 'string' },
+} as const;
 
-/** --key=value and --flag arguments. */
-export function parseArgs(argv = process.argv.slice(2)): Args {
-  const args: Args = {};
-  for (const a of argv) {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (m) args[m[1]] = m[2] ?? 'true';
-  }
-  return args;
-}
-
-export function num(args: Args, key: string, fallback: number): number {
-  return args[key] !== undefined ? Number(args[key]) : fallback;
+/** A numeric option's value; a value that is not a number is an error, not a NaN result. */
+export function num(value: string | undefined, name: string): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${String(value)}`);
+  return n;
 }
 
 /** One result line on stdout: the harness reads the last JSON line a case prints. */
@@ -53,13 +52,7 @@ export function report(result: Record<string, number | string>): void {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-export function percentile(sorted: Float64Array | number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-export const now = (): number => Number(process.hrtime.bigint()) / 1e6; // ms
+export const now = (): number => performance.now(); // ms
 
 /** Forks this same case script as the peer process; resolves with its exit code. */
 export function forkPeer(script: string, args: string[]): { done: Promise<number>; send(msg: unknown): void; onMessage(fn: (m: unknown) => void): void } {
@@ -80,33 +73,22 @@ export function check(status: NTSTATUS, what: string): void {
 export interface Wsk {
   registration: WSK_REGISTRATION;
   npi: WSK_PROVIDER_NPI;
+  client: WskClient;
 }
 
 export function wskOpen(): Wsk {
-  const registration: WSK_REGISTRATION = {};
-  check(WskRegister({ ClientContext: null, Dispatch: { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } }, registration), 'WskRegister');
-  const npi = {} as WSK_PROVIDER_NPI;
-  check(WskCaptureProviderNPI(registration, WSK_INFINITE_WAIT, npi), 'WskCaptureProviderNPI');
-  return { registration, npi };
+  const client = registerClient();
+  return { registration: client.Registration, npi: client.Npi, client };
 }
 
-export async function wskClose(w: Wsk): Promise<void> {
-  WskReleaseProviderNPI(w.registration);
-  await WskDeregister(w.registration);
-}
-
-/** One IRP-based call awaited (for set-up and tear-down, not for the measured path). */
-export function wskCall(start: (irp: IRP) => NTSTATUS): Promise<IRP> {
-  return new Promise((resolve) => {
-    const irp = IoAllocateIrp(1, false)!;
-    IoSetCompletionRoutine(irp, (_d, done) => (resolve(done), STATUS_MORE_PROCESSING_REQUIRED), null, true, true, true);
-    start(irp);
-  });
+export function wskClose(w: Wsk): Promise<void> {
+  return w.client.close();
 }
 
 /**
- * A reusable IRP for the measured path: `onComplete` runs for every completion, inline or
- * pended, with the IRP already reset for the next call. No allocation per operation.
+ * A reusable IRP for the measured path, as a driver keeps one: `onComplete` runs for every
+ * completion, inline or pended, with the IRP already reset for the next call. No allocation and
+ * no promise per operation (node-wsk/promises costs one of each; `--recv=promises` measures it).
  */
 export class ReusableIrp {
   readonly irp = IoAllocateIrp(1, false)!;
@@ -131,35 +113,30 @@ export class ReusableIrp {
 }
 
 export async function wskListen(w: Wsk, host: string, dispatch: unknown = null, context: unknown = null): Promise<{ socket: WSK_SOCKET; port: number }> {
-  let irp = await wskCall((i) => w.npi.Dispatch.WskSocket(w.npi.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, context, dispatch, null, null, null, i));
-  check(irp.IoStatus.Status, 'WskSocket');
-  const socket = irp.IoStatus.Information as WSK_SOCKET;
+  const io = await wskCall((i) => w.npi.Dispatch.WskSocket(w.npi.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, context, dispatch as never, null, null, null, i));
+  const socket = io.Information as WSK_SOCKET;
   const d = socket.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
-  irp = await wskCall((i) => d.WskBind(socket, sockaddrFromString(host, 0), 0, i));
-  check(irp.IoStatus.Status, 'WskBind');
+  await wskCall((i) => d.WskBind(socket, sockaddrFromString(host, 0), 0, i));
   const local: SOCKADDR_STORAGE = {};
-  irp = await wskCall((i) => d.WskGetLocalAddress(socket, local, i));
+  await wskCall((i) => d.WskGetLocalAddress(socket, local, i));
   return { socket, port: sockaddrPort(local as PSOCKADDR) };
 }
 
 export async function wskAccept(listener: WSK_SOCKET, context: unknown = null, dispatch: WSK_CLIENT_CONNECTION_DISPATCH | null = null): Promise<WSK_SOCKET> {
   const d = listener.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
-  const irp = await wskCall((i) => d.WskAccept(listener, 0, context, dispatch, null, null, i));
-  check(irp.IoStatus.Status, 'WskAccept');
-  return irp.IoStatus.Information as WSK_SOCKET;
+  const io = await wskCall((i) => d.WskAccept(listener, 0, context, dispatch, null, null, i));
+  return io.Information as WSK_SOCKET;
 }
 
 export async function wskConnect(w: Wsk, host: string, port: number, context: unknown = null, dispatch: WSK_CLIENT_CONNECTION_DISPATCH | null = null): Promise<WSK_SOCKET> {
-  const irp = await wskCall((i) =>
+  const io = await wskCall((i) =>
     w.npi.Dispatch.WskSocketConnect(w.npi.Client, SOCK_STREAM, IPPROTO_TCP, sockaddrFromString('0.0.0.0', 0), sockaddrFromString(host, port), 0, context, dispatch, null, null, null, i),
   );
-  check(irp.IoStatus.Status, 'WskSocketConnect');
-  return irp.IoStatus.Information as WSK_SOCKET;
+  return io.Information as WSK_SOCKET;
 }
 
 export async function wskCloseSocket(s: WSK_SOCKET): Promise<void> {
-  const irp = await wskCall((i) => s.Dispatch.WskCloseSocket(s, i));
-  check(irp.IoStatus.Status, 'WskCloseSocket');
+  await wskCall((i) => s.Dispatch.WskCloseSocket(s, i));
 }
 
 export function gcNow(): void {

@@ -11,12 +11,14 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import { median, renderTable, runForResult } from './harness';
 
 const root = path.join(__dirname, '..', '..');
-const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
-const runs = quick ? 1 : Number(argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 5);
+const { values } = parseArgs({ strict: true, options: { quick: { type: 'boolean', default: false }, runs: { type: 'string', default: '5' } } });
+const quick = values.quick;
+const runs = quick ? 1 : Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
 
 interface Workload {
   id: string;

@@ -2,30 +2,60 @@
 // each client sends `size` bytes and waits for `size` bytes back, `rounds` times. The parent
 // process runs the clients and measures; the server runs beside them or in a child process.
 import * as net from 'net';
+import { parseArgs } from 'util';
+import { createHistogram, type RecordableHistogram } from 'perf_hooks';
 import { WSK_SOCKET } from '../lib';
-import { Args, forkPeer, now, num, percentile, report, wskAccept, wskClose, wskCloseSocket, wskConnect, wskListen, wskOpen } from './common';
+import { COMMON_OPTIONS, forkPeer, now, num, report, wskAccept, wskClose, wskCloseSocket, wskConnect, wskListen, wskOpen } from './common';
+import { promiseClients, promiseServer } from './rr-promises';
 import { RecvStyle, WskConn, wskBuf } from './wsk-conn';
 
 const host = '127.0.0.1';
 
-interface Opts {
+export interface Opts {
   impl: string;
   conns: number;
   rounds: number;
   size: number;
-  style: RecvStyle;
+  /** How node-wsk receives: WskReceive IRPs, WskReceiveEvent, or node-wsk/promises throughout. */
+  style: RecvStyle | 'promises';
   latency: boolean;
 }
 
-function opts(args: Args, defaults: Partial<Opts>): Opts {
+function caseOptions(defaults: Partial<Opts>) {
+  const options = {
+    ...COMMON_OPTIONS,
+    conns: { type: 'string', default: String(defaults.conns ?? 1) },
+    rounds: { type: 'string' },
+    count: { type: 'string' }, // the same as --rounds
+    size: { type: 'string', default: String(defaults.size ?? 100) },
+    recv: { type: 'string', default: 'irp' },
+    server: { type: 'string' }, // wsk|net: mix the two sides (for diagnosis; the table uses --impl)
+    client: { type: 'string' },
+  } as const;
+  return parseArgs({ strict: true, options }).values;
+}
+
+function opts(args: ReturnType<typeof caseOptions>, defaults: Partial<Opts>): Opts {
+  const style = args.recv;
+  if (style !== 'irp' && style !== 'event' && style !== 'promises') throw new Error(`--recv must be irp, event or promises, got ${style}`);
   return {
-    impl: args.impl ?? 'net',
-    conns: num(args, 'conns', defaults.conns ?? 1),
-    rounds: num(args, 'rounds', num(args, 'count', defaults.rounds ?? 1000)),
-    size: num(args, 'size', defaults.size ?? 100),
-    style: (args.recv as RecvStyle) ?? 'irp',
+    impl: args.impl,
+    conns: num(args.conns, 'conns'),
+    rounds: num(args.rounds ?? args.count ?? String(defaults.rounds ?? 1000), 'rounds'),
+    size: num(args.size, 'size'),
+    style,
     latency: defaults.latency ?? false,
   };
+}
+
+/** Round-trip latencies in nanoseconds (HDR histogram: p50 and p99 within 0.1%). */
+export function latencyHistogram(): RecordableHistogram {
+  return createHistogram({ lowest: 1, highest: 60e9, figures: 3 });
+}
+
+/** Records one round trip that started at `startMs` (performance.now()). */
+export function recordSince(h: RecordableHistogram, startMs: number): void {
+  h.record(Math.max(1, Math.round((now() - startMs) * 1e6)));
 }
 
 // ---- servers: echo `size` bytes for every `size` bytes received; resolve when all closed ----
@@ -69,7 +99,7 @@ async function wskServer(o: Opts, listening: (port: number) => void): Promise<vo
     let pending = 0;
     let end!: () => void;
     const ended = new Promise<void>((r) => (end = r));
-    const conn: WskConn = new WskConn(o.style, wskBuf(new Uint8Array(Math.max(o.size, 16384))), pong, (n) => {
+    const conn: WskConn = new WskConn(o.style as RecvStyle, wskBuf(new Uint8Array(Math.max(o.size, 16384))), pong, (n) => {
       pending += n;
       while (pending >= o.size) {
         pending -= o.size;
@@ -87,11 +117,12 @@ async function wskServer(o: Opts, listening: (port: number) => void): Promise<vo
 
 // ---- clients: run every connection's rounds concurrently; resolve with the result ----
 
-interface ClientResult {
+export interface ClientResult {
   seconds: number;
   /** process.cpuUsage() over the measured phase (both sides in one-process mode). */
   cpu: NodeJS.CpuUsage;
-  latenciesUs: Float64Array;
+  /** Round-trip latencies, when the case measures them. */
+  latency: RecordableHistogram | null;
 }
 
 async function netClients(o: Opts, port: number): Promise<ClientResult> {
@@ -104,7 +135,7 @@ async function netClients(o: Opts, port: number): Promise<ClientResult> {
       c.on('error', () => {});
     })),
   );
-  const lat = new Float64Array(o.latency ? o.rounds : 0);
+  const latency = o.latency ? latencyHistogram() : null;
   const t0 = now();
   const cpu0 = process.cpuUsage();
   await Promise.all(socks.map((c) => new Promise<void>((resolve) => {
@@ -115,7 +146,7 @@ async function netClients(o: Opts, port: number): Promise<ClientResult> {
       got += d.length;
       while (got >= o.size) {
         got -= o.size;
-        if (o.latency) lat[round] = (now() - sentAt) * 1000;
+        if (latency) recordSince(latency, sentAt);
         if (++round === o.rounds) return resolve();
         sentAt = now();
         c.write(ping);
@@ -126,13 +157,13 @@ async function netClients(o: Opts, port: number): Promise<ClientResult> {
   const seconds = (now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await Promise.all(socks.map((c) => new Promise((r) => { c.once('close', r); c.end(); })));
-  return { seconds, cpu, latenciesUs: lat };
+  return { seconds, cpu, latency };
 }
 
 async function wskClients(o: Opts, port: number): Promise<ClientResult> {
   const w = wskOpen();
   const ping = wskBuf(new Uint8Array(o.size).fill(0x51));
-  const lat = new Float64Array(o.latency ? o.rounds : 0);
+  const latency = o.latency ? latencyHistogram() : null;
   const finished: Array<Promise<void>> = [];
   const starters: Array<() => void> = [];
   const sockets: WSK_SOCKET[] = [];
@@ -142,11 +173,11 @@ async function wskClients(o: Opts, port: number): Promise<ClientResult> {
     let sentAt = 0;
     let done!: () => void;
     finished.push(new Promise<void>((r) => (done = r)));
-    const conn: WskConn = new WskConn(o.style, wskBuf(new Uint8Array(Math.max(o.size, 16384))), ping, (n) => {
+    const conn: WskConn = new WskConn(o.style as RecvStyle, wskBuf(new Uint8Array(Math.max(o.size, 16384))), ping, (n) => {
       got += n;
       while (got >= o.size) {
         got -= o.size;
-        if (o.latency) lat[round] = (now() - sentAt) * 1000;
+        if (latency) recordSince(latency, sentAt);
         if (++round === o.rounds) return done();
         sentAt = now();
         conn.write();
@@ -168,14 +199,15 @@ async function wskClients(o: Opts, port: number): Promise<ClientResult> {
   const cpu = process.cpuUsage(cpu0);
   for (const s of sockets) await wskCloseSocket(s);
   await wskClose(w);
-  return { seconds, cpu, latenciesUs: lat };
+  return { seconds, cpu, latency };
 }
 
-export async function runRR(args: Args, defaults: Partial<Opts>, script: string): Promise<void> {
+export async function runRR(defaults: Partial<Opts>, script: string): Promise<void> {
+  const args = caseOptions(defaults);
   const o = opts(args, defaults);
-  // --server=wsk|net / --client=wsk|net mix the two sides (for diagnosis; the table uses --impl).
-  const server = (args.server ?? o.impl) === 'wsk' ? wskServer : netServer;
-  const clients = (args.client ?? o.impl) === 'wsk' ? wskClients : netClients;
+  const promises = o.style === 'promises';
+  const server = (args.server ?? o.impl) === 'wsk' ? (promises ? promiseServer : wskServer) : netServer;
+  const clients = (args.client ?? o.impl) === 'wsk' ? (promises ? promiseClients : wskClients) : netClients;
   if (args.role === 'server') {
     await server(o, (port) => process.send!({ port }));
     process.disconnect();
@@ -194,10 +226,9 @@ export async function runRR(args: Args, defaults: Partial<Opts>, script: string)
   const r = await clients(o, port);
   await serverDone!;
   const result: Record<string, number | string> = { metric: 'rt/s', value: (o.conns * o.rounds) / r.seconds };
-  if (o.latency) {
-    const sorted = r.latenciesUs.sort();
-    result.p50us = percentile(sorted, 50);
-    result.p99us = percentile(sorted, 99);
+  if (r.latency) {
+    result.p50us = r.latency.percentile(50) / 1000;
+    result.p99us = r.latency.percentile(99) / 1000;
   }
   // CPU time per round trip over the measured phase (this process: both sides in one-process
   // mode, the clients only in two-process mode): steadier than throughput on a shared machine.

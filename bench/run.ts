@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import { renderChart } from './chart';
 import { median, renderTable, runForResult } from './harness';
 
@@ -78,6 +79,21 @@ export const CASES: CaseSpec[] = [
       modes: ['one', 'two'] as Array<'one' | 'two'>,
     },
   ]),
+  // The same request/response written on node-wsk/promises (bench/rr-promises.ts): what the
+  // idiomatic layer costs. No target: it is measured, not promised.
+  ...([['B', 'tcp-rr', 'TCP request/response 100 B', ['--count=50000'], ['--count=3000']], ['C', 'many-conn', '1,000 connections x 100 round trips of 64 B', ['--conns=1000', '--rounds=100'], ['--conns=100', '--rounds=10']]] as const).map(
+    ([letter, script, title, full, quick]) => ({
+      id: `${letter} ${letter === 'B' ? 'rr' : 'many'} promises`,
+      title: `${title}, node-wsk/promises (wskCall, ReceiveEvents)`,
+      script,
+      full: [...full],
+      quick: [...quick],
+      wskArgs: ['--recv=promises'],
+      unit: 'rt/s',
+      higherIsBetter: true,
+      modes: ['one', 'two'] as Array<'one' | 'two'>,
+    }),
+  ),
   {
     id: 'C idle',
     title: 'Memory per idle connection (server side, 10,000 open)',
@@ -196,10 +212,12 @@ export function table(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const quick = argv.includes('--quick');
-  const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
-  const runs = quick ? 1 : Number(argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 3);
+  const options = { quick: { type: 'boolean', default: false }, only: { type: 'string' }, runs: { type: 'string', default: '3' } } as const;
+  const { values } = parseArgs({ strict: true, options });
+  const quick = values.quick;
+  const only = values.only?.split(',');
+  const runs = quick ? 1 : Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
   const warmup = quick ? 0 : 1;
   const started = Date.now();
   const rows: Row[] = [];

@@ -1,7 +1,9 @@
 // "Creating Sockets" (spec/seeds, Microsoft's WSK documentation) ported line by line:
 // CreateListeningSocket and CreateListeningSocketComplete. What the sample leaves to "other
 // application-specific members" and "perform any other initializations" is filled in below
-// the port, so that the socket can be bound to 127.0.0.1 and accept a real connection.
+// the port, so that the socket can be bound to 127.0.0.1 and accept a real connection. The
+// port keeps the C pattern on purpose (completion routine, KEVENT); main() below, which is not
+// part of the sample, awaits its calls with node-wsk/promises.
 import {
   AF_INET,
   IoAllocateIrp,
@@ -23,7 +25,16 @@ import {
   STATUS_SUCCESS,
   WSK_CLIENT_LISTEN_DISPATCH,
   WSK_FLAG_LISTEN_SOCKET,
-} from '../lib';
+  Executive,
+  KeWaitForSingleObject,
+  KernelMode,
+  ntStatusName,
+  sockaddrFromString,
+  sockaddrToString,
+  type SOCKADDR_STORAGE,
+  type WSK_PROVIDER_LISTEN_DISPATCH,
+} from 'node-wsk';
+import { checkStatus, registerClient, wskCall } from 'node-wsk/promises';
 
 // Context structure for each socket
 export interface WSK_APP_SOCKET_CONTEXT {
@@ -119,3 +130,37 @@ export function NewAppSocketContext(): WSK_APP_SOCKET_CONTEXT {
   return context;
 }
 
+
+/**
+ * npx node-wsk-example create-listening-socket: runs the sample once, then binds the socket to
+ * 127.0.0.1 (port 0) and closes it, saying what happened at each step.
+ */
+export async function main(): Promise<number> {
+  const { Npi, close } = registerClient();
+  const context = NewAppSocketContext();
+  const Status = CreateListeningSocket(Npi, context, null);
+  console.log(`CreateListeningSocket returned ${ntStatusName(Status)}`);
+  await KeWaitForSingleObject(context.Created, Executive, KernelMode, false, null);
+  console.log(`CreateListeningSocketComplete saw ${ntStatusName(context.Status)}`);
+  checkStatus(context.Status);
+  const Socket = context.Socket!;
+  const Listen = Socket.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
+  const local: SOCKADDR_STORAGE = {};
+  await wskCall((Irp) => Listen.WskBind(Socket, sockaddrFromString('127.0.0.1', 0), 0, Irp));
+  await wskCall((Irp) => Listen.WskGetLocalAddress(Socket, local, Irp));
+  console.log(`the listening socket is bound to ${sockaddrToString(local)}; closing it`);
+  await wskCall((Irp) => Socket.Dispatch.WskCloseSocket(Socket, Irp));
+  await close();
+  console.log('closed and deregistered');
+  return 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (error: Error) => {
+      console.error(error.message);
+      process.exitCode = 1;
+    },
+  );
+}

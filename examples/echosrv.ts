@@ -15,9 +15,16 @@
 //   - if the client cannot set static callbacks (WskControlClient not available), the accept
 //     event is enabled on the socket with SO_WSK_EVENT_CALLBACK after bind instead.
 //
-//   node dist/examples/echosrv.js [port] [--any]     serve until Ctrl-C
-//   node dist/examples/echosrv.js --self-test        echo over IPv4 and IPv6 to itself, exit 0
+//
+// This example shows the C pattern on purpose, as WSK drivers write it: an IRP per operation
+// with a completion routine that signals a KEVENT (or queues work), KeWaitForSingleObject, and
+// IoReuseIrp. Code that is not a port of a driver is shorter on node-wsk/promises (awaited
+// calls, async iterators over received data): examples/echo-server.ts is this server written so.
+//
+//   npm start [-- port] [-- --any]                   serve until Ctrl-C (npx node-wsk-example echosrv)
+//   npm start -- --self-test                         echo over IPv4 and IPv6 to itself, exit 0
 import * as net from 'net';
+import { parseArgs } from 'util';
 import {
   Executive,
   IoAllocateIrp,
@@ -79,7 +86,7 @@ import {
   sockaddrAddressString,
   sockaddrFromString,
   sockaddrPort,
-} from '../lib';
+} from 'node-wsk';
 
 const WSKSAMPLE_DATA_BUFFER_LENGTH = 2048;
 const WSKSAMPLE_OP_COUNT = 2;
@@ -515,10 +522,13 @@ async function echoOnce(host: string, port: number, payload: Buffer): Promise<Bu
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const selfTest = argv.includes('--self-test');
-  const portArg = argv.find((a) => /^\d+$/.test(a));
+  const options = { port: { type: 'string' }, any: { type: 'boolean', default: false }, 'self-test': { type: 'boolean', default: false } } as const;
+  const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+  const selfTest = values['self-test'];
+  const portArg = values.port ?? positionals[0];
   const port = portArg !== undefined ? Number(portArg) : selfTest ? 0 : 40007;
-  const status = DriverEntry({ port, allowRemote: argv.includes('--any') });
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a port: ${portArg}`);
+  const status = DriverEntry({ port, allowRemote: values.any });
   if (!NT_SUCCESS(status)) throw new Error(`DriverEntry: ${ntStatusName(status)}`);
   await KeWaitForSingleObject(WskSampleListening, Executive, KernelMode, false, null);
   if (!NT_SUCCESS(WskSampleListeningStatus)) {

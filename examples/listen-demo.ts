@@ -1,106 +1,63 @@
-// npm start: register with WSK, capture the provider NPI, create the seed's listening socket,
-// bind it to 127.0.0.1 (port from the command line, default 40007), print each accepted peer,
-// and on Ctrl-C shut down through WskDeregister.
-//   npm start -- 40100            listen on 127.0.0.1:40100
-//   npm start -- --self-test      connect to itself with node:net, then exit 0
+// The listen demo: register with WSK, capture the provider NPI, create the seed's listening
+// socket (examples/create-listening-socket.ts, the C sample as written), bind it to 127.0.0.1
+// (port 40007 by default), print each accepted peer, and on Ctrl-C shut down through
+// WskDeregister. Past the seed's own code, the calls are awaited with node-wsk/promises, and
+// Ctrl-C cancels the pending WskAccept through an AbortSignal (IoCancelIrp).
+//   npx node-wsk-example listen-demo [--port 40100] [--self-test]
+//   --self-test: connect to itself once with node:net, then exit 0
 import * as net from 'net';
-import {
-  Executive,
-  IoCancelIrp,
-  KeWaitForSingleObject,
-  KernelMode,
-  MAKE_WSK_VERSION,
-  NT_SUCCESS,
-  PIRP,
-  PSOCKADDR,
-  SOCKADDR_STORAGE,
-  STATUS_CANCELLED,
-  WSK_CLIENT_DISPATCH,
-  WSK_CLIENT_NPI,
-  WSK_INFINITE_WAIT,
-  WSK_PROVIDER_LISTEN_DISPATCH,
-  WSK_PROVIDER_NPI,
-  WSK_REGISTRATION,
-  WSK_SOCKET,
-  WskCaptureProviderNPI,
-  WskDeregister,
-  WskRegister,
-  WskReleaseProviderNPI,
-  ntStatusName,
-  sockaddrFromString,
-  sockaddrPort,
-  sockaddrToString,
-} from '../lib';
+import { parseArgs } from 'util';
+import { Executive, KeWaitForSingleObject, KernelMode, sockaddrFromString, sockaddrPort, sockaddrToString } from 'node-wsk';
+import type { PSOCKADDR, PWSK_SOCKET, SOCKADDR_STORAGE, WSK_PROVIDER_LISTEN_DISPATCH } from 'node-wsk';
+import { NtStatusError, checkStatus, registerClient, wskCall } from 'node-wsk/promises';
 import { CreateListeningSocket, NewAppSocketContext } from './create-listening-socket';
-import { WskSyncCall } from './wsk-sync';
-
-const WskAppDispatch: WSK_CLIENT_DISPATCH = { Version: MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null };
-
-function fail(what: string, status: number): never {
-  throw new Error(`${what} failed: ${ntStatusName(status)}`);
-}
 
 export async function main(argv: string[]): Promise<number> {
-  const selfTest = argv.includes('--self-test');
-  const portArg = argv.find((a) => /^\d+$/.test(a));
-  const port = portArg !== undefined ? Number(portArg) : selfTest ? 0 : 40007;
+  const options = { port: { type: 'string' }, 'self-test': { type: 'boolean', default: false } } as const;
+  const { values } = parseArgs({ args: argv, options });
+  const selfTest = values['self-test'];
+  const port = values.port !== undefined ? Number(values.port) : selfTest ? 0 : 40007;
 
-  const WskClientNpi: WSK_CLIENT_NPI = { ClientContext: null, Dispatch: WskAppDispatch };
-  const WskRegistration: WSK_REGISTRATION = {};
-  let status = WskRegister(WskClientNpi, WskRegistration);
-  if (!NT_SUCCESS(status)) fail('WskRegister', status);
-  const WskProviderNpi = {} as WSK_PROVIDER_NPI;
-  status = WskCaptureProviderNPI(WskRegistration, WSK_INFINITE_WAIT, WskProviderNpi);
-  if (!NT_SUCCESS(status)) fail('WskCaptureProviderNPI', status);
-
+  const { Npi, close } = registerClient();
   const context = NewAppSocketContext();
-  CreateListeningSocket(WskProviderNpi, context, null);
+  checkStatus(CreateListeningSocket(Npi, context, null));
   await KeWaitForSingleObject(context.Created, Executive, KernelMode, false, null);
-  if (!NT_SUCCESS(context.Status)) fail('WskSocket', context.Status);
+  checkStatus(context.Status);
   const listener = context.Socket!;
   const dispatch = listener.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
 
-  let io = await WskSyncCall((Irp) => dispatch.WskBind(listener, sockaddrFromString('127.0.0.1', port), 0, Irp));
-  if (!NT_SUCCESS(io.Status)) fail(`WskBind 127.0.0.1:${port}`, io.Status);
+  await wskCall((Irp) => dispatch.WskBind(listener, sockaddrFromString('127.0.0.1', port), 0, Irp));
   const local: SOCKADDR_STORAGE = {};
-  io = await WskSyncCall((Irp) => dispatch.WskGetLocalAddress(listener, local, Irp));
+  await wskCall((Irp) => dispatch.WskGetLocalAddress(listener, local, Irp));
   console.log(`node-wsk listening on ${sockaddrToString(local as PSOCKADDR)} (Ctrl-C to stop)`);
 
-  let pendingAccept: PIRP | null = null;
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-    if (pendingAccept) IoCancelIrp(pendingAccept);
-  };
+  const stopping = new AbortController();
+  const stop = (): void => stopping.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-
   if (selfTest) {
     const client = net.connect(sockaddrPort(local as PSOCKADDR), '127.0.0.1');
     client.on('error', () => {});
-    client.on('close', () => stop());
+    client.on('close', stop);
   }
 
   let accepted = 0;
-  while (!stopping) {
+  while (!stopping.signal.aborted) {
     const remote: SOCKADDR_STORAGE = {};
-    io = await WskSyncCall(
-      (Irp) => dispatch.WskAccept(listener, 0, null, null, null, remote, Irp),
-      (Irp) => (pendingAccept = stopping ? (IoCancelIrp(Irp), null) : Irp),
-    );
-    pendingAccept = null;
-    if (io.Status === STATUS_CANCELLED) break;
-    if (!NT_SUCCESS(io.Status)) fail('WskAccept', io.Status);
+    const io = await wskCall((Irp) => dispatch.WskAccept(listener, 0, null, null, null, remote, Irp), { signal: stopping.signal }).catch((error: unknown) => {
+      if (error instanceof NtStatusError && error.code === 'STATUS_CANCELLED') return null;
+      throw error;
+    });
+    if (io === null) break;
     accepted++;
     console.log(`accepted ${sockaddrToString(remote as PSOCKADDR)}`);
     // No data path in this demo: close at once (an abortive close, as WSK does for an open connection).
-    const socket = io.Information as WSK_SOCKET;
-    await WskSyncCall((Irp) => socket.Dispatch.WskCloseSocket(socket, Irp));
+    const socket = io.Information as PWSK_SOCKET;
+    await wskCall((Irp) => socket.Dispatch.WskCloseSocket(socket, Irp));
   }
 
-  await WskSyncCall((Irp) => listener.Dispatch.WskCloseSocket(listener, Irp));
-  WskReleaseProviderNPI(WskRegistration);
-  await WskDeregister(WskRegistration);
+  await wskCall((Irp) => listener.Dispatch.WskCloseSocket(listener, Irp));
+  await close();
   process.removeListener('SIGINT', stop);
   process.removeListener('SIGTERM', stop);
   console.log(`deregistered after ${accepted} connection(s)`);
@@ -110,8 +67,8 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
-    (err: Error) => {
-      console.error(err.message);
+    (error: Error) => {
+      console.error(error.message);
       process.exitCode = 1;
     },
   );

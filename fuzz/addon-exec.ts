@@ -1,7 +1,7 @@
 // Makes the raw addon calls of addon-arbs.ts: arguments of each kind built from plain data,
 // socket ids named by small numbers (modulo the ids this thread made), getters in arrays that
 // close a socket or throw while the addon reads its arguments.
-import { addon } from '../lib/transport/native';
+import { addon } from './lib-native';
 import { FuzzThrow, materialize, pick } from './values';
 import { SIGNATURES, type AddonAct } from './addon-arbs';
 

@@ -2,7 +2,7 @@
 // main thread terminates it: Worker.terminate() must never abort the process.
 import { workerData } from 'worker_threads';
 import { addonCall, makeSocket, type AddonState } from './addon-exec';
-import { addon } from '../lib/transport/native';
+import { addon } from './lib-native';
 import type { AddonAct } from './addon-arbs';
 
 const calls = workerData as AddonAct[];

@@ -2,16 +2,20 @@
 // counts completion-routine runs per use, and the client callbacks a case's specs describe.
 import * as W from '../lib';
 import type { IRP, KEVENT, MDL, PSOCKADDR, WSK_PROVIDER_NPI, WSK_REGISTRATION, WSK_SOCKET } from '../lib';
-import { counter, describeError, Finding, libErrorAllowed } from './findings';
+import { countCall, describeError, Finding, libErrorAllowed } from './findings';
 import { FuzzThrow, materialize } from './values';
 import type { Act, CallbackSpec } from './api-arbs';
 
 /** One use of an IRP: from IoAllocateIrp or IoReuseIrp to the next IoReuseIrp. */
 export interface IrpUse {
   irp: IRP;
+  /** The call it was passed to; '' until then. */
   where: string;
   pended: boolean;
-  /** The completion routine is ours and asked to run on success, error and cancel. */
+  /**
+   * Its completion routine is ours and asks to run on success, error and cancel, and was so
+   * when the IRP was passed to the call: then a use that pended must see exactly one run.
+   */
   observable: boolean;
   runs: number;
   /** Filled by the socket the call creates (WskSocket, WskSocketConnect, WskAccept). */
@@ -33,14 +37,31 @@ export interface Here {
 
 export type NestedRunner = (acts: Act[], here: Here) => void;
 
+/** The fields of a generated action (api-arbs.ts). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const A = (a: Act) => a as Record<string, any>;
+
+/** One WskRegister: its block, the NPI captures it holds, and its WskDeregister once called. */
+export interface Registration {
+  reg: WSK_REGISTRATION;
+  captures: number;
+  /** WskDeregister's promise, once it was called and returned one. */
+  deregister: Promise<void> | null;
+  settled: boolean;
+  /** WskDeregister threw (a cancel routine it ran misbehaved): when it is done cannot be known. */
+  lost: boolean;
+}
+
 const MORE = W.STATUS_MORE_PROCESSING_REQUIRED;
+const CLIENT_NPI = { ClientContext: null, Dispatch: { Version: W.MAKE_WSK_VERSION(1, 0), Reserved: 0, WskClientEvent: null } };
 
 export class ApiWorld {
-  reg: WSK_REGISTRATION = {};
+  /** Every registration of the case; the newest is the one registration actions act on. */
+  regs: Registration[] = [];
+  /** The NPI calls go through: the last one captured. */
   npi = {} as WSK_PROVIDER_NPI;
-  captures = 0;
-  deregister: Promise<void> | null = null;
   sockets: WSK_SOCKET[] = [];
+  /** Sockets the cleanup has closed (or tried to). */
   closed = new Set<WSK_SOCKET>();
   addrs: PSOCKADDR[] = [];
   irps: IRP[] = [];
@@ -54,7 +75,12 @@ export class ApiWorld {
   released: { s: WSK_SOCKET; ind: object }[] = [];
   inspects: { s: WSK_SOCKET | null; id: object }[] = [];
   resolutions: IrpUse[] = [];
+  /** ADDRINFOEXW lists given to WskFreeAddressInfo (the case may free one twice; cleanup does not). */
+  freedLists = new Set<object>();
+  /** Security descriptors cached with WSK_CACHE_SD (SO_WSK_SECURITY, WskSocket take them). */
+  sds: unknown[] = [];
   waits: Promise<void>[] = [];
+  workers: Promise<void>[] = [];
   /** Callbacks that returned a wrong value or threw on purpose: lib may report them on the loop. */
   misbehaved = 0;
   /** Callback actions left: bounds what re-entrant callbacks can do in one case. */
@@ -74,13 +100,67 @@ export class ApiWorld {
     // events[2] stays uninitialized: an ill-formed KEVENT.
   }
 
+  get reg(): Registration {
+    return this.regs[this.regs.length - 1];
+  }
+
+  /** WskRegister on a new block (never one still registered: that is a violation, not a finding). */
+  register(): void {
+    const r: Registration = { reg: {}, captures: 0, deregister: null, settled: false, lost: false };
+    if (this.call('WskRegister', () => W.WskRegister(CLIENT_NPI, r.reg)) === W.STATUS_SUCCESS) this.regs.push(r);
+  }
+
+  capture(timeout: number): void {
+    const r = this.reg;
+    if (!r) return;
+    const npi = {} as WSK_PROVIDER_NPI;
+    if (this.call('WskCaptureProviderNPI', () => W.WskCaptureProviderNPI(r.reg, timeout, npi)) !== W.STATUS_SUCCESS) return;
+    r.captures++;
+    this.npi = npi;
+  }
+
+  /** An out-parameter for a cached security descriptor: what the call writes there is kept. */
+  sdOut(): { 0: unknown } {
+    const sds = this.sds;
+    let value: unknown = null;
+    return {
+      get 0() {
+        return value;
+      },
+      set 0(v: unknown) {
+        value = v;
+        if (v !== null && typeof v === 'object') sds.push(v);
+      },
+    };
+  }
+
+  /** WskDeregister on `r`: its promise noted, and when it settles. */
+  deregister(r: Registration): void {
+    const p = this.call('WskDeregister', () => W.WskDeregister(r.reg));
+    if (!(p instanceof Promise)) {
+      // Refused (called twice), or a cancel routine threw out of it: nothing to wait for.
+      if (!r.deregister) r.lost = true;
+      return;
+    }
+    r.deregister = p;
+    const done = () => (r.settled = true);
+    p.then(done, done);
+  }
+
   find(kind: Finding['kind'], detail: string): void {
     this.findings.push({ kind, detail });
   }
 
+  /**
+   * While above 0, calls are made and checked but not counted: the IoReuseIrp and
+   * IoSetCompletionRoutine that prepare an action's IRP, the lookup of a bound socket's address,
+   * the cleanup. The campaign's figure counts the calls the actions make.
+   */
+  quiet = 0;
+
   /** Makes one call into the API: counted, and any exception outside the documented set is a finding. */
   call<T>(where: string, fn: () => T): T | undefined {
-    counter.calls++;
+    if (this.quiet === 0) countCall(where);
     try {
       return fn();
     } catch (e) {
@@ -108,6 +188,13 @@ export class ApiWorld {
     const sock = s as WSK_SOCKET;
     if (!this.sockets.includes(sock)) this.sockets.push(sock);
     return sock;
+  }
+
+  /** After a call returns: what its IRP carries is ours even when no routine of ours ran. */
+  adoptFrom(irp: unknown): void {
+    const use = this.current.get(irp as IRP);
+    const sock = irp instanceof W.IRP ? this.adopt(irp.IoStatus.Information) : null;
+    if (sock && use?.sc && !use.sc.sock) use.sc.sock = sock;
   }
 
   /** Runs a callback's own actions (bounded), then answers as its spec says. */
@@ -146,16 +233,20 @@ export class ApiWorld {
       return true;
     });
     const use = this.current.get(irp as IRP);
-    if (ok && use) use.observable = rt.invoke === 7;
+    if (ok && use) {
+      // Once the IRP went to a call, a routine set afterwards (the call completed: lib refuses
+      // one while it is in flight) cannot tell whether that use completed: only a routine in
+      // place when the call took the IRP can.
+      use.observable = use.where === '' ? rt.invoke === 7 : use.observable && rt.invoke === 7;
+    }
     return ok === true;
   }
 
   reuse(irp: unknown, status: number): boolean {
+    // What the last use returned (a socket) is ours before IoReuseIrp clears IoStatus.
+    if (irp instanceof W.IRP) this.adopt(irp.IoStatus.Information);
     const ok = this.call('IoReuseIrp', () => (W.IoReuseIrp(irp as IRP, status), true));
-    if (ok && irp instanceof Object) {
-      this.adopt((irp as IRP).IoStatus?.Information);
-      this.newUse(irp as IRP);
-    }
+    if (ok && irp instanceof W.IRP) this.newUse(irp);
     return ok === true;
   }
 

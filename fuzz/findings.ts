@@ -9,7 +9,7 @@ export type FindingKind =
   | 'exit' // the child exited before reporting the case's end
   | 'exception' // a call threw something outside the documented set
   | 'uncaught' // an exception reached the event loop that the fuzzer did not throw on purpose
-  | 'irp-never-completed' // a pended IRP whose completion routine never ran, after everything was closed
+  | 'irp-never-completed' // an IRP that pended and never completed (its routine never ran, or it is still in flight) after everything was closed
   | 'irp-double-completion' // a completion routine ran twice for one use of an IRP
   | 'deregister-hang' // WskDeregister did not settle after everything was closed and released
   | 'socket-leak' // openSockets() above the baseline after the case closed everything
@@ -22,32 +22,16 @@ export interface Finding {
   detail: string;
 }
 
-/**
- * Known findings not to report while their fix is on its way (each entry names its issue).
- * The campaign figures list what was skipped; this list must be empty once the fixes land.
- */
-export const SKIP_LIST: { kind: FindingKind; match: RegExp; why: string }[] = [
-  // TEMPORARY, issue 14: the known bugs being fixed on branches `bugs` and `native`. Remove each
-  // entry when its fix is on main (the list must end empty).
-  { kind: 'crash', match: /SIGABRT.*Napi::Error/, why: 'known bug 1: Worker.terminate() in a throwing addon call aborts (branch native)' },
-  { kind: 'early-timeout', match: /KeWaitForSingleObject/, why: 'known bug 7: KeWaitForSingleObject timeouts past 2^31-1 ms (branch bugs)' },
-  { kind: 'exception', match: /BigInt|is not extensible|Cannot (read|set|add|delete|assign|convert)|read.only|not a function/, why: 'known bug 8: engine TypeErrors where an explicit check belongs (branch bugs)' },
-  { kind: 'uncaught', match: /TypeError/, why: 'known bugs 5, 8: engine TypeErrors on the event loop (branch bugs)' },
-  { kind: 'irp-never-completed', match: /./, why: 'known bugs 2, 3, 5, 6: IRPs left pending (branch bugs)' },
-  { kind: 'irp-double-completion', match: /./, why: 'known bugs 2, 4: completion routines run twice (branch bugs)' },
-  { kind: 'deregister-hang', match: /./, why: 'known bug 6: WskDeregister never settles after a throwing resolution routine (branch bugs)' },
-];
-
-export function skipped(f: Finding): string | null {
-  for (const s of SKIP_LIST) if (s.kind === f.kind && s.match.test(f.detail)) return s.why;
-  return null;
-}
-
 /** Exceptions that reached the event loop (the child's process handlers put them here). */
 export const loopErrors: unknown[] = [];
 
-/** Counts every call the fuzzer makes into the API or the addon (the campaign's figure). */
-export const counter = { calls: 0 };
+/** Counts every call the fuzzer makes into the API or the addon (the campaign's figure), by name too. */
+export const counter = { calls: 0, byName: new Map<string, number>() };
+
+export function countCall(name: string): void {
+  counter.calls++;
+  counter.byName.set(name, (counter.byName.get(name) ?? 0) + 1);
+}
 
 export function describeError(e: unknown): string {
   if (e instanceof Error) {
@@ -75,7 +59,7 @@ export function openFds(): number {
   try {
     return fs.readdirSync('/proc/self/fd').length;
   } catch {
-    return -1; // no procfs: the fd check is skipped (said in the summary)
+    return -1; // no procfs: no descriptor check
   }
 }
 
@@ -86,5 +70,6 @@ export function openFds(): number {
 export function signature(f: Finding): string {
   const m = /^([^:]*): (\w+): .*?(\(at .*\))?$/.exec(f.detail);
   if ((f.kind === 'exception' || f.kind === 'uncaught') && m) return `${f.kind}: ${m[1]}: ${m[2]} ${(m[3] ?? '').replace(/:[0-9]+/g, '')}`;
-  return `${f.kind}: ${f.detail.replace(/\(\/[^)]*\)/g, '').replace(/[0-9]+(\.[0-9]+)?/g, 'N')}`;
+  // Without the parenthesized context (where the fuzzer last passed the IRP...) and numbers.
+  return `${f.kind}: ${f.detail.replace(/\([^)]*\)/g, '').replace(/[0-9]+(\.[0-9]+)?/g, 'N')}`;
 }

@@ -13,28 +13,34 @@ const SILENCE_MS = 20_000;
 export interface ChildResult {
   calls: number;
   cases: number;
-  skipped: Record<string, number>;
+  /** Time the child spent shrinking what it found. */
+  shrinkMs: number;
+  /** Calls by function (addon functions as addon.NAME). */
+  byName: Record<string, number>;
   /** Findings the child reported and minimized itself. */
-  reports: { seed: number; path: string; findings: Finding[]; value: unknown }[];
+  reports: { seed: number; path: string; findings: Finding[]; value: unknown; at: number }[];
   /** A one-case run's findings, or the crash / hang / early exit seen from outside. */
   findings: Finding[];
   /** The last run started: where a crash or hang happened. */
   lastRun: { seed: number; run: number } | null;
 }
 
-export type ChildJob = { seed: number; seconds: number; known: string } | { value: unknown };
+/** A campaign slice (seeds seed, seed + step, ...) or one case (replay, minimization). */
+export type ChildJob = { seed: number; step: number; seconds: number; known: string } | { value: unknown };
+
+let caseFiles = 0;
 
 export function runChild(target: Target, job: ChildJob): Promise<ChildResult> {
   const args = [`--target=${target}`];
   let caseFile: string | null = null;
   if ('value' in job) {
-    caseFile = path.join(os.tmpdir(), `node-wsk-fuzz-${process.pid}-${Date.now()}.json`);
+    caseFile = path.join(os.tmpdir(), `node-wsk-fuzz-${process.pid}-${Date.now()}-${++caseFiles}.json`);
     fs.writeFileSync(caseFile, JSON.stringify(job.value));
     args.push(`--case=${caseFile}`);
   } else {
-    args.push(`--seed=${job.seed}`, `--seconds=${job.seconds}`, `--known=${job.known}`);
+    args.push(`--seed=${job.seed}`, `--seed-step=${job.step}`, `--seconds=${job.seconds}`, `--known=${job.known}`);
   }
-  const result: ChildResult = { calls: 0, cases: 0, skipped: {}, reports: [], findings: [], lastRun: null };
+  const result: ChildResult = { calls: 0, cases: 0, shrinkMs: 0, byName: {}, reports: [], findings: [], lastRun: null };
   return new Promise((resolve) => {
     const child = fork(path.join(__dirname, 'child.js'), args, { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     let stderr = '';
@@ -51,9 +57,9 @@ export function runChild(target: Target, job: ChildJob): Promise<ChildResult> {
       timer = setTimeout(onSilence, SILENCE_MS);
       if ('calls' in m) result.calls = m.calls;
       if (m.t === 'run') result.lastRun = { seed: m.seed, run: m.run };
-      else if (m.t === 'finding') result.reports.push({ seed: m.seed, path: m.path, findings: m.findings, value: m.value });
+      else if (m.t === 'finding') result.reports.push({ seed: m.seed, path: m.path, findings: m.findings, value: m.value, at: Date.now() });
       else if (m.t === 'case') (result.findings.push(...m.findings), (finished = true));
-      else if (m.t === 'done') (result.cases = m.cases, (result.skipped = m.skipped), (finished = true));
+      else if (m.t === 'done') (result.cases = m.cases, (result.shrinkMs = m.shrinkMs), (result.byName = m.byName), (finished = true));
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);

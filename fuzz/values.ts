@@ -34,6 +34,14 @@ export const weirdArb: fc.Arbitrary<unknown> = fc.oneof(
 /** Like weirdArb, without numbers: for fields where a number could name a real address. */
 export const weirdNonNumberArb: fc.Arbitrary<unknown> = weirdArb.filter((v) => typeof v !== 'number');
 
+/**
+ * `arb` once in `n` draws, null otherwise (shrinks to null). fc.option is the other way round:
+ * its `freq` gives null once in `freq` draws, `arb` the rest of the time.
+ */
+export function rarely<T>(arb: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | null> {
+  return fc.oneof({ weight: n - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
+}
+
 /** A value that is usually `good`, sometimes ill-formed. */
 export function maybeWeird<T>(good: fc.Arbitrary<T>, weight = 12): fc.Arbitrary<unknown> {
   return fc.oneof({ weight, arbitrary: good }, { weight: 1, arbitrary: weirdArb });

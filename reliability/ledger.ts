@@ -2,6 +2,7 @@
 // issued and when its completion routine runs, so that "every IRP completed exactly once" is a
 // pair of numbers at the end, not a hope.
 import {
+  IO_STATUS_BLOCK,
   IoAllocateIrp,
   IoReuseIrp,
   IoSetCompletionRoutine,
@@ -11,7 +12,7 @@ import {
   STATUS_PENDING,
   STATUS_UNSUCCESSFUL,
 } from '../lib';
-import { wskCall } from '../bench/common';
+import { NtStatusError, wskCall } from '../lib/promises';
 
 export class Ledger {
   issued = 0;
@@ -30,12 +31,21 @@ export class Ledger {
     return this.issued === this.completed && this.extraCompletions === 0 && this.unfinishedReturns === 0;
   }
 
-  /** A set-up or tear-down call, awaited (one fresh IRP, bench/common's wskCall), counted. */
-  async call(start: (irp: IRP) => NTSTATUS): Promise<IRP> {
+  /**
+   * A set-up or tear-down call, awaited (node-wsk/promises' wskCall), counted. Resolves with
+   * the completed call's IoStatus (a copy), the failures included: the callers check it.
+   */
+  async call(start: (irp: IRP) => NTSTATUS): Promise<{ IoStatus: IO_STATUS_BLOCK }> {
     this.issued++;
-    const irp = await wskCall(start);
+    let IoStatus: IO_STATUS_BLOCK;
+    try {
+      IoStatus = await wskCall(start);
+    } catch (e) {
+      if (!(e instanceof NtStatusError)) throw e;
+      IoStatus = { Status: e.status, Information: e.information };
+    }
     this.completed++;
-    return irp;
+    return { IoStatus };
   }
 
   summary(): string {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Writes the ES module entry of the package, dist/lib/index.mjs, and its types, index.d.mts,
-// after tsc has built dist/lib (npm run build:ts and prepare run it).
+// Writes the ES module entries of the package, dist/lib/index.mjs ('node-wsk') and
+// dist/lib/promises/index.mjs ('node-wsk/promises'), and their types (index.d.mts), after tsc
+// has built dist/lib (npm run build:ts and prepare run it).
 //
 // Why a generated file: dist/lib/index.js ends with `module.exports = flat` (the package object
 // rebuilt in V8 fast mode, see lib/index.ts), and Node's CommonJS export detection
@@ -11,14 +12,15 @@
 const fs = require('fs');
 const path = require('path');
 
-const dir = path.join(__dirname, '..', 'dist', 'lib');
+/** The entry points: folders of dist/lib whose index.js is a package entry (package.json `exports`). */
+const ENTRIES = ['.', 'promises'];
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** The public names, in the package object's order. */
-function exportNames() {
+/** The public names of the entry in `dir`, in its module object's order. */
+function exportNames(dir) {
   const names = Object.keys(require(dir));
   const bad = names.filter((name) => !IDENTIFIER.test(name) || name === 'default');
-  if (bad.length > 0) throw new Error(`esm-entry: names an ES module cannot export one by one: ${bad.join(', ')}`);
+  if (bad.length > 0) throw new Error(`esm-entry: names an ES module cannot export one by one in ${dir}: ${bad.join(', ')}`);
   return names;
 }
 
@@ -46,7 +48,10 @@ const TYPES = [
   '',
 ].join('\n');
 
-const names = exportNames();
-fs.writeFileSync(path.join(dir, 'index.mjs'), moduleText(names));
-fs.writeFileSync(path.join(dir, 'index.d.mts'), TYPES);
-console.log(`esm-entry: dist/lib/index.mjs exports ${names.length} names`);
+for (const entry of ENTRIES) {
+  const dir = path.join(__dirname, '..', 'dist', 'lib', entry);
+  const names = exportNames(dir);
+  fs.writeFileSync(path.join(dir, 'index.mjs'), moduleText(names));
+  fs.writeFileSync(path.join(dir, 'index.d.mts'), TYPES);
+  console.log(`esm-entry: ${path.posix.join('dist/lib', entry, 'index.mjs')} exports ${names.length} names`);
+}

@@ -1,6 +1,16 @@
 // Shared test plumbing: a registered client, IRPs whose completion resolves a promise, and
 // sockets created and closed through the real WSK calls.
+//
+// Two ways to await an IRP. `call` and `newOp` are the instruments of the tests of the faithful
+// API: they hand back the IRP itself (PendingReturned, its IoStatus as completed) and count its
+// completions, so that a test sees a failure status as a value and every call is checked to
+// complete exactly once. Set-up and tear-down that are not under test (wskSocket, wskClose,
+// listenOn) go through node-wsk/promises' wskCall, which rejects with an NtStatusError naming the
+// status when a step fails.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
+import * as path from 'path';
 import {
   IoAllocateIrp,
   IoSetCompletionRoutine,
@@ -31,6 +41,7 @@ import {
   sockaddrPort,
   SOCKADDR_STORAGE,
 } from '../lib';
+import { wskCall } from '../lib/promises';
 
 export interface Op {
   irp: IRP;
@@ -102,14 +113,12 @@ export async function wskSocket(
   context: unknown = null,
   dispatch: unknown = null,
 ): Promise<WSK_SOCKET> {
-  const irp = await call((irp) => p.npi.Dispatch.WskSocket(p.npi.Client, family, type, protocol, flags, context, dispatch, null, null, null, irp));
-  expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
-  return irp.IoStatus.Information as WSK_SOCKET;
+  const io = await wskCall((irp) => p.npi.Dispatch.WskSocket(p.npi.Client, family, type, protocol, flags, context, dispatch as never, null, null, null, irp));
+  return io.Information as WSK_SOCKET;
 }
 
 export async function wskClose(s: WSK_SOCKET): Promise<void> {
-  const irp = await call((irp) => s.Dispatch.WskCloseSocket(s, irp));
-  expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
+  await wskCall((irp) => s.Dispatch.WskCloseSocket(s, irp));
 }
 
 /** A listening socket bound to `host` port 0; returns it with the port it got. */
@@ -117,11 +126,9 @@ export async function listenOn(p: Provider, host: string): Promise<{ socket: WSK
   const family = host.includes(':') ? AF_INET6 : AF_INET;
   const socket = await wskSocket(p, family, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET);
   const d = socket.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
-  const bound = await call((irp) => d.WskBind(socket, sockaddrFromString(host, 0), 0, irp));
-  expectStatus(bound.IoStatus.Status, STATUS_SUCCESS);
+  await wskCall((irp) => d.WskBind(socket, sockaddrFromString(host, 0), 0, irp));
   const local: SOCKADDR_STORAGE = {};
-  const got = await call((irp) => d.WskGetLocalAddress(socket, local, irp));
-  expectStatus(got.IoStatus.Status, STATUS_SUCCESS);
+  await wskCall((irp) => d.WskGetLocalAddress(socket, local, irp));
   return { socket, port: sockaddrPort(local as PSOCKADDR) };
 }
 
@@ -144,3 +151,20 @@ export function netClosed(c: net.Socket): Promise<{ hadError: boolean; error?: E
 }
 
 export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * For tests that run the compiled package (dist/) in a child process: dist/ is built by
+ * `npm ci` (prepare); sources edited since (lib/, examples/) are compiled first.
+ */
+export function ensureDist(): void {
+  const root = path.join(__dirname, '..');
+  const built = path.join(root, 'dist', 'examples', 'cli.js');
+  const builtAt = fs.existsSync(built) ? fs.statSync(built).mtimeMs : 0;
+  const newer = ['lib', 'examples'].some((dir) =>
+    (fs.readdirSync(path.join(root, dir), { recursive: true }) as string[]).some((f) => fs.statSync(path.join(root, dir, f)).mtimeMs > builtAt),
+  );
+  if (!newer) return;
+  console.log('dist/ is older than lib/ or examples/: running tsc -p tsconfig.json');
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+}
+

@@ -24,9 +24,18 @@ export function linkedConsumer(): string {
   return dir;
 }
 
-/** The public names, from the CommonJS package object as the consumer's require sees it. */
-export function runtimeNames(dir: string): string[] {
-  return JSON.parse(runNode(dir, ['-e', "console.log(JSON.stringify(Object.keys(require('node-wsk'))))"]));
+/** The entry points of the package (package.json "exports"), by the specifier users import. */
+export const ENTRIES = ['node-wsk', 'node-wsk/promises'] as const;
+export type Entry = (typeof ENTRIES)[number];
+
+/** A file name stem per entry: 'every-name' for the root, 'every-name-promises' for the other. */
+function stem(entry: Entry): string {
+  return entry === 'node-wsk' ? 'every-name' : `every-name-${entry.slice('node-wsk/'.length)}`;
+}
+
+/** The public names, from the CommonJS module object as the consumer's require sees it. */
+export function runtimeNames(dir: string, entry: Entry = 'node-wsk'): string[] {
+  return JSON.parse(runNode(dir, ['-e', `console.log(JSON.stringify(Object.keys(require('${entry}'))))`]));
 }
 
 /** Writes `name` in `dir` and runs it; the script prints one JSON value, returned parsed. */
@@ -39,14 +48,14 @@ function runScript(dir: string, name: string, text: string, nodeArgs: string[] =
  * Imports every name statically from an .mjs file (a missing one is a SyntaxError at link
  * time) and compares each binding with the CommonJS package object: the values that differ.
  */
-export function esmMismatches(dir: string, names: string[]): unknown {
+export function esmMismatches(dir: string, names: string[], entry: Entry = 'node-wsk'): unknown {
   return runScript(
     dir,
-    'every-name.mjs',
+    `${stem(entry)}.mjs`,
     [
       "import { createRequire } from 'node:module';",
-      `import pkg, { ${names.join(', ')} } from 'node-wsk';`,
-      "const cjs = createRequire(import.meta.url)('node-wsk');",
+      `import pkg, { ${names.join(', ')} } from '${entry}';`,
+      `const cjs = createRequire(import.meta.url)('${entry}');`,
       `const bindings = { ${names.join(', ')} };`,
       'const differ = Object.keys(cjs).filter((k) => bindings[k] !== cjs[k]);',
       "if (pkg !== cjs) differ.push('default');",
@@ -59,16 +68,16 @@ export function esmMismatches(dir: string, names: string[]): unknown {
  * Takes every name from a CommonJS file by package name: what it resolved to, the names it
  * found missing, and whether the package object is still in V8's fast mode (no getters put back).
  */
-export function cjsReport(dir: string, names: string[]): unknown {
+export function cjsReport(dir: string, names: string[], entry: Entry = 'node-wsk'): unknown {
   return runScript(
     dir,
-    'every-name.cjs',
+    `${stem(entry)}.cjs`,
     [
-      "const wsk = require('node-wsk');",
+      `const wsk = require('${entry}');`,
       `const { ${names.join(', ')} } = wsk;`,
       `const bindings = { ${names.join(', ')} };`,
       'console.log(JSON.stringify({',
-      "  resolved: require('path').relative(require('path').dirname(require.resolve('node-wsk/package.json')), require.resolve('node-wsk')),",
+      `  resolved: require('path').relative(require('path').dirname(require.resolve('node-wsk/package.json')), require.resolve('${entry}')),`,
       '  missing: Object.keys(bindings).filter((k) => bindings[k] === undefined),',
       '  getters: Object.keys(wsk).filter((k) => Object.getOwnPropertyDescriptor(wsk, k).get !== undefined),',
       '  fast: %HasFastProperties(wsk),',
@@ -104,11 +113,11 @@ export interface TypedNames {
   types: string[];
 }
 
-/** What `import ... from 'node-wsk'` declares in `importer`'s module format, by kind. */
-function declaredNames(program: ts.Program, importer: string): TypedNames {
+/** What `import ... from entry` declares in `importer`'s module format, by kind. */
+function declaredNames(program: ts.Program, importer: string, entry: Entry): TypedNames {
   const checker = program.getTypeChecker();
-  const symbol = checker.getSymbolAtLocation(findSpecifier(program.getSourceFile(importer)!));
-  if (!symbol) throw new Error(`${importer}: 'node-wsk' resolves to no declarations`);
+  const symbol = checker.getSymbolAtLocation(findSpecifier(program.getSourceFile(importer)!, entry));
+  if (!symbol) throw new Error(`${importer}: '${entry}' resolves to no declarations`);
   const names: TypedNames = { values: [], types: [] };
   for (const s of checker.getExportsOfModule(symbol)) {
     if (s.name === 'default') continue;
@@ -118,10 +127,10 @@ function declaredNames(program: ts.Program, importer: string): TypedNames {
   return names;
 }
 
-function findSpecifier(source: ts.SourceFile): ts.StringLiteralLike {
+function findSpecifier(source: ts.SourceFile, entry: Entry): ts.StringLiteralLike {
   let found: ts.StringLiteralLike | undefined;
   const visit = (node: ts.Node): void => {
-    if (!found && ts.isStringLiteralLike(node) && node.text === 'node-wsk') found = node;
+    if (!found && ts.isStringLiteralLike(node) && node.text === entry) found = node;
     else node.forEachChild(visit);
   };
   visit(source);
@@ -143,23 +152,24 @@ function compile(files: string[], options: ts.CompilerOptions, oldProgram?: ts.P
 const PRINT = 'declare const console: { log(text: string): void };\n';
 
 /** An importer of each format, to read the names the declarations give it. */
-function writeProbes(dir: string): string[] {
-  const esm = path.join(dir, 'probe.mts');
-  const cjs = path.join(dir, 'probe.cts');
-  fs.writeFileSync(esm, "import * as probe from 'node-wsk';\nvoid probe;\n");
-  fs.writeFileSync(cjs, "import probe = require('node-wsk');\nvoid probe;\n");
+function writeProbes(dir: string, entry: Entry): string[] {
+  const esm = path.join(dir, `${stem(entry)}-probe.mts`);
+  const cjs = path.join(dir, `${stem(entry)}-probe.cts`);
+  fs.writeFileSync(esm, `import * as probe from '${entry}';\nvoid probe;\n`);
+  fs.writeFileSync(cjs, `import probe = require('${entry}');\nvoid probe;\n`);
   return [esm, cjs];
 }
 
 /** A module of each format that imports every name (types with `type`) and prints the undefined ones. */
-function writeEveryName(dir: string, { values, types }: TypedNames): string[] {
+function writeEveryName(dir: string, { values, types }: TypedNames, entry: Entry): string[] {
   const check = `const bindings = { ${values.join(', ')} };\nconsole.log(JSON.stringify(Object.keys(bindings).filter((k) => bindings[k as keyof typeof bindings] === undefined)));\n`;
-  const typeImport = `import type { ${types.join(', ')} } from 'node-wsk';\n`;
-  const esm = `import pkg, { ${values.join(', ')} } from 'node-wsk';\n${typeImport}if (pkg.AF_INET !== AF_INET) throw new Error('default import');\n`;
-  const cjs = `import wsk = require('node-wsk');\n${typeImport}const { ${values.join(', ')} } = wsk;\n`;
-  fs.writeFileSync(path.join(dir, 'every-name.mts'), PRINT + esm + check);
-  fs.writeFileSync(path.join(dir, 'every-name.cts'), PRINT + cjs + check);
-  return ['every-name.mts', 'every-name.cts'].map((file) => path.join(dir, file));
+  const typeImport = types.length > 0 ? `import type { ${types.join(', ')} } from '${entry}';\n` : '';
+  const first = values[0]!;
+  const esm = `import pkg, { ${values.join(', ')} } from '${entry}';\n${typeImport}if (pkg.${first} !== ${first}) throw new Error('default import');\n`;
+  const cjs = `import wsk = require('${entry}');\n${typeImport}const { ${values.join(', ')} } = wsk;\n`;
+  fs.writeFileSync(path.join(dir, `${stem(entry)}.mts`), PRINT + esm + check);
+  fs.writeFileSync(path.join(dir, `${stem(entry)}.cts`), PRINT + cjs + check);
+  return [`${stem(entry)}.mts`, `${stem(entry)}.cts`].map((file) => path.join(dir, file));
 }
 
 export interface TypeScriptReport {
@@ -171,15 +181,15 @@ export interface TypeScriptReport {
 }
 
 /**
- * Reads the declared names from the declarations, then compiles a .mts and a .cts that import
- * every one of them under `options` and runs both.
+ * Reads the declared names of `entry` from the declarations, then compiles a .mts and a .cts
+ * that import every one of them under `options` and runs both.
  */
-export function typescriptEveryName(dir: string, options: ts.CompilerOptions): TypeScriptReport {
-  const probes = writeProbes(dir);
+export function typescriptEveryName(dir: string, options: ts.CompilerOptions, entry: Entry = 'node-wsk'): TypeScriptReport {
+  const probes = writeProbes(dir, entry);
   const probeProgram = ts.createProgram(probes, { ...options, noEmit: true });
-  const esm = declaredNames(probeProgram, probes[0]!);
-  const cjs = declaredNames(probeProgram, probes[1]!);
-  compile(writeEveryName(dir, esm), { ...options, outDir: path.join(dir, 'out') }, probeProgram);
-  const undefinedAtRunTime = ['every-name.mjs', 'every-name.cjs'].map((file) => JSON.parse(runNode(dir, [path.join('out', file)])));
+  const esm = declaredNames(probeProgram, probes[0]!, entry);
+  const cjs = declaredNames(probeProgram, probes[1]!, entry);
+  compile(writeEveryName(dir, esm, entry), { ...options, outDir: path.join(dir, 'out') }, probeProgram);
+  const undefinedAtRunTime = ['mjs', 'cjs'].map((ext) => JSON.parse(runNode(dir, [path.join('out', `${stem(entry)}.${ext}`)])));
   return { esm, cjs, undefinedAtRunTime };
 }

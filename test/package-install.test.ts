@@ -114,8 +114,13 @@ describeWhenAsked('the packed package, installed', () => {
       for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'native/binding.cc', 'lib/index.ts']) {
         expect({ file, shipped: fs.existsSync(path.join(unpacked, file)) }).toEqual({ file, shipped: true });
       }
-      for (const file of ['index.js', 'index.d.ts', 'index.mjs', 'index.d.mts']) {
-        expect({ file, shipped: fs.existsSync(path.join(unpacked, 'dist', 'lib', file)) }).toEqual({ file, shipped: true });
+      for (const entry of ['', 'promises']) {
+        for (const file of ['index.js', 'index.d.ts', 'index.mjs', 'index.d.mts'].map((f) => path.join(entry, f))) {
+          expect({ file, shipped: fs.existsSync(path.join(unpacked, 'dist', 'lib', file)) }).toEqual({ file, shipped: true });
+        }
+      }
+      for (const file of ['dist/examples/cli.js', 'dist/examples/echo-server.js', 'examples/echo-server.ts']) {
+        expect({ file, shipped: fs.existsSync(path.join(unpacked, file)) }).toEqual({ file, shipped: true });
       }
       for (const absent of ['build', 'test', 'bench', 'scripts', 'node_modules']) {
         expect({ absent, shipped: fs.existsSync(path.join(unpacked, absent)) }).toEqual({ absent, shipped: false });
@@ -155,6 +160,11 @@ describeWhenAsked('the packed package, installed', () => {
         import: { types: './dist/lib/index.d.mts', default: './dist/lib/index.mjs' },
         require: { types: './dist/lib/index.d.ts', default: './dist/lib/index.js' },
       });
+      expect(pkg.exports['./promises']).toEqual({
+        import: { types: './dist/lib/promises/index.d.mts', default: './dist/lib/promises/index.mjs' },
+        require: { types: './dist/lib/promises/index.d.ts', default: './dist/lib/promises/index.js' },
+      });
+      expect(pkg.bin).toEqual({ 'node-wsk-example': 'dist/examples/cli.js' });
     });
   });
 
@@ -203,6 +213,24 @@ describeWhenAsked('the packed package, installed', () => {
       expect(drawn).toBe(`${page}: 2 IRPs, 0 event callbacks on 2 tracks\n`);
       const html = fs.readFileSync(page, 'utf8');
       expect(html.includes('"name":"WskCloseSocket"') && html.includes('document.body.setAttribute')).toBe(true);
+    });
+
+    test('node-wsk/promises: every name from an .mjs, a CommonJS file and strict nodenext TypeScript', () => {
+      const entry = 'node-wsk/promises';
+      const layer = runtimeNames(dir, entry);
+      expect(layer).toEqual(expect.arrayContaining(['wskCall', 'IrpPool', 'NtStatusError', 'ReceiveEvents']));
+      expect(esmMismatches(dir, layer, entry)).toEqual([]);
+      expect(cjsReport(dir, layer, entry)).toEqual({ resolved: path.join('dist', 'lib', 'promises', 'index.js'), missing: [], getters: [], fast: true });
+      const report = typescriptEveryName(dir, STRICT_NODENEXT, entry);
+      expect(sorted(report.esm.values)).toEqual(sorted(layer));
+      expect(report.undefinedAtRunTime).toEqual([[], []]);
+    });
+
+    test('npx node-wsk-example: the shipped examples list and run, importing the installed package by name', () => {
+      const bin = path.join('node_modules', '.bin', 'node-wsk-example');
+      expect(runNode(dir, [bin], env)).toContain('  echo-server ');
+      const out = runNode(dir, [bin, 'create-listening-socket'], env);
+      expect(out).toMatch(/^CreateListeningSocket returned STATUS_SUCCESS[^\n]*\n[\s\S]*bound to 127\.0\.0\.1:\d+; closing it\nclosed and deregistered\n$/);
     });
 
     test('the README example, copied as written, compiles (tsc --init, plus Node\'s types) and accepts a node:net peer', async () => {

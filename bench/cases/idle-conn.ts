@@ -2,6 +2,7 @@
 // connections; the server holds them ready to receive (node:net reading, node-wsk with
 // WskReceiveEvent enabled) and reports (RSS after - RSS before) / conns, after GC.
 //   --impl=wsk|net --conns=10000
+import { parseArgs } from 'util';
 import * as net from 'net';
 import {
   NPI_WSK_INTERFACE_ID,
@@ -16,10 +17,10 @@ import {
   WskSetOption,
   STATUS_SUCCESS,
 } from '../../lib';
-import { ReusableIrp, check, forkPeer, gcNow, num, parseArgs, report, wskClose, wskCloseSocket, wskListen, wskOpen } from '../common';
+import { ReusableIrp, COMMON_OPTIONS, check, forkPeer, gcNow, num, report, wskClose, wskCloseSocket, wskListen, wskOpen } from '../common';
 
-const args = parseArgs();
-const conns = num(args, 'conns', 10000);
+const { values: args } = parseArgs({ strict: true, options: { ...COMMON_OPTIONS, conns: { type: 'string', default: '10000' } } });
+const conns = num(args.conns, 'conns');
 const host = '127.0.0.1';
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
@@ -117,7 +118,7 @@ async function wskServer(): Promise<void> {
   report({ metric: 'B/conn', value: (after - before) / conns, heapB: heapPerConn });
 }
 
-const main = args.role === 'client' ? () => clientRole(Number(args.port)) : args.impl === 'wsk' ? wskServer : netServer;
+const main = args.role === 'client' ? () => clientRole(num(args.port, 'port')) : args.impl === 'wsk' ? wskServer : netServer;
 main().catch((e) => {
   console.error(e);
   process.exit(1);

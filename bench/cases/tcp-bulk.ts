@@ -1,6 +1,7 @@
 // A. TCP bulk: one connection, `total` bytes in `chunk`-byte sends; MB/s at the receiver,
 // timed from the first byte received to the last.
 //   --impl=wsk|net  --mode=one|two  --recv=irp|event  --chunk=65536  --total=1073741824
+import { parseArgs } from 'util';
 import * as net from 'net';
 import {
   NPI_WSK_INTERFACE_ID,
@@ -18,31 +19,23 @@ import {
   WskSetOption,
   PSIZE_T,
 } from '../../lib';
-import {
-  Args,
-  ReusableIrp,
-  check,
-  forkPeer,
-  now,
-  num,
-  parseArgs,
-  report,
-  wskAccept,
-  wskCall,
-  wskClose,
-  wskCloseSocket,
-  wskConnect,
-  wskListen,
-  wskOpen,
-} from '../common';
+import { NtStatusError, wskCall } from '../../lib/promises';
+import { ReusableIrp, COMMON_OPTIONS, check, forkPeer, now, num, report, wskAccept, wskClose, wskCloseSocket, wskConnect, wskListen, wskOpen } from '../common';
 import { wskBuf } from '../wsk-conn';
 
-const args = parseArgs();
-const impl = args.impl ?? 'net';
-const mode = args.mode ?? 'one';
+const { values: args } = parseArgs({
+  strict: true,
+  options: {
+    ...COMMON_OPTIONS,
+    chunk: { type: 'string', default: '65536' },
+    total: { type: 'string', default: String(64 * 1024 * 1024) },
+    recv: { type: 'string', default: 'irp' },
+  },
+});
+const { impl, mode } = args;
 const role = args.role ?? 'receiver';
-const chunk = num(args, 'chunk', 65536);
-const total = num(args, 'total', 64 * 1024 * 1024);
+const chunk = num(args.chunk, 'chunk');
+const total = num(args.total, 'total');
 const host = '127.0.0.1';
 
 const buf = (size: number): WSK_BUF => wskBuf(new Uint8Array(size).fill(0x5a));
@@ -167,18 +160,21 @@ async function wskSender(port: number): Promise<void> {
   // Wait for the receiver to close before closing (a close now would reset unread data).
   const rbuf = buf(1024);
   for (;;) {
-    const irp = await wskCall((i) => d.WskReceive(s, rbuf, 0, i));
-    if (irp.IoStatus.Status !== STATUS_SUCCESS || irp.IoStatus.Information === 0) break;
+    const io = await wskCall((i) => d.WskReceive(s, rbuf, 0, i)).catch((e: unknown) => {
+      if (e instanceof NtStatusError) return null; // the receiver closed abortively: done too
+      throw e;
+    });
+    if (io === null || io.Information === 0) break;
   }
   await wskCloseSocket(s);
   await wskClose(w);
 }
 
-async function main(a: Args): Promise<void> {
+async function main(): Promise<void> {
   const receiver = impl === 'wsk' ? wskReceiver : netReceiver;
   const sender = impl === 'wsk' ? wskSender : netSender;
   if (role === 'sender') {
-    await sender(Number(a.port));
+    await sender(num(args.port, 'port'));
     process.disconnect?.();
     return;
   }
@@ -190,7 +186,7 @@ async function main(a: Args): Promise<void> {
   report({ metric: 'MB/s', value: mbps });
 }
 
-main(args).catch((e) => {
+main().catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -2,6 +2,7 @@
 // with one WskSendTo per datagram (--send=sendto) or WskSendMessages batches (--send=batch)
 // and receives through WskReceiveFromEvent; node:dgram sends with send() and 'message'.
 //   --impl=wsk|net --mode=one|two --send=sendto|batch --seconds=2 --burst=64
+import { parseArgs } from 'util';
 import * as dgram from 'dgram';
 import {
   AF_INET,
@@ -25,26 +26,33 @@ import {
   PSOCKADDR,
   sockaddrPort,
 } from '../../lib';
-import { ReusableIrp, Wsk, check, forkPeer, now, num, parseArgs, report, wskCall, wskClose, wskCloseSocket, wskOpen } from '../common';
+import { wskCall } from '../../lib/promises';
+import { ReusableIrp, Wsk, COMMON_OPTIONS, check, forkPeer, now, num, report, wskClose, wskCloseSocket, wskOpen } from '../common';
 import { wskBuf } from '../wsk-conn';
 
-const args = parseArgs();
-const impl = args.impl ?? 'net';
-const seconds = num(args, 'seconds', 2);
-const burst = num(args, 'burst', 64);
+const { values: args } = parseArgs({
+  strict: true,
+  options: {
+    ...COMMON_OPTIONS,
+    seconds: { type: 'string', default: '2' },
+    burst: { type: 'string', default: '64' },
+    send: { type: 'string', default: 'sendto' },
+  },
+});
+const { impl } = args;
+const seconds = num(args.seconds, 'seconds');
+const burst = num(args.burst, 'burst');
 const size = 64;
 const host = '127.0.0.1';
 const yieldLoop = () => new Promise((r) => setImmediate(r));
 
 async function wskDatagram(w: Wsk, dispatch: WSK_CLIENT_DATAGRAM_DISPATCH | null, context: unknown): Promise<{ s: WSK_SOCKET; port: number }> {
-  let irp = await wskCall((i) => w.npi.Dispatch.WskSocket(w.npi.Client, AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET, context, dispatch, null, null, null, i));
-  check(irp.IoStatus.Status, 'WskSocket');
-  const s = irp.IoStatus.Information as WSK_SOCKET;
+  const io = await wskCall((i) => w.npi.Dispatch.WskSocket(w.npi.Client, AF_INET, SOCK_DGRAM, IPPROTO_UDP, WSK_FLAG_DATAGRAM_SOCKET, context, dispatch, null, null, null, i));
+  const s = io.Information as WSK_SOCKET;
   const d = s.Dispatch as WSK_PROVIDER_DATAGRAM_DISPATCH;
-  irp = await wskCall((i) => d.WskBind(s, sockaddrFromString(host, 0), 0, i));
-  check(irp.IoStatus.Status, 'WskBind');
+  await wskCall((i) => d.WskBind(s, sockaddrFromString(host, 0), 0, i));
   const local: SOCKADDR_STORAGE = {};
-  irp = await wskCall((i) => d.WskGetLocalAddress(s, local, i));
+  await wskCall((i) => d.WskGetLocalAddress(s, local, i));
   return { s, port: sockaddrPort(local as PSOCKADDR) };
 }
 
@@ -132,7 +140,7 @@ async function wskSender(port: number): Promise<number> {
 async function main(): Promise<void> {
   const sender = impl === 'wsk' ? wskSender : netSender;
   if (args.role === 'sender') {
-    const sent = await sender(Number(args.port));
+    const sent = await sender(num(args.port, 'port'));
     process.send!({ sent });
     process.disconnect();
     return;

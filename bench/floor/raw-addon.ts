@@ -8,15 +8,25 @@
 // event. --recv=auto: POLL_RECEIVE, the transport reads into the registered area and the
 // report carries the bytes: one crossing per event. Also reports µs per readiness event (two
 // per round trip) and, where the addon counts them (stats()), reports and reads per event.
+import { parseArgs } from 'util';
 import { native, NativeSocket, NETADDR_SIZE, NO_RECEIVE, POLL_READABLE, POLL_RECEIVE } from '../../lib/transport/native';
-import { num, parseArgs, report } from '../common';
+import { COMMON_OPTIONS, num, report } from '../common';
 
-const args = parseArgs();
-const conns = num(args, 'conns', 1);
-const rounds = num(args, 'rounds', 50000);
-const size = num(args, 'size', 100);
+const { values: args } = parseArgs({
+  strict: true,
+  options: {
+    ...COMMON_OPTIONS,
+    conns: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '50000' },
+    size: { type: 'string', default: '100' },
+    recv: { type: 'string', default: 'call' },
+  },
+});
+const conns = num(args.conns, 'conns');
+const rounds = num(args.rounds, 'rounds');
+const size = num(args.size, 'size');
+if (args.recv !== 'auto' && args.recv !== 'call') throw new Error('--recv=call|auto');
 const auto = args.recv === 'auto';
-if (args.recv !== undefined && args.recv !== 'auto' && args.recv !== 'call') throw new Error('--recv=call|auto');
 const C = native.constants;
 // An addon from before stats() (a NODE_WSK_PREBUILD build of an older commit) counts nothing.
 const stats = (): { reads: number; reports: number } => (typeof native.stats === 'function' ? native.stats() : { reads: NaN, reports: NaN });

@@ -131,7 +131,11 @@ export function connectionDisconnect(c: Connection, Irp: IRP, Buffer: WSK_BUF | 
   }
   const refused = connectionRule(WSK_DISCONNECT, c.state, c.failure);
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
-  const total = Buffer && Buffer.Length > 0 ? Buffer.Length : 0;
+  const length: unknown = Buffer ? Buffer.Length : 0;
+  // A Length that is no number is named by wskBufViews (INVALID_ARGUMENT); compared with 0, a
+  // Symbol would throw an engine TypeError instead.
+  if (typeof length !== 'number') wskBufViews(Buffer!, 'WskDisconnect');
+  const total = (length as number) > 0 ? (length as number) : 0;
   const views = total > 0 ? wskBufViews(Buffer!, 'WskDisconnect') : EMPTY;
   const t = new Transfer(Irp, views, total, 0, true);
   c.state = SEND_CLOSED;

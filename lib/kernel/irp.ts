@@ -249,18 +249,55 @@ export class PendingIrps {
   }
 }
 
-/** The IRP the provider call in progress claimed last (irpStart), while it is 'active'. */
-let claimed: IRP | null = null;
+/**
+ * The IRPs of the provider calls in progress (irpStart), innermost last: a getter on a call's
+ * arguments can make another call before the first one pends or completes its IRP. A null is
+ * a completion routine running: client code, whose calls are not those of the call below it.
+ */
+const claims: (IRP | null)[] = [];
+/** Set while irpStart checks an IRP: a violation then is about an IRP the call did not claim. */
+let checking = false;
 
 // A call that throws a violation takes nothing (DESIGN: "its IRP stays the caller's"): the IRP
 // it had claimed and neither pended nor completed is ready again, to pass again, reuse or free.
 // Checks made after irpStart (a WSK_BUF's MDLs, for instance) would otherwise leave it 'active'
-// for good, refused by IoReuseIrp and IoFreeIrp alike.
+// for good, refused by IoReuseIrp and IoFreeIrp alike. Only the call that claimed the IRP gives
+// it back: another one made meanwhile from a getter or a routine (IoReuseIrp on that very IRP,
+// say) takes nothing from it, or the IRP would be passed again while still in flight.
 setBeforeViolation((error) => {
-  if (irpChannel.hasSubscribers) traceViolation(claimed !== null && priv(claimed).state === 'active' ? claimed : null, error.where, error.message);
-  if (claimed !== null && priv(claimed).state === 'active') priv(claimed).state = 'ready';
-  claimed = null;
+  const where = error.where;
+  if (checking) {
+    checking = false;
+    if (irpChannel.hasSubscribers) traceViolation(null, where, error.message);
+    return;
+  }
+  const top = claims.length > 0 ? claims[claims.length - 1] : null;
+  const mine = top !== null && priv(top).state === 'active' && priv(top).where === where;
+  if (irpChannel.hasSubscribers) traceViolation(mine ? top : null, where, error.message);
+  if (!mine) return;
+  priv(top!).state = 'ready';
+  claims.pop();
 });
+
+/**
+ * Provider calls are synchronous: when the microtasks of a turn run, none is in progress, and an
+ * IRP still claimed belongs to a call that a client's exception (a getter on an argument that
+ * threw) took out before it pended or completed: it is the caller's again, as for a violation.
+ */
+let sweepDue = false;
+
+function sweepClaims(): void {
+  sweepDue = false;
+  for (const irp of claims) if (irp !== null && priv(irp).state === 'active') priv(irp).state = 'ready';
+  claims.length = 0;
+}
+
+/** The IRP leaves 'active' (pended or completed): its call's claim ends. */
+function unclaim(Irp: IRP): void {
+  const i = claims.lastIndexOf(Irp);
+  if (i === claims.length - 1) claims.pop();
+  else if (i >= 0) claims.splice(i, 1);
+}
 
 /**
  * Claims an IRP for a provider call. A missing IRP is the caller's to report as
@@ -269,8 +306,7 @@ setBeforeViolation((error) => {
  * lib/trace/describe.ts names them; they are not read unless a trace is recording.
  */
 export function irpStart(Irp: IRP, where: string, a?: unknown, b?: unknown, c?: unknown): void {
-  // Not the IRP of an outer call (a routine calling back in with an IRP still in use).
-  claimed = null;
+  checking = true;
   const p = checkIrp(Irp, where);
   switch (p.state) {
     case 'active':
@@ -280,10 +316,15 @@ export function irpStart(Irp: IRP, where: string, a?: unknown, b?: unknown, c?: 
     case 'completed':
       violation('IRP_NOT_REUSED', where, `the IRP was completed by ${p.where}; call IoReuseIrp before passing it again`);
   }
+  checking = false;
   p.state = 'active';
   p.where = where;
   Irp.PendingReturned = false;
-  claimed = Irp;
+  claims.push(Irp);
+  if (!sweepDue) {
+    sweepDue = true;
+    queueMicrotask(sweepClaims);
+  }
   if (faults !== null) faultClaim(Irp);
   if (irpChannel.hasSubscribers) traceCall(Irp, where, a, b, c);
 }
@@ -291,6 +332,7 @@ export function irpStart(Irp: IRP, where: string, a?: unknown, b?: unknown, c?: 
 /** Marks the IRP pending with a cancel routine; the caller returns what this returns. */
 export function irpPend(Irp: IRP, cancelRoutine: (irp: IRP) => void): NTSTATUS {
   const p = priv(Irp);
+  if (p.state === 'active') unclaim(Irp);
   p.state = 'pending';
   Irp.PendingReturned = true;
   if (irpChannel.hasSubscribers) tracePend(Irp, p.where);
@@ -413,6 +455,7 @@ function faultComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTAT
   const p = priv(Irp);
   if (p.state === 'active') {
     if (!hasQueuedCompletions(Irp) && !engine.pends()) return undefined;
+    unclaim(Irp);
     p.state = 'pending';
     Irp.PendingReturned = true;
     if (irpChannel.hasSubscribers) tracePend(Irp, p.where);
@@ -433,6 +476,7 @@ function completeNow(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS
   // A completed IRP is nobody's pending IRP any more, whichever path completed it.
   if (p.list !== null) p.list.delete(Irp);
   p.cancel = null;
+  if (p.state === 'active') unclaim(Irp);
   p.state = 'completed';
   Irp.IoStatus.Status = Status;
   Irp.IoStatus.Information = Information;
@@ -445,17 +489,7 @@ function completeNow(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS
       (!NT_SUCCESS(Status) && invoke & INVOKE_ON_ERROR) ||
       (Irp.Cancel && invoke & INVOKE_ON_CANCEL)
     ) {
-      // The routine is the client's code, run inside whichever call completes the IRP (its own,
-      // inline, or WskCloseSocket cancelling it): a violation it makes belongs to its own call
-      // and must not give back the IRP of the call still running around it.
-      const outer = claimed;
-      claimed = null;
-      let result: NTSTATUS;
-      try {
-        result = irpChannel.hasSubscribers ? traceRoutine(routine, Irp, p.where, p.context) : routine(null, Irp, p.context);
-      } finally {
-        claimed = outer;
-      }
+      const result = runRoutine(routine, Irp, p.where, p.context);
       if (result !== STATUS_MORE_PROCESSING_REQUIRED) {
         violation(
           'COMPLETION_ROUTINE_BAD_RETURN',
@@ -467,4 +501,15 @@ function completeNow(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS
     }
   }
   return Status;
+}
+
+/** Runs a completion routine: client code, below which no call's claim is visible (see `claims`). */
+function runRoutine(routine: PIO_COMPLETION_ROUTINE, Irp: IRP, where: string, context: unknown): NTSTATUS {
+  claims.push(null);
+  try {
+    return irpChannel.hasSubscribers ? traceRoutine(routine, Irp, where, context) : routine(null, Irp, context);
+  } finally {
+    // What the routine's own calls left claimed (one a client's exception took out) stays for the sweep.
+    claims.splice(claims.lastIndexOf(null), 1);
+  }
 }

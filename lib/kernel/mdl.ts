@@ -159,7 +159,8 @@ export function wskBufRange(Buffer: WSK_BUF): Uint8Array | null {
   const view = viewOf(mdl);
   const off = Buffer.Offset;
   const length = Buffer.Length;
-  if (view === null || (mdl.MdlFlags & BUILT) === 0 || !(length > 0) || !Number.isInteger(off) || !Number.isInteger(length)) return null;
+  // Integers first: `length > 0` on a Symbol would throw an engine TypeError.
+  if (view === null || (mdl.MdlFlags & BUILT) === 0 || !Number.isInteger(off) || !Number.isInteger(length) || length <= 0) return null;
   return off >= 0 && off + length <= view.byteLength ? view : null;
 }
 

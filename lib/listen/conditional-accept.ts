@@ -18,7 +18,7 @@ import {
 
 /** What conditional accept needs of its listener. */
 export interface InspectingListener {
-  readonly s: { readonly context: unknown };
+  readonly s: { readonly context: unknown; readonly closed: boolean };
   dispatch(): WSK_CLIENT_LISTEN_DISPATCH | null;
   /** Connections accepted by inspection, waiting for a WskAccept or the accept event. */
   readonly ready: ConnectionSocket[];
@@ -56,8 +56,23 @@ export class ConditionalAccept {
     conn.queryAddress(false, local as PSOCKADDR);
     conn.queryAddress(true, remote as PSOCKADDR);
     if (eventChannel.hasSubscribers) traceEvent(l.s, 'WskInspectEvent', remote, id);
-    const action = d.WskInspectEvent(l.s.context, local as PSOCKADDR, remote as PSOCKADDR, { Key: id.Key, SerialNumber: id.SerialNumber });
-    if (eventChannel.hasSubscribers) traceEventEnd(l.s, 'WskInspectEvent');
+    let action: unknown;
+    try {
+      action = d.WskInspectEvent(l.s.context, local as PSOCKADDR, remote as PSOCKADDR, { Key: id.Key, SerialNumber: id.SerialNumber });
+    } catch (e) {
+      // A handler that throws decided nothing (the exception goes on, a bugcheck): the connection
+      // is rejected as for any answer that is no WSK_INSPECT_ACTION, not left open, owned by no one.
+      conn.closeQuietly();
+      throw e;
+    } finally {
+      if (eventChannel.hasSubscribers) traceEventEnd(l.s, 'WskInspectEvent');
+    }
+    if (l.s.closed) {
+      // The handler closed the listener (legal from an event): whatever it answered, the
+      // connection goes with it, as the held and ready ones did when it closed.
+      conn.closeQuietly();
+      return;
+    }
     if (action === WskInspectAccept) l.ready.push(conn);
     else if (action === WskInspectPend) {
       this.held.push({ conn, id });

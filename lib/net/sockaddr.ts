@@ -1,5 +1,7 @@
 // SOCKADDR_IN / SOCKADDR_IN6 in their C form (reference §6, DESIGN "representation details")
 // and friendly helpers to and from text.
+import { readFileSync } from 'fs';
+import { isIP, SocketAddress } from 'net';
 import { RtlUshortByteSwap } from '../kernel/rtl';
 import { AF_INET, AF_INET6, ADDRESS_FAMILY } from './ws2def';
 
@@ -78,93 +80,88 @@ export function SOCKADDR_IN6_INIT(): SOCKADDR_IN6 {
 }
 
 // ---- text helpers ----
+// Text is parsed and printed the way Node does it: net.isIP decides what is an address (so
+// '01.2.3.4' is not, as for node:net), the WHATWG URL parser reads IPv6, and net.SocketAddress
+// prints it (as socket.remoteAddress shows it). A zone ('fe80::1%eth0') names an interface whose
+// index becomes sin6_scope_id, read from /proc/self/net/if_inet6: the IPv6 addresses of this
+// process's network namespace, with their interface's index and name. (/sys/class/net/<name>/
+// ifindex shows the namespace sysfs was mounted in, which after `unshare --net` is another
+// one; os.networkInterfaces() gives the index of link-local addresses only.) So a zone names an
+// interface that has an IPv6 address, as scoped traffic needs; a numeric zone is the index itself.
 
-function parseIPv4(text: string): number[] | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
-  return bytes.every((b) => b >= 0 && b <= 255) ? bytes : null;
-}
-
-function parseIPv6(text: string): number[] | null {
-  let head = text;
-  const lastColon = head.lastIndexOf(':');
-  if (lastColon < 0) return null;
-  if (head.includes('.', lastColon)) {
-    // An embedded IPv4 tail ('::ffff:1.2.3.4') is two more hex groups.
-    const v4 = parseIPv4(head.slice(lastColon + 1));
-    if (!v4) return null;
-    head = `${head.slice(0, lastColon + 1)}${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
-  }
-  const halves = head.split('::');
-  if (halves.length > 2) return null;
-  const parse = (s: string) => (s === '' ? [] : s.split(':'));
-  const left = parse(halves[0]);
-  const right = halves.length === 2 ? parse(halves[1]) : [];
-  const fill = 8 - left.length - right.length;
-  if (halves.length === 1 ? fill !== 0 : fill < 1) return null;
-  const groups = [...left, ...new Array<string>(halves.length === 2 ? fill : 0).fill('0'), ...right];
-  const bytes: number[] = [];
-  for (const g of groups) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-    const v = parseInt(g, 16);
-    bytes.push(v >> 8, v & 0xff);
-  }
+/** The 16 bytes of an IPv6 address (net.isIP said it is one; no zone). */
+function ipv6Bytes(text: string): Uint8Array {
+  // The URL parser's serialization is canonical: lowercase hex groups, one '::' at most, no
+  // dotted IPv4 tail ('::ffff:1.2.3.4' becomes '::ffff:102:304').
+  const canonical = new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  const [head, tail] = canonical.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const bytes = new Uint8Array(16);
+  groups.forEach((group, i) => {
+    const value = parseInt(group, 16);
+    bytes[2 * i] = value >> 8;
+    bytes[2 * i + 1] = value & 0xff;
+  });
   return bytes;
 }
 
+/** The index of an interface that has an IPv6 address in this network namespace, or undefined. */
+function interfaceIndex(name: string): number | undefined {
+  let table: string;
+  try {
+    table = readFileSync('/proc/self/net/if_inet6', 'utf8'); // address, index (hex), prefix, scope, flags, name
+  } catch {
+    return undefined; // no IPv6 in this kernel
+  }
+  for (const line of table.split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[5] === name) return parseInt(fields[1]!, 16);
+  }
+  return undefined;
+}
+
+/** sin6_scope_id for a zone: a number as it is, an interface name as its index. */
+function scopeId(zone: string, address: string): number {
+  if (/^\d+$/.test(zone)) {
+    const id = Number(zone);
+    if (id > 0xffffffff) throw new TypeError(`scope id ${zone} does not fit sin6_scope_id: '${address}'`);
+    return id;
+  }
+  const index = interfaceIndex(zone);
+  if (index === undefined) throw new TypeError(`no network interface '${zone}' with an IPv6 address here (from '${address}')`);
+  return index;
+}
+
 /**
- * A SOCKADDR from text and a host-order port: '127.0.0.1' gives a SOCKADDR_IN, '::1' (or
- * '[::1]', or 'fe80::1%2' with a numeric scope) a SOCKADDR_IN6. Throws on anything else.
+ * A SOCKADDR from text and a host-order port: '127.0.0.1' gives a SOCKADDR_IN; '::1' (or
+ * '[::1]'), 'fe80::1%eth0' (an interface name) or 'fe80::1%2' (an index) a SOCKADDR_IN6 with
+ * that sin6_scope_id. What net.isIP rejects throws a TypeError.
  */
 export function sockaddrFromString(address: string, port = 0): SOCKADDR_IN | SOCKADDR_IN6 {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be 0..65535, got ${port}`);
-  const v4 = parseIPv4(address);
-  if (v4) {
+  if (typeof address !== 'string') throw new TypeError(`the address must be a string, got ${typeof address}`);
+  const bracketed = address.startsWith('[') && address.endsWith(']'); // only IPv6 is written so
+  const text = bracketed ? address.slice(1, -1) : address;
+  const family = isIP(text);
+  if (family === 4 && !bracketed) {
+    const [a, b, c, d] = text.split('.').map(Number) as [number, number, number, number];
     const sa = SOCKADDR_IN_INIT();
     sa.sin_port = RtlUshortByteSwap(port);
-    sa.sin_addr.s_addr = (v4[0] | (v4[1] << 8) | (v4[2] << 16) | (v4[3] << 24)) >>> 0;
+    sa.sin_addr.s_addr = (a | (b << 8) | (c << 16) | (d << 24)) >>> 0;
     return sa;
   }
-  let text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  let scope = 0;
+  if (family !== 6) throw new TypeError(`not a numeric IPv4 or IPv6 address: '${address}'`);
   const pct = text.indexOf('%');
-  if (pct >= 0) {
-    scope = Number(text.slice(pct + 1));
-    if (!Number.isInteger(scope) || scope < 0) throw new TypeError(`only numeric IPv6 scope ids are understood: '${address}'`);
-    text = text.slice(0, pct);
-  }
-  const v6 = parseIPv6(text);
-  if (!v6) throw new TypeError(`not a numeric IPv4 or IPv6 address: '${address}'`);
   const sa = SOCKADDR_IN6_INIT();
   sa.sin6_port = RtlUshortByteSwap(port);
-  sa.sin6_addr.u.Byte.set(v6);
-  sa.sin6_scope_id = scope;
+  sa.sin6_addr.u.Byte.set(ipv6Bytes(pct < 0 ? text : text.slice(0, pct)));
+  sa.sin6_scope_id = pct < 0 ? 0 : scopeId(text.slice(pct + 1), address);
   return sa;
 }
 
-function ipv6Text(b: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i] << 8) | b[i + 1]);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  }
-  // Compress the longest run of two or more zero groups (RFC 5952).
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
-
-/** The address part as text: '127.0.0.1', '::1', 'fe80::1%2'. */
+/** The address part as text, as Node prints it: '127.0.0.1', '::1', '::ffff:10.1.2.3', 'fe80::1%2'. */
 export function sockaddrAddressString(sa: PSOCKADDR): string {
   const a = sa as Partial<SOCKADDR_IN & SOCKADDR_IN6>;
   if (a.sin_family === AF_INET && a.sin_addr) {
@@ -172,7 +169,11 @@ export function sockaddrAddressString(sa: PSOCKADDR): string {
     return `${s & 0xff}.${(s >>> 8) & 0xff}.${(s >>> 16) & 0xff}.${s >>> 24}`;
   }
   if (a.sin6_family === AF_INET6 && a.sin6_addr) {
-    return ipv6Text(a.sin6_addr.u.Byte) + (a.sin6_scope_id ? `%${a.sin6_scope_id}` : '');
+    const b = a.sin6_addr.u.Byte;
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+    const text = new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
+    return a.sin6_scope_id ? `${text}%${a.sin6_scope_id}` : text;
   }
   throw new TypeError('not a SOCKADDR_IN or SOCKADDR_IN6');
 }

@@ -116,6 +116,9 @@ export function WskControlClient(
   if (code === WSK_TRANSPORT_LIST_CHANGE) {
     // The transports of this host do not come and go: the IRP waits for cancel or WskDeregister.
     if (!Irp) return STATUS_INVALID_PARAMETER;
+    // Once WskDeregister has begun (the NPI may still be captured), a new request meets the
+    // cancellation it would have had pending: it must not hold the deregistration up for good.
+    if (client.deregistering) return irpComplete(Irp, STATUS_CANCELLED, 0);
     client.pendingIrps.add(Irp);
     const cancel = (irp: IRP) => {
       client.completeIrp(irp, STATUS_CANCELLED, 0);
