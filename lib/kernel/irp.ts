@@ -454,7 +454,9 @@ function faultComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTAT
   const engine = faults!;
   const p = priv(Irp);
   if (p.state === 'active') {
-    if (!hasQueuedCompletions(Irp) && !engine.pends()) return undefined;
+    // Behind a completion of its socket still queued, it pends too (counted as pending).
+    if (hasQueuedCompletions(Irp)) engine.counts.pending++;
+    else if (!engine.pends()) return undefined;
     unclaim(Irp);
     p.state = 'pending';
     Irp.PendingReturned = true;

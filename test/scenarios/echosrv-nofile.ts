@@ -4,7 +4,8 @@
 // in the C sample: close the listener, make a new one) runs; the new listener then echoes.
 import * as fs from 'fs';
 import * as net from 'net';
-import { Executive, KeClearEvent, KeWaitForSingleObject, KernelMode, openSocketCount } from '../../lib';
+// The example imports 'node-wsk' (the built package): the KEVENT it exports must be that instance's.
+import { Executive, KeClearEvent, KeWaitForSingleObject, KernelMode, openSocketCount } from 'node-wsk';
 import * as echosrv from '../../examples/echosrv';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
