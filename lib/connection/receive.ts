@@ -38,6 +38,9 @@ export function connectionReceive(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flag
   if (c.recvQueue.length === 0 && !drain && c.leftover === null && (c.flags & RECV_EOF) === 0 && c.failure === STATUS_SUCCESS) {
     // Try first, straight into the caller's memory.
     const view = wskBufRange(Buffer);
+    // NODE_WSK_VERIFIER pending: the receive waits for the loop before it reads anything, so
+    // its buffer holds nothing yet when the call returns STATUS_PENDING (as on Windows).
+    if (faults !== null && faults.pends()) return queueRecv(c, new Transfer(Irp, length === 0 ? EMPTY : wskBufViews(Buffer, 'WskReceive'), length, Flags, false));
     if (view !== null) {
       const off = Buffer.Offset;
       // NODE_WSK_VERIFIER partial: ask the OS for fewer bytes; the rest stays for the next receive.
