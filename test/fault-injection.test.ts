@@ -33,6 +33,7 @@ import {
 import { conn, netServer, readBytes, wskBuf, wskConnect, randomBytes } from './conn-helpers';
 import { call, expectStatus, newOp, register, unregister, wskClose } from './helpers';
 import { runScenario } from './child';
+import { NtStatusError, wskBuf as promisesWskBuf } from '../lib/promises';
 import { enableReceiveFrom, peer, udpSocket } from './udp-helpers';
 
 afterEach(() => {
@@ -246,7 +247,7 @@ describe('partial', () => {
 });
 
 describe('lowres', () => {
-  test('IoAllocateIrp and IoAllocateMdl return null; WskSocket, WskConnect, WskSend fail STATUS_INSUFFICIENT_RESOURCES', async () => {
+  test('IoAllocateIrp and IoAllocateMdl return null; WskSocket and WskSend fail STATUS_INSUFFICIENT_RESOURCES', async () => {
     const { p, s, close } = await pair();
     // IRPs for the calls are allocated before the pool "runs out".
     const ops = [newOp(), newOp()];
@@ -260,6 +261,13 @@ describe('lowres', () => {
     expect(wskFaults()!.counts.lowres).toBe(4);
     setWskFaults(null);
     await close();
+  });
+
+  test('node-wsk/promises wskBuf: no MDL to be had is an NtStatusError STATUS_INSUFFICIENT_RESOURCES, not a verifier error', () => {
+    // Found by the examples' campaign: echo-server died of MmBuildMdlForNonPagedPool(null).
+    setWskFaults({ lowres: 1, seed: 3 });
+    expect(() => promisesWskBuf(new Uint8Array(4))).toThrow(NtStatusError);
+    expect(() => promisesWskBuf(new Uint8Array(4))).toThrow(expect.objectContaining({ code: 'STATUS_INSUFFICIENT_RESOURCES' }));
   });
 });
 
