@@ -164,7 +164,7 @@ describeWhenAsked('the packed package, installed', () => {
         import: { types: './dist/lib/promises/index.d.mts', default: './dist/lib/promises/index.mjs' },
         require: { types: './dist/lib/promises/index.d.ts', default: './dist/lib/promises/index.js' },
       });
-      expect(pkg.bin).toEqual({ 'node-wsk-example': 'dist/examples/cli.js' });
+      expect(pkg.bin).toEqual({ 'node-wsk-example': 'dist/examples/cli.js', 'node-wsk-trace': 'dist/lib/trace/cli.js' });
     });
   });
 

@@ -288,7 +288,12 @@ let sweepDue = false;
 
 function sweepClaims(): void {
   sweepDue = false;
-  for (const irp of claims) if (irp !== null && priv(irp).state === 'active') priv(irp).state = 'ready';
+  for (const irp of claims) {
+    if (irp === null || priv(irp).state !== 'active') continue;
+    // The timeline shows the call ended there, as a violation's call does.
+    if (irpChannel.hasSubscribers) traceViolation(irp, priv(irp).where, 'left by an exception from client code before it pended or completed');
+    priv(irp).state = 'ready';
+  }
   claims.length = 0;
 }
 

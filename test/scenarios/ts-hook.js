@@ -36,3 +36,17 @@ function transpile(source, filename) {
 require.extensions['.ts'] = (module, filename) => {
   module._compile(transpile(fs.readFileSync(filename, 'utf8'), filename), filename);
 };
+
+// The package's own name, as jest's moduleNameMapper has it: the examples import 'node-wsk',
+// and a scenario that imports lib/ must meet the same module instances (a KEVENT made by one
+// copy of lib is not a KEVENT to another).
+const Module = require('module');
+const root = path.join(__dirname, '..', '..');
+const selfNames = {
+  'node-wsk': path.join(root, 'lib', 'index.ts'),
+  'node-wsk/promises': path.join(root, 'lib', 'promises', 'index.ts'),
+};
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return resolveFilename.call(this, selfNames[request] ?? request, ...rest);
+};

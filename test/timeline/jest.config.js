@@ -11,7 +11,13 @@ const path = require('path');
 
 const root = path.join(__dirname, '..', '..');
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: { warnOnly: false } }] };
-const base = { rootDir: root, testEnvironment: 'node', transform };
+// As in the root jest.config.js: the examples import 'node-wsk' by name, the sources here, so that
+// they share one instance of lib (and of its trace) with the tests.
+const moduleNameMapper = {
+  '^node-wsk$': '<rootDir>/lib/index.ts',
+  '^node-wsk/promises$': '<rootDir>/lib/promises/index.ts',
+};
+const base = { rootDir: root, testEnvironment: 'node', transform, moduleNameMapper };
 
 module.exports = {
   rootDir: root,

@@ -112,7 +112,9 @@ describeWithBrowser('timeline.html in headless chromium', () => {
     expect(labels.filter((l) => /connection-oriented/.test(l)).length).toBeGreaterThanOrEqual(4);
     const counts = await page.$$eval('rect.irp', (rects) => rects.map((r) => Number(r.getAttribute('data-count') ?? 1)));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(model.irps.length);
-    expect(model.irps.length).toBeGreaterThan(25);
+    // The echo server's IRPs (socket, bind, the echoes' sends, unload), the test's own (sockets,
+    // binds, connects, the cancelled receive, the refused connect): a session worth drawing.
+    expect(model.irps.length).toBeGreaterThan(20);
   });
 
   test('pended IRPs are spans from the call to the completion; the failed ones (cancelled, refused) are red', async () => {
