@@ -4,8 +4,7 @@
 // in the C sample: close the listener, make a new one) runs; the new listener then echoes.
 import * as fs from 'fs';
 import * as net from 'net';
-// The example imports 'node-wsk' (the built package): the KEVENT it exports must be that instance's.
-import { Executive, KeClearEvent, KeWaitForSingleObject, KernelMode, openSocketCount } from 'node-wsk';
+import { Executive, KeClearEvent, KeWaitForSingleObject, KernelMode, openSocketCount } from '../../lib';
 import * as echosrv from '../../examples/echosrv';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
