@@ -24,6 +24,8 @@ import {
   WSK_CLIENT_CONNECTION_DISPATCH,
   WSK_CLIENT_DATAGRAM_DISPATCH,
   WSK_EVENT_RECEIVE,
+  WSK_EVENT_DISCONNECT,
+  WSK_FLAG_ABORTIVE,
   WSK_FLAG_CONNECTION_SOCKET,
   WskSetOption,
   WskVerifierError,
@@ -284,6 +286,29 @@ describe('reset', () => {
     setWskFaults(null);
     await close();
   });
+});
+
+test('reset from a receive: STATUS_CONNECTION_RESET, and WskDisconnectEvent with WSK_FLAG_ABORTIVE', async () => {
+  const flags: number[] = [];
+  const dispatch: WSK_CLIENT_CONNECTION_DISPATCH = {
+    WskReceiveEvent: null,
+    WskDisconnectEvent: (_c, f) => {
+      flags.push(f);
+      return STATUS_SUCCESS;
+    },
+    WskSendBacklogEvent: null,
+  };
+  const { s, peer: client, close } = await pair(dispatch);
+  client.on('error', () => {});
+  const ctl = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_DISCONNECT };
+  expectStatus(s.Dispatch.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 16, ctl, 0, null, null, null), STATUS_SUCCESS);
+  setWskFaults({ reset: 1, seed: 6 });
+  const irp = await call((irp) => conn(s).WskReceive(s, wskBuf(new Uint8Array(16)), 0, irp));
+  expectStatus(irp.IoStatus.Status, STATUS_CONNECTION_RESET);
+  await until(() => flags.length > 0, 'the disconnect event');
+  expect(flags).toEqual([WSK_FLAG_ABORTIVE]);
+  setWskFaults(null);
+  await close();
 });
 
 describe('delay and reorder', () => {
