@@ -36,7 +36,7 @@ import { conn, netServer, readBytes, wskBuf, wskConnect, randomBytes } from './c
 import { call, expectStatus, newOp, register, unregister, wskClose } from './helpers';
 import { runScenario } from './child';
 import { NtStatusError, wskBuf as promisesWskBuf } from '../lib/promises';
-import { enableReceiveFrom, peer, udpSocket } from './udp-helpers';
+import { dg, enableReceiveFrom, peer, udpSocket, wskBuf as dgBuf } from './udp-helpers';
 
 afterEach(() => {
   setWskFaults(null);
@@ -155,6 +155,26 @@ describe('pending', () => {
     setWskFaults(null);
     await close();
   });
+});
+
+test('pending: a WskReceiveFrom with a datagram already there returns STATUS_PENDING with its buffer untouched, then gets it', async () => {
+  const p = register();
+  const { s, port } = await udpSocket(p, 4);
+  const sender = await peer(4);
+  await sender.send(Buffer.from('already here'), port);
+  await new Promise((r) => setTimeout(r, 20));
+  setWskFaults({ pending: true, seed: 9 });
+  const room = new Uint8Array(32);
+  const op = newOp();
+  expectStatus(dg(s).WskReceiveFrom(s, dgBuf(room), 0, null, null, null, null, op.irp), STATUS_PENDING);
+  expect(room.every((b) => b === 0)).toBe(true);
+  const irp = await op.done;
+  expectStatus(irp.IoStatus.Status, STATUS_SUCCESS);
+  expect(Buffer.from(room.subarray(0, irp.IoStatus.Information as number)).toString()).toBe('already here');
+  setWskFaults(null);
+  await sender.close();
+  await wskClose(s);
+  await unregister(p);
 });
 
 describe('partial', () => {
