@@ -12,7 +12,7 @@
  * provider as a tool: only index.ts loads it, and it reads sockets through socket/ alone. The
  * hooks it listens to live in kernel/trace.ts, which every layer may call (kernel/ is lowest).
  */
-const LOW_WSK = '^lib/wsk/(wsk|client|security)\\.ts$';
+const LOW_WSK = '^lib/wsk/(wsk|wsk-base|wsk-dispatch|client|security)\\.ts$';
 module.exports = {
   forbidden: [
     {

@@ -1,5 +1,9 @@
-// node-wsk: the WSK client API over real OS sockets. Names, argument order and values are
-// those of wsk.h, ntddk.h, ws2def.h and ws2ipdef.h (see DESIGN.md, "The porting rule").
+/**
+ * node-wsk: the WSK client API over real OS sockets. Names, argument order and values are
+ * those of wsk.h, ntddk.h, ws2def.h and ws2ipdef.h (docs/PORTING.md is the porting rule;
+ * docs/SEMANTICS.md says what the calls do).
+ * @module node-wsk
+ */
 
 export * from './kernel/ntstatus';
 export { ntStatusFromErrno } from './transport/errno';

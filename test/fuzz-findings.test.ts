@@ -25,6 +25,7 @@ import {
   STATUS_SUCCESS,
   WSK_BUF,
   WSK_CLIENT_LISTEN_DISPATCH,
+  WSK_FLAG_CONNECTION_SOCKET,
   WSK_FLAG_LISTEN_SOCKET,
   WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_SOCKET,
@@ -241,6 +242,20 @@ describe('a WSK_BUF whose Length is a Symbol', () => {
     expect(outcome(() => IoReuseIrp(op.irp, STATUS_SUCCESS))).toBe('ok');
     await wskClose(s);
     await close();
+    await unregister(p);
+  });
+
+  // Fuzz seed 20261381 (api, the 10^6-call campaign): WskConnectEx compared the Length with its
+  // 65,535-byte maximum before anything checked it.
+  test('WskConnectEx: INVALID_ARGUMENT, and the IRP is given back', async () => {
+    const p = register();
+    const s = await wskSocket(p, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET);
+    await call((i) => conn(s).WskBind(s, sockaddrFromString('127.0.0.1', 0), 0, i));
+    const op = newOp();
+    const buf = { Mdl: connBuf(new Uint8Array(8)).Mdl, Offset: 0, Length: Symbol('length') } as unknown as WSK_BUF;
+    expect(outcome(() => conn(s).WskConnectEx(s, sockaddrFromString('127.0.0.1', 9), buf, 0, op.irp))).toBe('INVALID_ARGUMENT');
+    expect(outcome(() => IoReuseIrp(op.irp, STATUS_SUCCESS))).toBe('ok');
+    await wskClose(s);
     await unregister(p);
   });
 });

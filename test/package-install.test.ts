@@ -110,8 +110,8 @@ describeWhenAsked('the packed package, installed', () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   describe('the tarball', () => {
-    test('has the license, changelog, both entries with their types, the sources and the prebuilt linux-x64 addon', () => {
-      for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'binding.gyp', 'native/binding.cc', 'lib/index.ts']) {
+    test('has the license, changelog, the docs the README links, both entries with their types, the sources and the prebuilt linux-x64 addon', () => {
+      for (const file of ['LICENSE', 'CHANGELOG.md', 'README.md', 'docs/PORTING.md', 'docs/SEMANTICS.md', 'binding.gyp', 'native/binding.cc', 'lib/index.ts']) {
         expect({ file, shipped: fs.existsSync(path.join(unpacked, file)) }).toEqual({ file, shipped: true });
       }
       for (const entry of ['', 'promises']) {

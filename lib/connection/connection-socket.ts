@@ -1,4 +1,4 @@
-// Connection-oriented sockets (WSK_FLAG_CONNECTION_SOCKET), reference §3.6, §4.5: the socket
+// Connection-oriented sockets (WSK_FLAG_CONNECTION_SOCKET), https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_connection_dispatch: the socket
 // object and its provider table. Accepted sockets are of this category. What a connection does
 // lives in the files beside this one (connection.ts lists the state; connection-state.ts the
 // rules); a stream socket committed to a connection runs the same code (stream/stream-socket.ts).

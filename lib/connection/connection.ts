@@ -219,7 +219,7 @@ export class Connection {
 
   /** Whatever is still queued at close has been cancelled by the socket's close. */
   beforeClose(): void {
-    // WskCloseSocket on a connection not disconnected both ways is abortive (reference §3.4).
+    // WskCloseSocket on a connection not disconnected both ways is abortive (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_close_socket).
     if (this.state !== ABORTED && !this.disconnectedBothWays) addon.setsockopt(this.s.id, OS.SOL_SOCKET, OS.SO_LINGER, LINGER_ABORT);
     if (this.leftover) {
       putSet(this.leftover);

@@ -34,8 +34,11 @@ export function connectExFirstSend(Irp: IRP, Buffer: WSK_BUF | null, Flags: numb
   if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (Buffer === null || Buffer === undefined) return null;
   if (typeof Buffer !== 'object') badArgument('WskConnectEx', 'Buffer must be a WSK_BUF or null');
-  const length = Buffer.Length;
-  if (length > CONNECT_EX_MAX) return irpComplete(Irp, STATUS_BUFFER_OVERFLOW, 0);
+  const length: unknown = Buffer.Length;
+  // A Length that is no number is named by wskBufViews (INVALID_ARGUMENT); compared with the
+  // maximum, a Symbol would throw an engine TypeError instead.
+  if (typeof length !== 'number') wskBufViews(Buffer, 'WskConnectEx');
+  if ((length as number) > CONNECT_EX_MAX) return irpComplete(Irp, STATUS_BUFFER_OVERFLOW, 0);
   if (!length) return null;
   wskBufViews(Buffer, 'WskConnectEx');
   return (c, irp) => connectionSend(c, irp, Buffer, 0);

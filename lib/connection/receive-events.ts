@@ -1,4 +1,4 @@
-// The connection's event callbacks (reference §4.5): WskReceiveEvent with chains of WSK-owned
+// The connection's event callbacks (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive_event): WskReceiveEvent with chains of WSK-owned
 // buffers (taken, partly taken, refused or retained until WskRelease), WskDisconnectEvent after
 // the data before the FIN, or at once on a reset, and WskSendBacklogEvent. Everything here runs
 // from the event loop (readiness or the scheduler), never inside the client's own call.

@@ -80,7 +80,7 @@ function queueRecv(c: Connection, t: Transfer): NTSTATUS {
   return status;
 }
 
-/** Completes a receive; a completed receive re-arms indications (reference §4.5). */
+/** Completes a receive; a completed receive re-arms indications (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive_event). */
 function completeRecv(c: Connection, Irp: IRP, status: NTSTATUS, bytes: number): NTSTATUS {
   if (c.flags & BLOCKED) {
     c.flags &= ~BLOCKED;

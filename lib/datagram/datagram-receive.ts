@@ -82,7 +82,7 @@ function completeDatagram(d: Datagram, req: ReceiveRequest, rc: number): void {
   }
   if (req.remote) netaddrToSockaddr(scratchFrom, req.remote);
   // A datagram larger than the buffer: the bytes that fit, MSG_TRUNC, and STATUS_BUFFER_OVERFLOW
-  // (what AFD does for a truncated datagram receive; see README "Choices").
+  // (what AFD does for a truncated datagram receive; see docs/SEMANTICS.md, "Choices").
   finishReceive(d, req, flags & MSG_TRUNC ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS, rc);
 }
 

@@ -1,4 +1,4 @@
-// Datagram sockets (WSK_FLAG_DATAGRAM_SOCKET), reference §3.7, §4.5: UDP and raw, over IPv4 and
+// Datagram sockets (WSK_FLAG_DATAGRAM_SOCKET), https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_datagram_dispatch: UDP and raw, over IPv4 and
 // IPv6. The socket object and its provider table; what it holds is in datagram.ts, its rules in
 // datagram-state.ts, sends, receives and the receive event beside them.
 import { IRP, irpComplete, irpStart } from '../kernel/irp';

@@ -1,4 +1,4 @@
-// IRPs as WSK uses them (reference §7): caller-allocated, one completion routine, completed
+// IRPs as WSK uses them (https://learn.microsoft.com/windows-hardware/drivers/network/using-irps-with-winsock-kernel-functions): caller-allocated, one completion routine, completed
 // exactly once per call, inline (before the call returns) or later from the event loop.
 import type { MDL } from './mdl';
 import {
@@ -17,8 +17,19 @@ import { badArgument, setBeforeViolation, violation } from './verifier';
 /** Device objects do not exist here; completion routines receive `null`. */
 export type PDEVICE_OBJECT = null;
 
+/**
+ * IO_COMPLETION_ROUTINE (wdm.h): the routine `IoSetCompletionRoutine` attaches to an IRP. It runs
+ * once when the IRP completes (as its Invoke flags ask), receives `null` as the device object, and
+ * must return `STATUS_MORE_PROCESSING_REQUIRED` (the IRP is the driver's own); anything else is
+ * the verifier error `COMPLETION_ROUTINE_BAD_RETURN`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nc-wdm-io_completion_routine
+ */
 export type PIO_COMPLETION_ROUTINE = (DeviceObject: PDEVICE_OBJECT, Irp: IRP, Context: unknown) => NTSTATUS;
 
+/**
+ * IO_STATUS_BLOCK (wdm.h): the final status of an IRP and what its call reports in `Information`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_io_status_block
+ */
 export interface IO_STATUS_BLOCK {
   Status: NTSTATUS;
   /** What C casts out of ULONG_PTR: a byte count, a WSK_SOCKET, an address-info list... */
@@ -48,6 +59,13 @@ interface IrpPrivate {
 
 let priv: (irp: IRP) => IrpPrivate;
 
+/**
+ * IRP (wdm.h): the caller-allocated I/O request packet every asynchronous WSK call completes. Made by
+ * `IoAllocateIrp`; its public members are those WSK code reads (`IoStatus`, `PendingReturned`,
+ * `Cancel`, `MdlAddress`), the rest is private, as the kernel's is.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_irp
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/using-irps-with-winsock-kernel-functions
+ */
 export class IRP {
   IoStatus: IO_STATUS_BLOCK = { Status: STATUS_SUCCESS, Information: 0 };
   /** Set when the call that took this IRP returned STATUS_PENDING. */
@@ -78,6 +96,7 @@ export class IRP {
     priv = (irp) => irp.#p;
   }
 }
+/** PIRP: a pointer to an IRP, which here is the IRP object itself. */
 export type PIRP = IRP;
 
 const INVOKE_ON_SUCCESS = 1;
@@ -102,6 +121,12 @@ function inFlight(p: IrpPrivate): boolean {
   return p.state === 'active' || p.state === 'pending';
 }
 
+/**
+ * IoAllocateIrp: a new IRP, ready for one WSK call. `StackSize` must be 1 to 127
+ * (`INVALID_ARGUMENT` otherwise); `ChargeQuota` means nothing here. Never returns null here (C's
+ * allocation failure cannot happen), though its type keeps C's `PIRP | NULL`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-ioallocateirp
+ */
 export function IoAllocateIrp(StackSize: number, ChargeQuota: boolean): IRP | null {
   void ChargeQuota;
   if (!Number.isInteger(StackSize) || StackSize < 1 || StackSize > 127) {
@@ -148,6 +173,12 @@ export function IoInitializeIrp(Irp: IRP, PacketSize: number, StackSize: number)
   IoReuseIrp(Irp, STATUS_SUCCESS);
 }
 
+/**
+ * IoSetCompletionRoutine: the routine to run, with `Context`, when the IRP's next call completes
+ * it, on success, on error and/or on cancel as the three flags ask. Set it before passing the IRP
+ * (after `IoReuseIrp`); on an IRP still in a call it is the verifier error `IRP_REUSED_WHILE_PENDING`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iosetcompletionroutine
+ */
 export function IoSetCompletionRoutine(
   Irp: IRP,
   CompletionRoutine: PIO_COMPLETION_ROUTINE | null,
@@ -166,6 +197,11 @@ export function IoSetCompletionRoutine(
   p.invoke = (InvokeOnSuccess ? INVOKE_ON_SUCCESS : 0) | (InvokeOnError ? INVOKE_ON_ERROR : 0) | (InvokeOnCancel ? INVOKE_ON_CANCEL : 0);
 }
 
+/**
+ * IoFreeIrp: frees an IRP the driver allocated. Freeing one still in a call
+ * (`IRP_FREED_WHILE_PENDING`) or twice (`IRP_DOUBLE_FREE`) is a verifier error.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iofreeirp
+ */
 export function IoFreeIrp(Irp: IRP): void {
   if (!(Irp instanceof IRP)) badArgument('IoFreeIrp', `Irp must be an IRP, got ${describe(Irp)}`);
   const p = priv(Irp);
@@ -176,6 +212,13 @@ export function IoFreeIrp(Irp: IRP): void {
   p.context = null;
 }
 
+/**
+ * IoReuseIrp: makes a completed IRP ready for its next call: no routine, `IoStatus.Status` =
+ * `Iostatus`, `Information` 0, `PendingReturned`, `Cancel` and `MdlAddress` cleared, in place (copy
+ * `IoStatus` out first). Required between two uses; on an IRP still in a call it is the verifier
+ * error `IRP_REUSED_WHILE_PENDING`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-ioreuseirp
+ */
 export function IoReuseIrp(Irp: IRP, Iostatus: NTSTATUS): void {
   const p = checkIrp(Irp, 'IoReuseIrp');
   if (inFlight(p)) violation('IRP_REUSED_WHILE_PENDING', 'IoReuseIrp', `the IRP is still pending in ${p.where}`);
@@ -191,7 +234,12 @@ export function IoReuseIrp(Irp: IRP, Iostatus: NTSTATUS): void {
   Irp.MdlAddress = null;
 }
 
-/** Returns true when a cancel routine ran (the IRP was pending and cancellable). */
+/**
+ * IoCancelIrp: sets `Irp.Cancel` and, when the IRP is pending in a WSK call, runs its cancel
+ * routine: the call completes the IRP (`STATUS_CANCELLED` as a rule; see docs/SEMANTICS.md,
+ * "Cancellation"). Returns true when a cancel routine ran (the IRP was pending and cancellable).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iocancelirp
+ */
 export function IoCancelIrp(Irp: IRP): boolean {
   const p = checkIrp(Irp, 'IoCancelIrp');
   Irp.Cancel = true;

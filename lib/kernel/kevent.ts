@@ -3,8 +3,14 @@
 import { NTSTATUS, STATUS_SUCCESS, STATUS_TIMEOUT, STATUS_WAIT_0 } from './ntstatus';
 import { badArgument, isWritableSlot } from './verifier';
 
+/**
+ * EVENT_TYPE values (wdm.h): a notification event stays signaled until cleared; a
+ * synchronization event wakes one wait and resets itself.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keinitializeevent
+ */
 export const NotificationEvent = 0;
 export const SynchronizationEvent = 1;
+/** EVENT_TYPE (wdm.h): `NotificationEvent` or `SynchronizationEvent`. */
 export type EVENT_TYPE = typeof NotificationEvent | typeof SynchronizationEvent;
 
 /** KWAIT_REASON / KPROCESSOR_MODE values used by ported code (recorded, not interpreted). */
@@ -13,26 +19,41 @@ export const UserRequest = 6;
 export const IO_NO_INCREMENT = 0;
 export const IO_NETWORK_INCREMENT = 2;
 
+/**
+ * LARGE_INTEGER (winnt.h): a 64-bit value as `{ QuadPart }`, a number or a bigint. Wait timeouts
+ * are in 100 ns units: negative is relative, positive an absolute system time.
+ */
 export interface LARGE_INTEGER {
   QuadPart: number | bigint;
 }
 
-/** KEVENT: initialise an empty object with KeInitializeEvent. */
+/**
+ * KEVENT (wdm.h): initialise an empty object with KeInitializeEvent; its state is private, as C's
+ * dispatcher header is opaque.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keinitializeevent
+ */
 export interface KEVENT {
   Type?: EVENT_TYPE;
 }
+/** PKEVENT: a pointer to a KEVENT, which here is the object itself. */
 export type PKEVENT = KEVENT;
+/** PRKEVENT: a pointer to a KEVENT, which here is the object itself. */
 export type PRKEVENT = KEVENT;
 
 /** KeWaitForMultipleObjects' WAIT_TYPE. */
 export const WaitAll = 0;
 export const WaitAny = 1;
+/**
+ * WAIT_TYPE (wdm.h): `WaitAll` or `WaitAny`, for `KeWaitForMultipleObjects`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kewaitformultipleobjects
+ */
 export type WAIT_TYPE = typeof WaitAll | typeof WaitAny;
 /** The objects a wait can name without a WaitBlockArray, and with one (wdm.h). */
 export const THREAD_WAIT_OBJECTS = 3;
 export const MAXIMUM_WAIT_OBJECTS = 64;
 /** KWAIT_BLOCK: the caller's storage for a wait on more than THREAD_WAIT_OBJECTS (unused here). */
 export type KWAIT_BLOCK = object;
+/** PKWAIT_BLOCK: the `WaitBlockArray` argument of `KeWaitForMultipleObjects` (an array, or null). */
 export type PKWAIT_BLOCK = KWAIT_BLOCK[] | KWAIT_BLOCK;
 
 // The dispatcher state of an event lives here, not on the caller's object: a port cannot reach
@@ -60,6 +81,12 @@ function eventRecord(Event: KEVENT, where: string): EventRecord {
   return rec;
 }
 
+/**
+ * KeInitializeEvent: makes `Event` (an empty object the call fills) a notification or
+ * synchronization event, signaled if `State`. A frozen object or another `Type` is the verifier
+ * error `INVALID_ARGUMENT`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keinitializeevent
+ */
 export function KeInitializeEvent(Event: KEVENT, Type: EVENT_TYPE, State: boolean): void {
   if (Event === null || typeof Event !== 'object') badArgument('KeInitializeEvent', 'Event must be an object');
   if (!isWritableSlot(Event, 'Type')) {
@@ -105,7 +132,11 @@ function finish(wait: Wait, status: NTSTATUS): void {
   wait.resolve(status);
 }
 
-/** Signals the event; returns its previous state (non-zero if it was signaled). */
+/**
+ * KeSetEvent: signals the event and wakes the waits it satisfies; returns its previous state
+ * (non-zero if it was signaled).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kesetevent
+ */
 export function KeSetEvent(Event: KEVENT, Increment: number, Wait: boolean): number {
   void Increment;
   void Wait;
@@ -122,10 +153,18 @@ export function KeSetEvent(Event: KEVENT, Increment: number, Wait: boolean): num
   return previous;
 }
 
+/**
+ * KeClearEvent: sets the event to not signaled.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keclearevent
+ */
 export function KeClearEvent(Event: KEVENT): void {
   eventRecord(Event, 'KeClearEvent').signaled = false;
 }
 
+/**
+ * KeResetEvent: sets the event to not signaled; returns its previous state (1 if it was signaled).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keresetevent
+ */
 export function KeResetEvent(Event: KEVENT): number {
   const rec = eventRecord(Event, 'KeResetEvent');
   const previous = rec.signaled ? 1 : 0;
@@ -133,6 +172,10 @@ export function KeResetEvent(Event: KEVENT): number {
   return previous;
 }
 
+/**
+ * KeReadStateEvent: 1 if the event is signaled, else 0.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kereadstateevent
+ */
 export function KeReadStateEvent(Event: KEVENT): number {
   return eventRecord(Event, 'KeReadStateEvent').signaled ? 1 : 0;
 }
@@ -168,8 +211,9 @@ function waitOn(objects: EventRecord[], all: boolean, ms: number | null): Promis
 }
 
 /**
- * Resolves to STATUS_SUCCESS when the event is (or becomes) signaled, or STATUS_TIMEOUT.
- * A synchronization event is consumed by the wait that it satisfies.
+ * KeWaitForSingleObject: resolves to STATUS_SUCCESS when the event is (or becomes) signaled, or
+ * STATUS_TIMEOUT. A synchronization event is consumed by the wait that it satisfies.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kewaitforsingleobject
  */
 export function KeWaitForSingleObject(
   Object: KEVENT,
@@ -192,6 +236,7 @@ export function KeWaitForSingleObject(
  * signaled, consuming that one only; either to STATUS_TIMEOUT. As in the kernel, more than
  * THREAD_WAIT_OBJECTS objects need a WaitBlockArray and more than MAXIMUM_WAIT_OBJECTS bugcheck
  * (MAXIMUM_WAIT_OBJECTS_EXCEEDED): both are verifier errors here.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-kewaitformultipleobjects
  */
 export function KeWaitForMultipleObjects(
   Count: number,

@@ -1,9 +1,14 @@
-// MDLs over caller memory and the WSK_BUF that points into a chain of them (reference §6).
+// MDLs over caller memory and the WSK_BUF that points into a chain of them (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_buf).
 // An MDL here describes a range of a Uint8Array; the transport reads and writes that memory
 // directly, so a buffer handed to a pending call stays the caller's responsibility, as in C.
 import { faults } from './fault';
 import { badArgument, violation } from './verifier';
 
+/**
+ * MDL_*: the `MdlFlags` bits node-wsk sets (wdm.h): locked by `MmProbeAndLockPages`, built by
+ * `MmBuildMdlForNonPagedPool`, partial. A WSK call accepts an MDL with either of the first two.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_mdl
+ */
 export const MDL_PAGES_LOCKED = 0x0002;
 export const MDL_SOURCE_IS_NONPAGED_POOL = 0x0004;
 export const MDL_PARTIAL = 0x0010;
@@ -27,6 +32,12 @@ export const IoModifyAccess = 2;
 let viewOf: (mdl: MDL) => Uint8Array | null;
 let forget: (mdl: MDL) => void;
 
+/**
+ * MDL (wdm.h): a memory descriptor list entry describing a range of the caller's `Uint8Array`.
+ * Made by `IoAllocateMdl`; chains link through `Next`. The bytes are reached through
+ * `MmGetSystemAddressForMdlSafe`, as C does.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ns-wdm-_mdl
+ */
 export class MDL {
   Next: MDL | null = null;
   MdlFlags = 0;
@@ -48,20 +59,26 @@ export class MDL {
     };
   }
 }
+/** PMDL: a pointer to an MDL, which here is the MDL object itself. */
 export type PMDL = MDL;
 
-/** WSK_BUF: `Length` bytes starting `Offset` bytes into the first MDL of the `Mdl` chain. */
+/**
+ * WSK_BUF (wsk.h): `Length` bytes starting `Offset` bytes into the first MDL of the `Mdl` chain.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_buf
+ */
 export interface WSK_BUF {
   Mdl: MDL | null;
   Offset: number;
   Length: number;
 }
+/** PWSK_BUF: a pointer to a WSK_BUF, which here is the object itself. */
 export type PWSK_BUF = WSK_BUF;
 
 /**
  * IoAllocateMdl over `Length` bytes at the start of `VirtualAddress`. C's `buf + 16` is
  * `buf.subarray(16)` here. With an IRP, the MDL becomes Irp.MdlAddress, or is appended to that
- * chain when SecondaryBuffer is true.
+ * chain when SecondaryBuffer is true. A `Length` past the buffer is the verifier error `MDL_RANGE`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-ioallocatemdl
  */
 export function IoAllocateMdl(
   VirtualAddress: Uint8Array,
@@ -103,17 +120,32 @@ function liveMdl(Mdl: MDL, where: string): Uint8Array {
   return view;
 }
 
+/**
+ * IoFreeMdl: frees an MDL from `IoAllocateMdl`; a WSK call or a second free using it afterwards is
+ * the verifier error `MDL_FREED`. Free it only once no pending call uses it.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iofreemdl
+ */
 export function IoFreeMdl(Mdl: MDL): void {
   liveMdl(Mdl, 'IoFreeMdl');
   forget(Mdl);
   Mdl.MdlFlags = 0;
 }
 
+/**
+ * MmBuildMdlForNonPagedPool: marks the MDL built, as a WSK call requires (`MDL_NOT_BUILT`
+ * otherwise). JavaScript memory needs no locking, so this only records it.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmbuildmdlfornonpagedpool
+ */
 export function MmBuildMdlForNonPagedPool(MemoryDescriptorList: MDL): void {
   liveMdl(MemoryDescriptorList, 'MmBuildMdlForNonPagedPool');
   MemoryDescriptorList.MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
 }
 
+/**
+ * MmProbeAndLockPages: marks the MDL locked (`MDL_PAGES_LOCKED`), the other way to make it usable
+ * by a WSK call. `AccessMode` and `Operation` are accepted and not checked (memory cannot fault).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmprobeandlockpages
+ */
 export function MmProbeAndLockPages(MemoryDescriptorList: MDL, AccessMode: number, Operation: number): void {
   void AccessMode;
   void Operation;
@@ -121,17 +153,29 @@ export function MmProbeAndLockPages(MemoryDescriptorList: MDL, AccessMode: numbe
   MemoryDescriptorList.MdlFlags |= MDL_PAGES_LOCKED;
 }
 
+/**
+ * MmUnlockPages: clears `MDL_PAGES_LOCKED`, after the calls that used the MDL completed.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmunlockpages
+ */
 export function MmUnlockPages(MemoryDescriptorList: MDL): void {
   liveMdl(MemoryDescriptorList, 'MmUnlockPages');
   MemoryDescriptorList.MdlFlags &= ~MDL_PAGES_LOCKED;
 }
 
-/** The memory the MDL describes, as a view the caller can read and write. */
+/**
+ * MmGetSystemAddressForMdlSafe: the memory the MDL describes, as a view the caller can read and
+ * write (never null here: the memory is always mapped; `Priority` is only recorded).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmgetsystemaddressformdlsafe
+ */
 export function MmGetSystemAddressForMdlSafe(Mdl: MDL, Priority: number): Uint8Array | null {
   void Priority;
   return liveMdl(Mdl, 'MmGetSystemAddressForMdlSafe');
 }
 
+/**
+ * MmGetMdlByteCount: the number of bytes the MDL describes.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-mmgetmdlbytecount
+ */
 export function MmGetMdlByteCount(Mdl: MDL): number {
   return liveMdl(Mdl, 'MmGetMdlByteCount').byteLength;
 }

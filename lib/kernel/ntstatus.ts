@@ -1,9 +1,20 @@
 // NTSTATUS values (ntstatus.h) as unsigned 32-bit numbers.
 
+/**
+ * NTSTATUS (ntdef.h): a status as its unsigned 32-bit value (`STATUS_CANCELLED === 0xC0000120`);
+ * test success with `NT_SUCCESS`, name one with `ntStatusName`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/kernel/using-ntstatus-values
+ */
 export type NTSTATUS = number;
 
-// KeWaitForMultipleObjects(WaitAny) returns STATUS_WAIT_0 + the index; declared before
-// STATUS_SUCCESS (the same value 0) so that ntStatusName names 0 STATUS_SUCCESS.
+/**
+ * STATUS_*: the NTSTATUS values (ntstatus.h) WSK calls return or complete IRPs with, as
+ * unsigned numbers. Which ones a call gives is on its own page (`PFN_WSK_*`) and in
+ * docs/SEMANTICS.md. KeWaitForMultipleObjects(WaitAny) returns STATUS_WAIT_0 + the index; the
+ * waits are declared before STATUS_SUCCESS (the same value 0) so that ntStatusName names 0
+ * STATUS_SUCCESS.
+ * @see https://learn.microsoft.com/openspecs/windows_protocols/ms-erref/596a1078-e883-4972-9bbc-49e60bebca55
+ */
 export const STATUS_WAIT_0 = 0x00000000;
 export const STATUS_WAIT_1 = 0x00000001;
 export const STATUS_WAIT_2 = 0x00000002;
@@ -73,7 +84,10 @@ export const STATUS_NOINTERFACE = 0xc00002b9;
 export const STATUS_HOST_DOWN = 0xc0000350;
 export const STATUS_HOPLIMIT_EXCEEDED = 0xc000a012;
 
-/** `NT_SUCCESS(s)`: success and informational severities (the sign bit of the LONG is clear). */
+/**
+ * `NT_SUCCESS(s)`: success and informational severities (the sign bit of the LONG is clear).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/kernel/using-ntstatus-values
+ */
 export function NT_SUCCESS(Status: NTSTATUS): boolean {
   return (Status | 0) >= 0;
 }

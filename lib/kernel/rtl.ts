@@ -1,25 +1,41 @@
 // Run-time library helpers that ported code calls (ntddk.h / wdm.h).
 import { badArgument } from './verifier';
 
+/**
+ * RtlUshortByteSwap: the 16-bit value with its two bytes swapped; C's way to write a port in
+ * network order (`sin_port: RtlUshortByteSwap(40007)`).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-rtlushortbyteswap
+ */
 export function RtlUshortByteSwap(Source: number): number {
   return ((Source & 0xff) << 8) | ((Source >>> 8) & 0xff);
 }
 
+/**
+ * RtlUlongByteSwap: the 32-bit value with its four bytes reversed (an unsigned result).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-rtlulongbyteswap
+ */
 export function RtlUlongByteSwap(Source: number): number {
   return (
     (((Source & 0xff) << 24) | ((Source & 0xff00) << 8) | ((Source >>> 8) & 0xff00) | ((Source >>> 24) & 0xff)) >>> 0
   );
 }
 
-/** UNICODE_STRING: Length and MaximumLength count bytes, as in C; Buffer holds UTF-16 code units. */
+/**
+ * UNICODE_STRING (ntdef.h): Length and MaximumLength count bytes, as in C; Buffer holds UTF-16 code units.
+ * @see https://learn.microsoft.com/windows/win32/api/ntdef/ns-ntdef-_unicode_string
+ */
 export interface UNICODE_STRING {
   Length: number;
   MaximumLength: number;
   Buffer: Uint16Array | null;
 }
+/** PUNICODE_STRING: a pointer to a UNICODE_STRING, which here is the object itself. */
 export type PUNICODE_STRING = UNICODE_STRING;
 
-/** Fills `DestinationString` from text (C passes a wide literal; here a JS string). */
+/**
+ * RtlInitUnicodeString: fills `DestinationString` from text (C passes a wide literal; here a JS string).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-rtlinitunicodestring
+ */
 export function RtlInitUnicodeString(DestinationString: Partial<UNICODE_STRING>, SourceString: string | null): void {
   if (SourceString === null) {
     DestinationString.Length = 0;

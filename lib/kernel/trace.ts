@@ -21,6 +21,10 @@ export const irpChannel = channel(WSK_TRACE_IRP_CHANNEL);
 /** @internal */
 export const eventChannel = channel(WSK_TRACE_EVENT_CHANNEL);
 
+/**
+ * The kinds of IRP timeline record (NODE_WSK_TRACE): a call, its pending, completion, completion
+ * routine, cancel, a verifier violation, and an event callback's start and end.
+ */
 export type WskTraceKind = 'call' | 'pending' | 'complete' | 'routine' | 'cancel' | 'violation' | 'event' | 'event-end';
 
 /** An argument, a piece of Information, in short form: a number or a short text. */

@@ -2,6 +2,10 @@
 // way Driver Verifier names it: what was wrong, and in which call.
 import { faultSeedNote } from './fault';
 
+/**
+ * What a WskVerifierError caught, as a stable code; docs/SEMANTICS.md ("Misuse and the verifier")
+ * says what each one means.
+ */
 export type WskVerifierCode =
   | 'IRP_REUSED_WHILE_PENDING'
   | 'IRP_NOT_REUSED'
@@ -19,6 +23,11 @@ export type WskVerifierCode =
   | 'PROVIDER_NOT_CAPTURED'
   | 'RETAINED_INDICATIONS_AT_CLOSE';
 
+/**
+ * The error a call throws for misuse that would bugcheck or corrupt memory in a kernel driver
+ * (this package's Driver Verifier): `code` says what was wrong, `where` in which routine. The call
+ * that throws it takes nothing: its IRP stays the caller's.
+ */
 export class WskVerifierError extends Error {
   override readonly name = 'WskVerifierError';
   constructor(
@@ -33,6 +42,7 @@ export class WskVerifierError extends Error {
   }
 }
 
+/** A function `setWskVerifierHandler` calls with each violation, before it is thrown. */
 export type WskVerifierHandler = (error: WskVerifierError) => void;
 
 let observer: WskVerifierHandler | null = null;

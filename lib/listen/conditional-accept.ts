@@ -1,4 +1,4 @@
-// Conditional accept (SO_CONDITIONAL_ACCEPT, reference §4.4): WskInspectEvent decides on each
+// Conditional accept (SO_CONDITIONAL_ACCEPT, https://learn.microsoft.com/windows-hardware/drivers/network/so-conditional-accept): WskInspectEvent decides on each
 // connection before it is delivered. The OS completes the handshake before user space sees a
 // connection, so inspection runs on an accepted connection: Reject resets it, Accept delivers
 // it, Pend holds it until WskInspectComplete, and a reset meanwhile gives WskAbortEvent.

@@ -1,4 +1,4 @@
-// Listening sockets (WSK_FLAG_LISTEN_SOCKET), reference §3.5, §4.4: the socket object and its
+// Listening sockets (WSK_FLAG_LISTEN_SOCKET), https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_listen_dispatch: the socket object and its
 // provider table. WskBind binds and listens; what the socket then does is in listen.ts (which a
 // stream socket committed to listening runs too), its rules in listen-state.ts.
 import { IRP, irpComplete, irpStart } from '../kernel/irp';

@@ -284,7 +284,7 @@ export class Listener implements Deferred, InspectingListener {
       if (refused !== STATUS_SUCCESS) return { status: refused };
       const d = this.dispatch();
       const result = this.events.apply(this.s, req, ctl, (bit) => bit !== WSK_EVENT_ACCEPT || (!!d && typeof d.WskAcceptEvent === 'function'));
-      // Connection events enabled on a listener can never be disabled there (reference §4.4).
+      // Connection events enabled on a listener can never be disabled there (https://learn.microsoft.com/windows-hardware/drivers/network/enabling-and-disabling-event-callback-functions).
       if (result.status === STATUS_SUCCESS && !ctl.disable) this.events.locked |= ctl.mask & CONNECTION_EVENTS;
       this.updateInterest();
       return result;
@@ -295,7 +295,7 @@ export class Listener implements Deferred, InspectingListener {
     return undefined;
   }
 
-  /** SO_CONDITIONAL_ACCEPT: set before bind; once on it stays on (reference §4.4). */
+  /** SO_CONDITIONAL_ACCEPT: set before bind; once on it stays on (https://learn.microsoft.com/windows-hardware/drivers/network/so-conditional-accept). */
   private conditionalAcceptOption(req: ControlRequest): ControlResult {
     if (!req.Irp) return { status: STATUS_INVALID_PARAMETER };
     if (req.RequestType === WskGetOption) {

@@ -1,4 +1,4 @@
-// Control messages (ancillary data) in the Windows layout WSK uses (reference §6, §12 item 28):
+// Control messages (ancillary data) in the Windows layout WSK uses (ws2def.h WSACMSGHDR, https://learn.microsoft.com/windows/win32/api/ws2def/ns-ws2def-wsacmsghdr):
 // WSACMSGHDR { SIZE_T cmsg_len; INT cmsg_level; INT cmsg_type; } with the data at offset 16 and
 // every header 8-aligned.
 // A PCMSGHDR here is a Uint8Array that starts at a header (C's pointer into the buffer).
@@ -11,6 +11,12 @@ export interface CMSGHDR {
   cmsg_type: number;
   data: Uint8Array;
 }
+/**
+ * PCMSGHDR (ws2def.h, WSACMSGHDR): control information as C's pointer into a buffer, here a
+ * `Uint8Array` that starts at a header, in Windows' layout; `cmsgBuild` writes one and
+ * `cmsgParse` reads one.
+ * @see https://learn.microsoft.com/windows/win32/api/ws2def/ns-ws2def-wsacmsghdr
+ */
 export type PCMSGHDR = Uint8Array;
 
 const HDR = 16;

@@ -132,6 +132,12 @@ export const TCP_INFO_V2_LAYOUT: Layout = [
   ['EceAcksIn', 144, 4],
   ['PtoEpisodes', 148, 4],
 ];
+
+/**
+ * SIZEOF_TCP_INFO_*: `sizeof(TCP_INFO_v0)`, `_v1` and `_v2` in bytes (x64), the `OutputSize` a
+ * `SIO_TCP_INFO` call needs for each version.
+ * @see https://learn.microsoft.com/windows/win32/api/mstcpip/ns-mstcpip-tcp_info_v0
+ */
 export const SIZEOF_TCP_INFO_v0 = 88;
 export const SIZEOF_TCP_INFO_v1 = 136;
 export const SIZEOF_TCP_INFO_v2 = 152;

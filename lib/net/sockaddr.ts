@@ -1,4 +1,4 @@
-// SOCKADDR_IN / SOCKADDR_IN6 in their C form (reference §6, DESIGN "representation details")
+// SOCKADDR_IN / SOCKADDR_IN6 in their C form (ws2def.h / ws2ipdef.h; docs/PORTING.md, "Byte order and addresses")
 // and friendly helpers to and from text.
 import { readFileSync } from 'fs';
 import { isIP, SocketAddress } from 'net';
@@ -15,6 +15,10 @@ export interface IN6_ADDR {
   u: { Byte: Uint8Array; Word: Uint16Array };
 }
 
+/**
+ * SOCKADDR_IN (ws2def.h): an IPv4 transport address; port and address in network order.
+ * @see https://learn.microsoft.com/windows/win32/api/ws2def/ns-ws2def-sockaddr_in
+ */
 export interface SOCKADDR_IN {
   sin_family: ADDRESS_FAMILY;
   /** Network byte order: C writes RtlUshortByteSwap(40007). */
@@ -23,6 +27,11 @@ export interface SOCKADDR_IN {
   sin_zero: Uint8Array;
 }
 
+/**
+ * SOCKADDR_IN6 (ws2ipdef.h): an IPv6 transport address; port in network order, `sin6_scope_id`
+ * the interface index of a scoped (link-local) address.
+ * @see https://learn.microsoft.com/windows/win32/api/ws2ipdef/ns-ws2ipdef-sockaddr_in6_lh
+ */
 export interface SOCKADDR_IN6 {
   sin6_family: ADDRESS_FAMILY;
   sin6_port: number;
@@ -35,13 +44,30 @@ export interface SOCKADDR_IN6 {
 export interface SOCKADDR {
   sa_family?: ADDRESS_FAMILY;
 }
+/**
+ * SOCKADDR_STORAGE (ws2def.h): room for any address; `{}` is one, for an out-parameter the call
+ * fills as a SOCKADDR_IN or SOCKADDR_IN6.
+ * @see https://learn.microsoft.com/windows/win32/api/ws2def/ns-ws2def-sockaddr_storage_lh
+ */
 export interface SOCKADDR_STORAGE {
   ss_family?: ADDRESS_FAMILY;
 }
+/**
+ * PSOCKADDR: a pointer to any SOCKADDR; here the structure itself, its `sin_family` /
+ * `sin6_family` saying which.
+ * @see https://learn.microsoft.com/windows/win32/api/ws2def/ns-ws2def-sockaddr
+ */
 export type PSOCKADDR = SOCKADDR_IN | SOCKADDR_IN6 | SOCKADDR_STORAGE | SOCKADDR;
+/** PSOCKADDR_IN: a pointer to a SOCKADDR_IN, which here is the object itself. */
 export type PSOCKADDR_IN = SOCKADDR_IN;
+/** PSOCKADDR_IN6: a pointer to a SOCKADDR_IN6, which here is the object itself. */
 export type PSOCKADDR_IN6 = SOCKADDR_IN6;
 
+/**
+ * An IN6_ADDR over a copy of 16 bytes in network order (all zero without them): this package's
+ * helper, for C's `memcpy` into `sin6_addr`.
+ * @see https://learn.microsoft.com/windows/win32/api/in6addr/ns-in6addr-in6_addr
+ */
 export function IN6_ADDR_FROM_BYTES(bytes?: ArrayLike<number>): IN6_ADDR {
   const Byte = new Uint8Array(16);
   if (bytes) Byte.set(bytes);
@@ -52,29 +78,48 @@ export function IN6_ADDR_FROM_BYTES(bytes?: ArrayLike<number>): IN6_ADDR {
 export function in6addr_any(): IN6_ADDR {
   return IN6_ADDR_FROM_BYTES();
 }
+/** in6addr_loopback: `::1`, as a fresh value. */
 export function in6addr_loopback(): IN6_ADDR {
   const a = IN6_ADDR_FROM_BYTES();
   a.u.Byte[15] = 1;
   return a;
 }
 
-/** IN6ADDR_SETANY / IN6ADDR_SETLOOPBACK / IN4ADDR_SETANY / IN4ADDR_SETLOOPBACK (port 0). */
+/**
+ * IN6ADDR_SETANY: makes `a` the IPv6 wildcard `[::]`, port 0 (the IN6ADDR_SET* / IN4ADDR_SET* macros
+ * of ws2ipdef.h and mstcpip.h fill a whole SOCKADDR).
+ * @see https://learn.microsoft.com/windows/win32/api/ws2ipdef/nf-ws2ipdef-in6addr_setany
+ */
 export function IN6ADDR_SETANY(a: Partial<SOCKADDR_IN6>): void {
   Object.assign(a, { sin6_family: AF_INET6, sin6_port: 0, sin6_flowinfo: 0, sin6_addr: in6addr_any(), sin6_scope_id: 0 });
 }
+/**
+ * IN6ADDR_SETLOOPBACK: makes `a` the IPv6 loopback address `[::1]`, port 0.
+ * @see https://learn.microsoft.com/windows/win32/api/ws2ipdef/nf-ws2ipdef-in6addr_setloopback
+ */
 export function IN6ADDR_SETLOOPBACK(a: Partial<SOCKADDR_IN6>): void {
   Object.assign(a, { sin6_family: AF_INET6, sin6_port: 0, sin6_flowinfo: 0, sin6_addr: in6addr_loopback(), sin6_scope_id: 0 });
 }
+/**
+ * IN4ADDR_SETANY: makes `a` the IPv4 wildcard `0.0.0.0`, port 0.
+ * @see https://learn.microsoft.com/windows/win32/api/mstcpip/nf-mstcpip-in4addr_setany
+ */
 export function IN4ADDR_SETANY(a: Partial<SOCKADDR_IN>): void {
   Object.assign(a, { sin_family: AF_INET, sin_port: 0, sin_addr: { s_addr: 0 }, sin_zero: new Uint8Array(8) });
 }
+/**
+ * IN4ADDR_SETLOOPBACK: makes `a` the IPv4 loopback address `127.0.0.1`, port 0.
+ * @see https://learn.microsoft.com/windows/win32/api/mstcpip/nf-mstcpip-in4addr_setloopback
+ */
 export function IN4ADDR_SETLOOPBACK(a: Partial<SOCKADDR_IN>): void {
   Object.assign(a, { sin_family: AF_INET, sin_port: 0, sin_addr: { s_addr: 0x0100007f }, sin_zero: new Uint8Array(8) });
 }
 
+/** A new SOCKADDR_IN: `AF_INET`, the wildcard address, port 0 (C zero-fills one and sets the family). */
 export function SOCKADDR_IN_INIT(): SOCKADDR_IN {
   return { sin_family: AF_INET, sin_port: 0, sin_addr: { s_addr: 0 }, sin_zero: new Uint8Array(8) };
 }
+/** A new SOCKADDR_IN6: `AF_INET6`, the wildcard address, port 0, scope 0. */
 export function SOCKADDR_IN6_INIT(): SOCKADDR_IN6 {
   return { sin6_family: AF_INET6, sin6_port: 0, sin6_flowinfo: 0, sin6_addr: in6addr_any(), sin6_scope_id: 0 };
 }

@@ -1,17 +1,31 @@
 // Winsock numbers (ws2def.h, ws2ipdef.h) with Windows values: ported code passes these, never
 // the host's. lib/options.ts and lib/sockaddr.ts translate them for the transport.
 
+/**
+ * AF_*: address families (ws2def.h), Windows' values (`AF_INET6` is 23, not Linux's 10).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/af-inet6
+ */
 export const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_INET6 = 23;
+/** ADDRESS_FAMILY (ws2def.h): an `AF_*` value. */
 export type ADDRESS_FAMILY = number;
 
+/**
+ * SOCK_*: socket types (ws2def.h), the `SocketType` of `WskSocket` and `WskSocketConnect`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_socket
+ */
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 export const SOCK_RDM = 4;
 export const SOCK_SEQPACKET = 5;
 
+/**
+ * IPPROTO_*: protocol numbers (ws2def.h), the `Protocol` of `WskSocket` and the `Level` of
+ * protocol options in `WskControlSocket`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_socket
+ */
 export const IPPROTO_IP = 0;
 export const IPPROTO_HOPOPTS = 0;
 export const IPPROTO_ICMP = 1;
@@ -43,8 +57,18 @@ export const IPPROTO_L2TP = 115;
 export const IPPROTO_SCTP = 132;
 export const IPPROTO_RAW = 255;
 
+/**
+ * SOL_SOCKET (ws2def.h): the `Level` of socket options, Windows' 0xFFFF.
+ * @see https://learn.microsoft.com/windows/win32/winsock/sol-socket-socket-options
+ */
 export const SOL_SOCKET = 0xffff;
 
+/**
+ * SO_*: `SOL_SOCKET` options (ws2def.h, winsock2.h, mswsock.h), Windows' values. Which ones
+ * WSK supports, and how each maps to Linux, is in docs/SEMANTICS.md ("Options and IOCTLs").
+ * @see https://learn.microsoft.com/windows/win32/winsock/sol-socket-socket-options
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-options
+ */
 export const SO_DEBUG = 0x0001;
 export const SO_ACCEPTCONN = 0x0002;
 export const SO_REUSEADDR = 0x0004;
@@ -70,6 +94,11 @@ export const SO_RANDOMIZE_PORT = 0x3005;
 export const SO_PORT_SCALABILITY = 0x3006;
 export const SO_REUSE_UNICASTPORT = 0x3007;
 
+/**
+ * TCP_*: `IPPROTO_TCP` options (ws2ipdef.h, mstcpip.h), Windows' values; mapped to Linux or refused
+ * as docs/SEMANTICS.md ("Options and IOCTLs") lists.
+ * @see https://learn.microsoft.com/windows/win32/winsock/ipproto-tcp-socket-options
+ */
 export const TCP_NODELAY = 0x0001;
 export const TCP_EXPEDITED_1122 = 0x0002;
 export const TCP_KEEPALIVE = 3;
@@ -91,6 +120,11 @@ export const TCP_DELAY_FIN_ACK = 13;
 export const TCP_MAXRTMS = 14;
 export const TCP_ICMP_ERROR_INFO = 19;
 
+/**
+ * IP_*: `IPPROTO_IP` options and control-message types (ws2ipdef.h), Windows' values; mapped to
+ * Linux or refused as docs/SEMANTICS.md ("Options and IOCTLs") lists.
+ * @see https://learn.microsoft.com/windows/win32/winsock/ipproto-ip-socket-options
+ */
 export const IP_OPTIONS = 1;
 export const IP_HDRINCL = 2;
 export const IP_TOS = 3;
@@ -122,6 +156,11 @@ export const IP_PMTUDISC_DO = 1;
 export const IP_PMTUDISC_DONT = 2;
 export const IP_PMTUDISC_PROBE = 3;
 
+/**
+ * IPV6_*: `IPPROTO_IPV6` options and control-message types (ws2ipdef.h), Windows' values;
+ * mapped to Linux or refused as docs/SEMANTICS.md ("Options and IOCTLs") lists.
+ * @see https://learn.microsoft.com/windows/win32/winsock/ipproto-ipv6-socket-options
+ */
 export const IPV6_HOPOPTS = 1;
 export const IPV6_HDRINCL = 2;
 export const IPV6_UNICAST_HOPS = 4;
@@ -146,6 +185,11 @@ export const IPV6_MTU = 72;
 export const IPV6_RECVERR = 75;
 export const IPV6_USER_MTU = 76;
 
+/**
+ * UDP_*: `IPPROTO_UDP` options (ws2ipdef.h), Windows' values (`UDP_SEND_MSG_SIZE` and
+ * `UDP_RECV_MAX_COALESCED_SIZE` map to Linux's GSO and GRO).
+ * @see https://learn.microsoft.com/windows/win32/winsock/ipproto-udp-socket-options
+ */
 export const UDP_NOCHECKSUM = 1;
 export const UDP_SEND_MSG_SIZE = 2;
 export const UDP_RECV_MAX_COALESCED_SIZE = 3;
@@ -153,6 +197,11 @@ export const UDP_RECV_MAX_COALESCED_SIZE = 3;
 export const UDP_COALESCED_INFO = 3;
 export const UDP_CHECKSUM_COVERAGE = 20;
 
+/**
+ * MSG_*: message flags (ws2def.h), as reported in `ControlFlags` and indication `Flags`
+ * (`MSG_TRUNC`, `MSG_CTRUNC`, `MSG_BCAST`, `MSG_MCAST`).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_receive_from
+ */
 export const MSG_OOB = 0x1;
 export const MSG_PEEK = 0x2;
 export const MSG_DONTROUTE = 0x4;
@@ -163,6 +212,11 @@ export const MSG_BCAST = 0x0400;
 export const MSG_MCAST = 0x0800;
 export const MSG_ERRQUEUE = 0x1000;
 
+/**
+ * AI_*: `ADDRINFOEXW.ai_flags` hints (ws2def.h) for `WskGetAddressInfo`; unknown bits give
+ * `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows/win32/api/ws2def/ns-ws2def-addrinfoexw
+ */
 export const AI_PASSIVE = 0x01;
 export const AI_CANONNAME = 0x02;
 export const AI_NUMERICHOST = 0x04;
@@ -172,12 +226,22 @@ export const AI_ADDRCONFIG = 0x0400;
 export const AI_V4MAPPED = 0x0800;
 export const AI_FQDN = 0x00020000;
 
+/**
+ * NS_*: name spaces (winsock2.h) for `WskGetAddressInfo`; only `NS_ALL` and `NS_DNS` are served
+ * (another gives `STATUS_NOT_SUPPORTED`).
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_address_info
+ */
 export const NS_ALL = 0;
 export const NS_DNS = 12;
 export const NS_NETBT = 13;
 export const NS_WINS = 14;
 export const NS_NLA = 15;
 
+/**
+ * NI_*: `WskGetNameInfo` flags and buffer sizes (ws2def.h); unknown bits give
+ * `STATUS_INVALID_PARAMETER`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_name_info
+ */
 export const NI_NOFQDN = 0x01;
 export const NI_NUMERICHOST = 0x02;
 export const NI_NAMEREQD = 0x04;
@@ -186,11 +250,21 @@ export const NI_DGRAM = 0x10;
 export const NI_MAXHOST = 1025;
 export const NI_MAXSERV = 32;
 
+/**
+ * INADDR_*: IPv4 addresses (ws2def.h) in host order, as C writes them before `htonl`; a
+ * `sin_addr.s_addr` holds the network-order bytes instead (see docs/PORTING.md, "Byte order and
+ * addresses").
+ * @see https://learn.microsoft.com/windows/win32/api/inaddr/ns-inaddr-in_addr
+ */
 export const INADDR_ANY = 0x00000000;
 export const INADDR_LOOPBACK = 0x7f000001;
 export const INADDR_BROADCAST = 0xffffffff;
 export const INADDR_NONE = 0xffffffff;
 
+/**
+ * IOC_*: the bits Winsock IOCTL codes are built from (ws2def.h): direction and vendor family.
+ * @see https://learn.microsoft.com/windows/win32/winsock/winsock-ioctls
+ */
 export const IOC_VOID = 0x20000000;
 export const IOC_OUT = 0x40000000;
 export const IOC_IN = 0x80000000;
@@ -198,6 +272,12 @@ export const IOC_INOUT = 0xc0000000;
 export const IOC_WS2 = 0x08000000;
 export const IOC_VENDOR = 0x18000000;
 
+/**
+ * SIO_*: Winsock IOCTL codes (ws2def.h, mstcpip.h) for `WskControlSocket` with `WskIoctl`,
+ * unsigned; what each does here is in docs/SEMANTICS.md ("Options and IOCTLs").
+ * @see https://learn.microsoft.com/windows/win32/winsock/winsock-ioctls
+ * @see https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-ioctl-operations
+ */
 export const SIO_ADDRESS_LIST_QUERY = 0x48000016;
 export const SIO_ADDRESS_LIST_CHANGE = 0x28000017;
 export const SIO_ADDRESS_LIST_SORT = 0xc8000019;
@@ -212,7 +292,10 @@ export const SIO_TCP_INFO = 0xd8000027;
 /** _WSAIOR(IOC_VENDOR, 210) (mstcpip.h): output RSS_SCALABILITY_INFO. */
 export const SIO_QUERY_RSS_SCALABILITY_INFO = 0x580000d2;
 
-/** TCPSTATE (mstcpip.h): TCP_INFO_v0.State. */
+/**
+ * TCPSTATE (mstcpip.h): TCP_INFO_v0.State.
+ * @see https://learn.microsoft.com/windows/win32/api/mstcpip/ne-mstcpip-tcpstate
+ */
 export const TCPSTATE_CLOSED = 0;
 export const TCPSTATE_LISTEN = 1;
 export const TCPSTATE_SYN_SENT = 2;

@@ -1,7 +1,10 @@
-// node-wsk/promises: an idiomatic layer over the faithful WSK API, built only on the package
-// root's public names (DESIGN.md, "Above the faithful layer"): IRP calls as promises with
-// AbortSignal cancellation and pooled IRPs, async iterators over receive indications with
-// real back-pressure, and NTSTATUS failures as NtStatusError.
+/**
+ * node-wsk/promises: an idiomatic layer over the faithful WSK API, built only on the package
+ * root's public names (docs/PORTING.md, "Above the faithful layer"): IRP calls as promises with
+ * AbortSignal cancellation and pooled IRPs, async iterators over receive indications with
+ * real back-pressure, and NTSTATUS failures as NtStatusError.
+ * @module node-wsk/promises
+ */
 export { IrpPool, wskCall, WskCallOptions, WskCallStart } from './irp-pool';
 export { NtStatusError, checkStatus } from './ntstatus-error';
 export { ReceiveEvents, enableEvents, wskBufViews } from './receive-events';

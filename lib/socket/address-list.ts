@@ -1,4 +1,4 @@
-// The host's addresses and routes, as Winsock's IOCTLs report them (reference §5.7):
+// The host's addresses and routes, as Winsock's IOCTLs report them (https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-ioctl-operations):
 // SIO_ADDRESS_LIST_QUERY (the local addresses of the socket's family), SIO_ADDRESS_LIST_CHANGE
 // (an IRP that completes when that list changes: socket/netlink.ts), SIO_ROUTING_INTERFACE_QUERY
 // (the local address a datagram to a destination would leave from) and

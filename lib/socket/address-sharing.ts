@@ -1,4 +1,4 @@
-// Sharing transport addresses (reference §9): SO_REUSEADDR and SO_EXCLUSIVEADDRUSE as Windows
+// Sharing transport addresses (https://learn.microsoft.com/windows-hardware/drivers/network/sharing-transport-addresses): SO_REUSEADDR and SO_EXCLUSIVEADDRUSE as Windows
 // means them. Linux's SO_REUSEADDR means something else (TIME_WAIT rebinds), so the OS cannot
 // be asked to apply Windows' rules. Instead every WSK socket is bound with SO_REUSEPORT (the OS
 // then lets our sockets share any port among themselves) and this process-wide registry of bound
@@ -168,7 +168,7 @@ export interface SharingHolder {
 
 /**
  * SO_REUSEADDR and SO_EXCLUSIVEADDRUSE (SOL_SOCKET) for listen, datagram, connection and stream sockets:
- * kept here, not on the OS socket. An IRP is required (reference §5.8); set after bind, or set
+ * kept here, not on the OS socket. An IRP is required (https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-options); set after bind, or set
  * one while the other is on, gives STATUS_INVALID_PARAMETER (Winsock's WSAEINVAL).
  */
 export function sharingControl(h: SharingHolder, req: ControlRequest): ControlResult | undefined {

@@ -1,4 +1,4 @@
-// WskControlSocket: socket options and IOCTLs (reference §3.4, §5.7, §5.8). WSK's own options
+// WskControlSocket: socket options and IOCTLs (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_socket). WSK's own options
 // and IOCTLs are answered by the socket's category first; then what every socket shares: the
 // options that keep state in lib/ (ip-options.ts, tcp-options.ts), the IOCTLs with work of
 // their own (tcp-info.ts, address-list.ts); the rest go to the host through the one
@@ -35,7 +35,7 @@ import { tcpInfoIoctl } from './tcp-info';
 import { tcpOptionControl } from './tcp-options';
 import { addSdReference, cacheDefaultSd, isLiveCachedSd, pointee, setSocketSecurity, socketSecurity } from '../wsk/security';
 
-/** The documented WSK socket-level options, for which WSK requires an IRP (reference §5.8). */
+/** The documented WSK socket-level options, for which WSK requires an IRP (each option's page under https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-options). */
 const IRP_REQUIRED = new Set<number>([
   ws.SO_REUSEADDR,
   ws.SO_EXCLUSIVEADDRUSE,
@@ -52,7 +52,7 @@ const IRP_REQUIRED = new Set<number>([
 const NOT_YET_BUILT = new Set<number>([SO_WSK_EVENT_CALLBACK]);
 
 /**
- * SO_WSK_SECURITY (reference §5.7, §9): set takes `[cachedSd]` (C's `&sd`), get fills
+ * SO_WSK_SECURITY (https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-options, https://learn.microsoft.com/windows-hardware/drivers/network/sharing-transport-addresses): set takes `[cachedSd]` (C's `&sd`), get fills
  * `OutputBuffer[0]` with a new reference the client releases with WSK_RELEASE_SD (a socket
  * with no descriptor gives a cached copy of the default one). Listen, datagram, connection and
  * stream sockets; a basic socket gets STATUS_INVALID_PARAMETER.
@@ -74,7 +74,7 @@ function securityOption(s: SocketObject, req: ControlRequest): ControlResult {
 
 /** WSK IOCTLs no category answered. */
 function ioctlFallback(s: SocketObject, code: number): NTSTATUS {
-  // No extension interface exists (reference §5.7).
+  // No extension interface exists (https://learn.microsoft.com/windows-hardware/drivers/network/wsk-socket-ioctl-operations).
   if (code === SIO_WSK_REGISTER_EXTENSION) return STATUS_NOT_SUPPORTED;
   // Datagram-only IOCTLs on another category.
   if ((code === SIO_WSK_SET_REMOTE_ADDRESS || code === SIO_WSK_SET_SENDTO_ADDRESS) && s.category !== WSK_FLAG_DATAGRAM_SOCKET) {

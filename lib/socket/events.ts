@@ -1,4 +1,4 @@
-// Event callbacks (reference §4.4): the SO_WSK_EVENT_CALLBACK request every category shares,
+// Event callbacks (https://learn.microsoft.com/windows-hardware/drivers/network/enabling-and-disabling-event-callback-functions): the SO_WSK_EVENT_CALLBACK request every category shares,
 // and the per-socket enable/disable bookkeeping (static events, events that cannot be disabled,
 // disabling while a callback is in progress). What each event does lives with its category.
 import { forEachSettled, IRP, irpComplete, irpPend } from '../kernel/irp';
@@ -79,7 +79,7 @@ export function readEventControl(req: ControlRequest, allowed: number): EventCon
  * The events of one socket: which are enabled, which can never be disabled (static events,
  * connection events enabled on a listener), and which callbacks are running right now.
  * Disabling an event whose callback is running gives STATUS_EVENT_PENDING without an IRP, or
- * pends the IRP until the callback returns (reference §4.4).
+ * pends the IRP until the callback returns (https://learn.microsoft.com/windows-hardware/drivers/network/enabling-and-disabling-event-callback-functions).
  */
 export class EventState {
   enabled = 0;

@@ -15,7 +15,7 @@ export class OptionState {
   segmentSize = 0;
   /** UDP_RECV_MAX_COALESCED_SIZE as set (0: coalescing off). */
   coalescedSize = 0;
-  /** SO_RANDOMIZE_PORT / SO_PORT_SCALABILITY: kept and read back (see README, "Choices"). */
+  /** SO_RANDOMIZE_PORT / SO_PORT_SCALABILITY: kept and read back (see docs/SEMANTICS.md, "Choices"). */
   randomizePort = 0;
   portScalability = 0;
   /** SO_LINGER as the client set it (l_onoff, l_linger seconds); see socket/tcp-options.ts. */

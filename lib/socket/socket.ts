@@ -170,7 +170,7 @@ export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
     if (!net) return STATUS_INVALID_PARAMETER;
     const rc = addon.bind(this.id, net);
     if (rc === 0) return STATUS_SUCCESS;
-    // WSK reports a taken address as INUSE in its sharing table (reference §9), not as AFD's SHARING_VIOLATION.
+    // WSK reports a taken address as INUSE in its sharing table (https://learn.microsoft.com/windows-hardware/drivers/network/sharing-transport-addresses), not as AFD's SHARING_VIOLATION.
     return rc === -native.errno.EADDRINUSE ? STATUS_ADDRESS_ALREADY_EXISTS : ntStatusFromErrno(rc);
   }
 
@@ -183,7 +183,7 @@ export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
    * WskCloseSocket: pending IRPs complete STATUS_CANCELLED first, then the close IRP.
    *
    * The socket is closed before the first completion routine runs: nothing may be called on a
-   * socket once WskCloseSocket is (reference §3.4), so a routine that re-posts its request or
+   * socket once WskCloseSocket is (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_close_socket), so a routine that re-posts its request or
    * closes again gets SOCKET_CLOSED, as Driver Verifier would flag it, instead of an IRP pended
    * on a socket about to go. A routine that throws does not stop the close: every IRP still
    * completes once, the socket closes, and the first exception is rethrown at the end.

@@ -1,7 +1,7 @@
 // SIO_TCP_INFO (mstcpip.h): input the version (a DWORD: 0, 1 or 2), output TCP_INFO_v0, _v1 or
 // _v2, filled from the host's struct tcp_info (getsockopt TCP_INFO). Linux keeps most of what
 // Windows reports; where it keeps something near, the nearest is given, and where it keeps
-// nothing, 0 (README, "Choices", lists each).
+// nothing, 0 (docs/SEMANTICS.md, "Choices", lists each).
 import { STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED } from '../kernel/ntstatus';
 import {
   Layout,

@@ -47,7 +47,7 @@ function keepaliveVals(s: SocketObject, req: ControlRequest): ControlResult {
 /**
  * The host's linger for a Windows one. A linger time is never given to the host: Linux's close()
  * waits that long for unsent data even on a non-blocking socket, and would stop the event loop.
- * WskCloseSocket of a connection not disconnected resets it anyway (reference §3.4); a linger
+ * WskCloseSocket of a connection not disconnected resets it anyway (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_close_socket); a linger
  * of 0 (a reset at close) is the one the host is told.
  */
 function setLinger(s: SocketObject, onoff: number, seconds: number): NTSTATUS {

@@ -1,4 +1,4 @@
-// Stream sockets (WSK_FLAG_STREAM_SOCKET, Windows 10 1703), reference §3.2, §3.6: a socket that
+// Stream sockets (WSK_FLAG_STREAM_SOCKET, Windows 10 1703), https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_stream_dispatch: a socket that
 // becomes a listener (WskListen) or a connection (WskConnect). The first one commits it: it then
 // hosts a Listener or a Connection, the same code the listen and connection categories run.
 // Which call is legal when is in stream-state.ts.
@@ -197,7 +197,7 @@ export function WskListen(Socket: PWSK_SOCKET, Irp: IRP | null): NTSTATUS {
   const s = streamArg(Socket, 'WskListen');
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskListen');
-  // The IRP completes once the socket listens, not when a connection arrives (reference §3.6).
+  // The IRP completes once the socket listens, not when a connection arrives (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_listen).
   return irpComplete(Irp, s.listen(), 0);
 }
 
@@ -282,7 +282,7 @@ export function WskReceiveEx(
   return connectionReceive(c, Irp, Buffer, Flags);
 }
 
-// Member order is the stream table's own (reference §3.2): the address getters sit after
+// Member order is the stream table's own (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_stream_dispatch): the address getters sit after
 // WskRelease, not where the connection table has them.
 export const WSK_PROVIDER_STREAM_DISPATCH_TABLE: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze({
   Basic: WSK_PROVIDER_BASIC_VIEW,

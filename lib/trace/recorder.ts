@@ -11,6 +11,7 @@ import { installDescriber } from './describe';
 /** Records kept by default: about 150 MB of memory at most (README, "Timeline"). */
 export const WSK_TRACE_DEFAULT_MAX = 1_000_000;
 
+/** Options of `startWskTrace`: where to write the trace and how many records to keep. */
 export interface WskTraceOptions {
   /** Where writeWskTrace() and process exit write the trace; null (the default) keeps it in memory only. */
   file?: string | null;

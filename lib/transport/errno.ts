@@ -30,9 +30,10 @@ import {
 } from '../kernel/ntstatus';
 import { errnoName } from './native';
 
-// Wine's sock_get_ntstatus (reference §8.1): tested against real Windows, the best map from
+// Wine's sock_get_ntstatus (its server/sock.c): tested against real Windows, the best map from
 // the OS socket errors we see to the statuses a WSK client sees. Bind conflicts are mapped by
-// the address-sharing rules instead (reference §9), not here.
+// the address-sharing rules instead, not here (Sharing Transport Addresses:
+// https://learn.microsoft.com/windows-hardware/drivers/network/sharing-transport-addresses).
 const ERRNO_TO_NTSTATUS: Record<string, NTSTATUS> = {
   EBADF: STATUS_INVALID_HANDLE,
   EBUSY: STATUS_DEVICE_BUSY,

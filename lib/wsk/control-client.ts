@@ -1,4 +1,4 @@
-// WskControlClient (reference §2.4): the transport list, its change notification, cached
+// WskControlClient (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_client): the transport list, its change notification, cached
 // security descriptors, static event callbacks, and the TDI codes of a system without TDI.
 import { isWskNpiId } from '../socket/events';
 import { IRP, irpCancelIfStill, irpComplete, irpPend, irpStart } from '../kernel/irp';
@@ -127,7 +127,7 @@ export function WskControlClient(
     return irpPend(Irp, cancel);
   }
 
-  // Every other code takes no IRP (reference §2.4); one given completes with the refusal.
+  // Every other code takes no IRP (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_client); one given completes with the refusal.
   if (Irp) return done(STATUS_INVALID_PARAMETER);
   switch (code) {
     case WSK_TRANSPORT_LIST_QUERY: {

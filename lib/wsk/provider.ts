@@ -1,4 +1,4 @@
-// WSK_PROVIDER_DISPATCH, the client-level table (reference §2): WskSocket creates a socket of
+// WSK_PROVIDER_DISPATCH, the client-level table (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_dispatch): WskSocket creates a socket of
 // any category over a real OS socket.
 import { BasicSocket } from '../basic/basic-socket';
 import { connectionBind, connectionConnect, markSocketConnect } from '../connection/connect';
@@ -49,7 +49,7 @@ const CATEGORY_CLASS: Record<number, SocketClass> = {
   [WSK_FLAG_STREAM_SOCKET]: StreamSocket,
 };
 
-/** The (type, protocol) pairs each category accepts for AF_INET and AF_INET6 (reference §3.1). */
+/** The (type, protocol) pairs each category accepts for AF_INET and AF_INET6 (https://learn.microsoft.com/windows-hardware/drivers/network/winsock-kernel-socket-categories, https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_socket). */
 function tripleAllowed(category: number, type: number, protocol: number): boolean {
   const tcp = type === SOCK_STREAM && protocol === IPPROTO_TCP;
   const udp = type === SOCK_DGRAM && protocol === IPPROTO_UDP;

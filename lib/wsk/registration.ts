@@ -1,4 +1,4 @@
-// Registration and the provider NPI (reference §1): WskRegister, WskCaptureProviderNPI,
+// Registration and the provider NPI (https://learn.microsoft.com/windows-hardware/drivers/network/registering-a-winsock-kernel-application): WskRegister, WskCaptureProviderNPI,
 // WskReleaseProviderNPI, WskQueryProviderCharacteristics, WskDeregister.
 import { ClientState, liveClients, WSK_PROVIDER_VERSION } from './client';
 import { exitReport } from './exit-report';
@@ -44,6 +44,13 @@ function stateOf(WskRegistration: WSK_REGISTRATION, where: string): ClientState 
   return state;
 }
 
+/**
+ * WskRegister: registers a WSK client, given its client NPI; `WskRegistration` is an empty object
+ * the call fills. Returns `STATUS_SUCCESS`, or `STATUS_INVALID_PARAMETER` for a missing or malformed
+ * NPI or a registration block it cannot fill. Registering a block already registered is the
+ * verifier error `REGISTRATION_MISUSE`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nf-wsk-wskregister
+ */
 export function WskRegister(WskClientNpi: WSK_CLIENT_NPI, WskRegistration: WSK_REGISTRATION): NTSTATUS {
   if (WskClientNpi === null || typeof WskClientNpi !== 'object') return STATUS_INVALID_PARAMETER;
   const dispatch = WskClientNpi.Dispatch;
@@ -69,8 +76,12 @@ export function WskRegister(WskClientNpi: WSK_CLIENT_NPI, WskRegistration: WSK_R
 }
 
 /**
- * The WSK subsystem is always ready here, so no wait happens whatever WaitTimeout says
- * (WSK_NO_WAIT, WSK_INFINITE_WAIT or milliseconds).
+ * WskCaptureProviderNPI: fills `WskProviderNpi` with the provider's client object and dispatch
+ * table. The WSK subsystem is always ready here, so no wait happens whatever WaitTimeout says
+ * (WSK_NO_WAIT, WSK_INFINITE_WAIT or milliseconds). Returns `STATUS_SUCCESS`,
+ * `STATUS_NOINTERFACE` when the client's major version is not WSK 1, or `STATUS_DEVICE_NOT_READY`
+ * once `WskDeregister` has begun.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nf-wsk-wskcaptureprovidernpi
  */
 export function WskCaptureProviderNPI(
   WskRegistration: WSK_REGISTRATION,
@@ -93,6 +104,12 @@ export function WskCaptureProviderNPI(
   return STATUS_SUCCESS;
 }
 
+/**
+ * WskReleaseProviderNPI: gives back one capture of the provider NPI; `WskDeregister` waits for
+ * every capture to be released. More releases than captures is the verifier error
+ * `REGISTRATION_MISUSE`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nf-wsk-wskreleaseprovidernpi
+ */
 export function WskReleaseProviderNPI(WskRegistration: WSK_REGISTRATION): void {
   const state = stateOf(WskRegistration, 'WskReleaseProviderNPI');
   if (state.captures === 0) {
@@ -102,6 +119,12 @@ export function WskReleaseProviderNPI(WskRegistration: WSK_REGISTRATION): void {
   state.checkDone();
 }
 
+/**
+ * WskQueryProviderCharacteristics: fills the highest and lowest WSK versions the provider supports
+ * (both 1.0 here). Returns `STATUS_SUCCESS`, or `STATUS_DEVICE_NOT_READY` once `WskDeregister` has
+ * begun.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nf-wsk-wskqueryprovidercharacteristics
+ */
 export function WskQueryProviderCharacteristics(
   WskRegistration: WSK_REGISTRATION,
   WskProviderCharacteristics: Partial<WSK_PROVIDER_CHARACTERISTICS>,
@@ -119,7 +142,8 @@ export function WskQueryProviderCharacteristics(
 /**
  * Resolves once every captured NPI is released, every socket closed and every client-level IRP
  * completed; pending WSK_TRANSPORT_LIST_CHANGE requests are cancelled. Ported code awaits it
- * where C blocks in WskDeregister.
+ * where C blocks in WskDeregister. A second WskDeregister is the verifier error `REGISTRATION_MISUSE`.
+ * @see https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nf-wsk-wskderegister
  */
 export function WskDeregister(WskRegistration: WSK_REGISTRATION): Promise<void> {
   const state = stateOf(WskRegistration, 'WskDeregister');

@@ -1,4 +1,4 @@
-// Name resolution (reference §2.5): WskGetAddressInfo, WskFreeAddressInfo, WskGetNameInfo over
+// Name resolution (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_address_info): WskGetAddressInfo, WskFreeAddressInfo, WskGetNameInfo over
 // getaddrinfo / getnameinfo on libuv's thread pool, so the event loop never blocks. Windows
 // flag, family and type values are translated here; results come back in Windows form.
 import { IRP, irpComplete, irpPend, irpStart } from '../kernel/irp';
@@ -158,7 +158,7 @@ export function WskGetAddressInfo(
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
   // NODE_WSK_VERIFIER lowres: no memory for the request.
   if (faults !== null && faults.lowResources()) return fail(STATUS_INSUFFICIENT_RESOURCES);
-  // OwningThread without OwningProcess is refused (reference §2.5); both are always null here.
+  // OwningThread without OwningProcess is refused (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_address_info); both are always null here.
   if ((OwningThread ?? null) !== null && (OwningProcess ?? null) === null) return fail(STATUS_INVALID_PARAMETER);
   // Filled when the answer comes, on the event loop: checked now.
   if (!isWritableSlot(Result, 0)) return fail(STATUS_INVALID_PARAMETER);

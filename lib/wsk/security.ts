@@ -1,4 +1,4 @@
-// Cached security descriptors (WSK_CACHE_SD, WSK_RELEASE_SD, SO_WSK_SECURITY, reference §2.4,
+// Cached security descriptors (WSK_CACHE_SD, WSK_RELEASE_SD, SO_WSK_SECURITY, https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_client,
 // §5.7): opaque reference-counted handles, and the one each socket was given.
 import type { PVOID } from './wsk';
 
