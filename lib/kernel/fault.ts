@@ -16,6 +16,7 @@ import { isMainThread, threadId } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
+/** The faults NODE_WSK_VERIFIER injects, as its settings and the report at exit name them. */
 export type WskFaultKind = 'pending' | 'partial' | 'reorder' | 'lowres' | 'reset' | 'delay';
 const KINDS: readonly WskFaultKind[] = ['pending', 'partial', 'reorder', 'lowres', 'reset', 'delay'];
 
