@@ -42,10 +42,13 @@ export async function serve(host: string, port: number, signal: AbortSignal, lis
     const received = new ReceiveEvents(); // the accepted socket's context and event callbacks
     const remote: SOCKADDR_STORAGE = {};
     const accepted = await wskCall((Irp) => Listen.WskAccept(Listener, 0, received, received.Dispatch, null, remote, Irp), { signal }).catch((error: unknown) => {
-      if ((error as NtStatusError).code !== 'STATUS_CANCELLED') throw error;
-      return null; // stopped
+      if (!(error instanceof NtStatusError)) throw error;
+      if (error.code === 'STATUS_CANCELLED') return null; // stopped
+      console.log(`accept: ${error.code}`); // out of memory for this one, say: accept the next
+      return undefined;
     });
     if (accepted === null) break;
+    if (accepted === undefined) continue;
     const Socket = accepted.Information as PWSK_SOCKET;
     received.enable(Socket);
     console.log(`${sockaddrToString(remote)}: connected`);

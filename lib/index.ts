@@ -114,6 +114,7 @@ export {
 export { SOCKET_ADDRESS, SOCKET_ADDRESS_LIST } from './socket/address-list';
 export { CachedSecurityDescriptor } from './wsk/security';
 export { WskVerifierError, WskVerifierCode, WskVerifierHandler, setWskVerifierHandler } from './kernel/verifier';
+export { WskFaultKind, WskFaultOptions, WskFaultState, parseWskFaults, setWskFaults, wskFaults } from './kernel/fault';
 // The IRP timeline (NODE_WSK_TRACE, README "Timeline"): its channels, its records, and the recorder.
 export { WSK_TRACE_IRP_CHANNEL, WSK_TRACE_EVENT_CHANNEL, WskTraceRecord, WskTraceKind, WskTraceValue } from './kernel/trace';
 export { WSK_TRACE_DEFAULT_MAX, WskTraceOptions, startWskTrace, stopWskTrace, writeWskTrace, wskTraceRecords } from './trace/recorder';

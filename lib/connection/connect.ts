@@ -1,7 +1,8 @@
 // WskBind and WskConnect of a connection (and WskSocketConnect's second half): FRESH -> BOUND ->
 // CONNECTING -> CONNECTED, or back to BOUND when the connect fails.
 import { IRP, irpComplete, irpDetach, irpPend } from '../kernel/irp';
-import { NTSTATUS, STATUS_CANCELLED, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { faults } from '../kernel/fault';
+import { NTSTATUS, STATUS_CANCELLED, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PSOCKADDR } from '../net/sockaddr';
 import { bindShared } from '../socket/address-sharing';
 import { ntStatusFromErrno } from '../transport/errno';
@@ -31,6 +32,8 @@ export function connectionConnect(c: Connection, Irp: IRP, RemoteAddress: PSOCKA
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const net = sockaddrToNetaddr(RemoteAddress, s.family, scratchAddr);
   if (!net) return completeConnect(c, Irp, STATUS_INVALID_PARAMETER);
+  // NODE_WSK_VERIFIER lowres: no memory for the connection (failed as any connect failure).
+  if (faults !== null && faults.lowResources()) return completeConnect(c, Irp, STATUS_INSUFFICIENT_RESOURCES);
   const rc = addon.connect(s.id, net);
   if (rc === 0) {
     connected(c);

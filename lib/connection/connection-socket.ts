@@ -6,7 +6,7 @@
 // Hot path: WskSend and WskReceive try the OS call first and complete inline when it is enough;
 // only what is left pends, in FIFO order, with POLL_WRITABLE / POLL_READABLE armed for it. A
 // readiness event serves queued IRPs until EAGAIN or until they are satisfied.
-import { IoAllocateIrp, IRP, irpComplete, irpStart } from '../kernel/irp';
+import { irpAllocateInternal, IRP, irpComplete, irpStart } from '../kernel/irp';
 import type { WSK_BUF } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isWritableSlot, violation } from '../kernel/verifier';
@@ -108,8 +108,7 @@ export class ConnectionSocket extends SocketObject implements ConnectionHost, Sh
 
   /** Closes without a client IRP (a declined or rejected connection, a failed WskSocketConnect). */
   closeQuietly(): void {
-    const irp = IoAllocateIrp(1, false)!;
-    super.close(irp);
+    super.close(irpAllocateInternal());
   }
 }
 

@@ -8,7 +8,7 @@ import { native } from '../transport/native';
 import type { WSK_DATA_INDICATION } from '../wsk/wsk';
 import type { Transfer } from './transfer';
 
-const CHUNK = 16 * 1024;
+export const CHUNK = 16 * 1024;
 const CHUNKS = 4;
 /** The most one read puts in a set. */
 export const SET_BYTES = CHUNK * CHUNKS;

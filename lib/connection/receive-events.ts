@@ -2,6 +2,7 @@
 // buffers (taken, partly taken, refused or retained until WskRelease), WskDisconnectEvent after
 // the data before the FIN, or at once on a reset, and WskSendBacklogEvent. Everything here runs
 // from the event loop (readiness or the scheduler), never inside the client's own call.
+import { faults, FaultEngine } from '../kernel/fault';
 import { NTSTATUS, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS, ntStatusName } from '../kernel/ntstatus';
 import { eventChannel, traceEvent } from '../kernel/trace';
 import { badArgument, violation } from '../kernel/verifier';
@@ -27,7 +28,7 @@ import {
   withinBudget,
 } from './connection';
 import { ABORTED, wasConnected } from './connection-state';
-import { armedSet, IndicationSet, placeOfElement, putSet, rearm, SET_BYTES, takeSet } from './indication-set';
+import { armedSet, CHUNK, IndicationSet, placeOfElement, putSet, rearm, SET_BYTES, takeSet } from './indication-set';
 import { onEof } from './receive';
 
 const { EAGAIN, EWOULDBLOCK } = native.errno;
@@ -142,8 +143,57 @@ export function onReceived(c: Connection, n: number): void {
   rearm();
 }
 
-/** Offers a filled set to WskReceiveEvent and settles it by the answer (taken, partly, refused, retained). */
+/**
+ * Offers a filled set to WskReceiveEvent. Under NODE_WSK_VERIFIER partial, only its first part:
+ * the rest is left over, for the next indication (scheduled) or receive.
+ */
 function offer(c: Connection, set: IndicationSet): void {
+  const rest = faults !== null ? splitOff(faults, set) : null;
+  if (rest === null) return offerSet(c, set);
+  try {
+    offerSet(c, set);
+  } finally {
+    keepRest(c, set, rest);
+  }
+}
+
+/**
+ * partial: cuts the set's unconsumed bytes at a random point; the bytes after it are copied to a
+ * set of their own (the client may retain this one), laid across an element boundary when they
+ * fit, so that the next indication is a chain of several elements. Null when nothing is cut.
+ */
+function splitOff(engine: FaultEngine, set: IndicationSet): IndicationSet | null {
+  const k = engine.cut(set.unconsumed);
+  if (k === set.unconsumed) return null;
+  const from = set.start + k;
+  const n = set.filled - from;
+  const rest = takeSet();
+  const at = n >= 2 && n <= SET_BYTES - CHUNK ? CHUNK - 1 - engine.pick(Math.min(n - 1, CHUNK)) : 0;
+  rest.area.set(set.area.subarray(from, set.filled), at);
+  rest.start = at;
+  rest.filled = at + n;
+  set.filled = from;
+  return rest;
+}
+
+/** After the first part's answer: what the connection keeps left over is in order again. */
+function keepRest(c: Connection, set: IndicationSet, rest: IndicationSet): void {
+  if (c.leftover === set) {
+    // Partly taken or refused: the bytes after the cut are still there, behind what is left.
+    set.filled += rest.unconsumed;
+    putSet(rest);
+  } else if (c.s.closed || c.leftover !== null || c.state === ABORTED) {
+    putSet(rest);
+  } else {
+    rest.owner = c;
+    c.leftover = rest;
+    c.schedule();
+    c.updateInterest();
+  }
+}
+
+/** Offers a filled set to WskReceiveEvent and settles it by the answer (taken, partly, refused, retained). */
+function offerSet(c: Connection, set: IndicationSet): void {
   const s = c.s;
   set.owner = c;
   const head = set.chain();

@@ -1,14 +1,16 @@
 // WskReceive of a connection: try the OS first, straight into the caller's memory; what cannot
 // be satisfied now queues, in order, behind POLL_READABLE. Data read for indications and not
 // taken (a partial accept, STATUS_DATA_NOT_ACCEPTED) is served first.
-import { IRP, irpComplete, irpPend } from '../kernel/irp';
+import { faults } from '../kernel/fault';
+import { IRP, irpComplete, irpPend, surfaceLater } from '../kernel/irp';
 import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
-import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_CONNECTION_RESET, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, OS } from '../transport/native';
 import { WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from '../wsk/wsk';
-import { BLOCKED, Connection, PARKED, RECV_EOF } from './connection';
-import { connectionRule, WSK_RECEIVE } from './connection-state';
+import { UNSPEC } from './connect';
+import { BLOCKED, Connection, LINGER_ABORT, PARKED, RECV_EOF } from './connection';
+import { CONNECTED, connectionRule, SEND_CLOSED, WSK_RECEIVE } from './connection-state';
 import { putSet } from './indication-set';
 import { NO_TRANSFERS, Transfer } from './transfer';
 
@@ -27,6 +29,8 @@ export function connectionReceive(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flag
   if (Buffer === null || typeof Buffer !== 'object') return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const drain = (Flags & WSK_FLAG_DRAIN) !== 0;
   if (drain && ((Flags & WSK_FLAG_WAITALL) !== 0 || Buffer.Length !== 0)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  // NODE_WSK_VERIFIER reset: the network resets the connection as this receive is made.
+  if (faults !== null && (c.state === CONNECTED || c.state === SEND_CLOSED) && c.failure === STATUS_SUCCESS && faults.resets()) injectReset(c);
   const refused = connectionRule(WSK_RECEIVE, c.state, c.failure);
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const length = Buffer.Length;
@@ -34,10 +38,15 @@ export function connectionReceive(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flag
   if (c.recvQueue.length === 0 && !drain && c.leftover === null && (c.flags & RECV_EOF) === 0 && c.failure === STATUS_SUCCESS) {
     // Try first, straight into the caller's memory.
     const view = wskBufRange(Buffer);
+    // NODE_WSK_VERIFIER pending: the receive waits for the loop before it reads anything, so
+    // its buffer holds nothing yet when the call returns STATUS_PENDING (as on Windows).
+    if (faults !== null && faults.pends()) return queueRecv(c, new Transfer(Irp, length === 0 ? EMPTY : wskBufViews(Buffer, 'WskReceive'), length, Flags, false));
     if (view !== null) {
       const off = Buffer.Offset;
+      // NODE_WSK_VERIFIER partial: ask the OS for fewer bytes; the rest stays for the next receive.
+      const want = faults !== null && (Flags & WSK_FLAG_WAITALL) === 0 ? faults.cut(length) : length;
       // The transport answers -EAGAIN without a system call when it knows the socket drained.
-      const n = addon.recv(s.id, view, off, length, 0);
+      const n = addon.recv(s.id, view, off, want, 0);
       if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return completeRecv(c, Irp, STATUS_SUCCESS, n);
       if (n > 0 || again(n)) {
         const t = new Transfer(Irp, [view], length, Flags, false);
@@ -107,6 +116,7 @@ function fill(c: Connection, t: Transfer): boolean {
     if (c.flags & RECV_EOF) return true;
     let n: number;
     if (drain) n = addon.recv(id, discard, 0, discard.byteLength, 0);
+    else if (faults !== null && t.done === 0 && t.total > 0 && (t.flags & WSK_FLAG_WAITALL) === 0) n = partialRead(c, t);
     else if (t.total === 0) {
       n = addon.recv(id, discard, 0, 1, OS.MSG_PEEK);
       if (n > 0) return true;
@@ -123,6 +133,31 @@ function fill(c: Connection, t: Transfer): boolean {
     if (again(n)) return false;
     c.fail(ntStatusFromErrno(n));
   }
+}
+
+/**
+ * NODE_WSK_VERIFIER partial: the first read of a receive without WSK_FLAG_WAITALL asks for a
+ * random number (>= 1) of the bytes it has room for, into its first buffer; the rest stays for
+ * the next receive, as Windows may complete a receive with whatever had arrived.
+ */
+function partialRead(c: Connection, t: Transfer): number {
+  const room = Math.min(t.views[t.vi].byteLength - t.vo, t.total);
+  return addon.recv(c.s.id, t.views[t.vi], t.vo, faults!.cut(room), 0);
+}
+
+/**
+ * NODE_WSK_VERIFIER reset: the connection is reset for real, as by the network. The peer sees a
+ * TCP RST (SO_LINGER {1, 0} and connect(AF_UNSPEC), as send.ts abort() does); this side fails
+ * with STATUS_CONNECTION_RESET: pending sends at once, receives after the data read before it,
+ * and WskDisconnectEvent says WSK_FLAG_ABORTIVE.
+ */
+export function injectReset(c: Connection): void {
+  addon.setsockopt(c.s.id, OS.SOL_SOCKET, OS.SO_LINGER, LINGER_ABORT);
+  addon.connect(c.s.id, UNSPEC);
+  c.fail(STATUS_CONNECTION_RESET);
+  // Nothing more will come from the socket to wake the receives that wait: serve them now.
+  surfaceLater(() => serveReceives(c));
+  c.updateInterest();
 }
 
 /** Readable: queued receives are served in order. */

@@ -2,17 +2,19 @@
 // when it takes every byte; what is left queues, in order, behind POLL_WRITABLE. A graceful
 // disconnect queues behind the sends before it and shuts the send side once they are out; an
 // abortive one resets at once.
+import { faults } from '../kernel/fault';
 import { forEachSettled, IRP, irpComplete, irpPend } from '../kernel/irp';
 import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
-import { NTSTATUS, STATUS_CONNECTION_ABORTED, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_CONNECTION_ABORTED, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { badArgument } from '../kernel/verifier';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, OS } from '../transport/native';
 import { WSK_FLAG_ABORTIVE, WSK_FLAG_NODELAY } from '../wsk/wsk';
 import { UNSPEC } from './connect';
 import { Connection, LINGER_ABORT, NODELAY, SHUT_WR } from './connection';
-import { ABORTED, connectionRule, SEND_CLOSED, WSK_ABORT, WSK_DISCONNECT, WSK_SEND } from './connection-state';
+import { ABORTED, CONNECTED, connectionRule, SEND_CLOSED, WSK_ABORT, WSK_DISCONNECT, WSK_SEND } from './connection-state';
 import { putSet } from './indication-set';
+import { injectReset } from './receive';
 import { NO_TRANSFERS, Transfer } from './transfer';
 
 const { EAGAIN, EWOULDBLOCK } = native.errno;
@@ -27,6 +29,12 @@ function again(n: number): boolean {
 export function connectionSend(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flags: number): NTSTATUS {
   const s = c.s;
   if (typeof Flags !== 'number' || (Flags & ~WSK_FLAG_NODELAY) !== 0) return irpComplete(Irp, STATUS_NOT_SUPPORTED, 0);
+  if (faults !== null) {
+    // NODE_WSK_VERIFIER: no memory for the send (lowres), or the network resets the connection
+    // (reset; the send then fails as any send on a reset connection).
+    if (faults.lowResources()) return irpComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
+    if (c.state === CONNECTED && c.failure === STATUS_SUCCESS && faults.resets()) injectReset(c);
+  }
   const refused = connectionRule(WSK_SEND, c.state, c.failure);
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   if (Buffer === null || typeof Buffer !== 'object') badArgument('WskSend', 'Buffer must be a WSK_BUF');

@@ -2,6 +2,7 @@
 // event reads a batch with one recvmmsg into a WSK-owned receive area and indicates it as one
 // WSK_DATAGRAM_INDICATION chain; the client takes it, refuses it (the event turns itself off
 // and the datagrams wait) or retains it until WskRelease.
+import { FaultEngine, faults } from '../kernel/fault';
 import { NTSTATUS, STATUS_DATA_NOT_ACCEPTED, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { eventChannel, traceEvent } from '../kernel/trace';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
@@ -78,15 +79,61 @@ export function onDatagramsReceived(d: Datagram, n: number): void {
  * client's answer; an area nobody keeps is given back to the pool (`pooled`) or stays armed.
  */
 function offerArea(d: Datagram, area: ReceiveArea, from: number, pooled: boolean): void {
+  let rest: ReceiveArea | null = null;
   try {
     if (d.remoteAddress) for (let i = from; i < area.count; i++) if (!d.accepts(area.addrs, i * NETADDR_SIZE)) area.drop(i);
+    if (faults !== null && d.refused === null) rest = splitArea(faults, d, area, from);
     const c = area.chain(from, d.family);
     if (c) indicateChain(d, area, c.head, c.flags);
   } finally {
+    if (rest !== null) keepRestArea(d, area, rest);
     if (!keepsArea(d, area)) {
       if (pooled) giveBack(area);
       else resetArmed(area);
     }
+  }
+}
+
+/**
+ * NODE_WSK_VERIFIER partial: the chain is cut between two datagrams at a random point (a burst
+ * arrives over several callbacks; a datagram itself is never cut). The datagrams after the cut
+ * are copied to an area of their own, indicated next from the loop. Null when nothing is cut.
+ */
+function splitArea(engine: FaultEngine, d: Datagram, area: ReceiveArea, from: number): ReceiveArea | null {
+  const k = engine.cut(area.count - from);
+  if (from + k === area.count) return null;
+  const rest = takeArea(d);
+  if (rest.slot !== area.slot || rest.controlSlot !== area.controlSlot || rest.batch < area.count - from - k) {
+    giveBack(rest); // the pool's layout changed meanwhile: indicate the chain whole
+    return null;
+  }
+  const { slot, controlSlot } = area;
+  const first = from + k;
+  for (let i = first; i < area.count; i++) {
+    const j = i - first;
+    const length = area.meta[3 * i];
+    if (length > 0) rest.area.set(area.area.subarray(i * slot, i * slot + length), j * slot);
+    rest.meta.set(area.meta.subarray(3 * i, 3 * i + 3), 3 * j);
+    rest.addrs.set(area.addrs.subarray(i * NETADDR_SIZE, (i + 1) * NETADDR_SIZE), j * NETADDR_SIZE);
+    rest.hostControl.set(area.hostControl.subarray(i * controlSlot, (i + 1) * controlSlot), j * controlSlot);
+  }
+  rest.count = area.count - first;
+  area.count = first;
+  return rest;
+}
+
+/** After the first part's answer: the datagrams after the cut wait for the next indication. */
+function keepRestArea(d: Datagram, area: ReceiveArea, rest: ReceiveArea): void {
+  if (d.refused === area) {
+    // Refused: the whole chain waits, the datagrams after the cut still in place behind it.
+    area.count += rest.count;
+    giveBack(rest);
+  } else if (d.closed || d.refused !== null) {
+    giveBack(rest);
+  } else {
+    d.refused = rest;
+    scheduleDeliver(d);
+    d.updateInterest();
   }
 }
 

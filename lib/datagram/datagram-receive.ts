@@ -1,6 +1,7 @@
 // WskReceiveFrom: straight into the caller's MDLs with one recvmsg, sender and control data
 // filled in; queued in order when nothing is there. A chain the event refused is served first.
-import { irpComplete } from '../kernel/irp';
+import { faults } from '../kernel/fault';
+import { irpComplete, irpReturned } from '../kernel/irp';
 import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_PORT_UNREACHABLE, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { MSG_CTRUNC, MSG_TRUNC } from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
@@ -17,7 +18,11 @@ const recvOut = new Int32Array(2);
 const recvControl = new Uint8Array(512);
 
 export function datagramReceive(d: Datagram, req: ReceiveRequest): NTSTATUS {
-  if (d.receives.length === 0 && tryReceive(d, req)) return req.Irp.IoStatus.Status;
+  // NODE_WSK_VERIFIER pending: the receive waits for the loop (readiness) before it reads, so its
+  // buffer is untouched when STATUS_PENDING comes back. Not with a refused chain or an ICMP
+  // error waiting: no readiness would come for those.
+  const pendFirst = faults !== null && d.refused === null && !d.errorsPending && faults.pends();
+  if (d.receives.length === 0 && !pendFirst && tryReceive(d, req)) return irpReturned(req.Irp);
   const refused = d.closedDuringCall(req.Irp);
   if (refused !== null) return refused;
   d.receives.push(req);

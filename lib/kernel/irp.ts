@@ -10,6 +10,7 @@ import {
   STATUS_SUCCESS,
   ntStatusName,
 } from './ntstatus';
+import { faultClaim, faults, hasQueuedCompletions, queueCompletion, setCompletionSink } from './fault';
 import { irpChannel, traceCall, traceCancel, traceComplete, tracePend, traceRoutine, traceViolation } from './trace';
 import { badArgument, setBeforeViolation, violation } from './verifier';
 
@@ -131,7 +132,14 @@ export function IoAllocateIrp(StackSize: number, ChargeQuota: boolean): IRP | nu
   if (!Number.isInteger(StackSize) || StackSize < 1 || StackSize > 127) {
     badArgument('IoAllocateIrp', `StackSize must be an integer from 1 to 127, got ${String(StackSize)}`);
   }
+  // NODE_WSK_VERIFIER lowres: the pool is exhausted, as Driver Verifier's low-resources simulation.
+  if (faults !== null && faults.lowResources()) return null;
   return new IRP(StackSize);
+}
+
+/** @internal An IRP for the provider's own use (closing a socket no client call closes): never failed by lowres. */
+export function irpAllocateInternal(): IRP {
+  return new IRP(1);
 }
 
 /**
@@ -370,6 +378,7 @@ export function irpStart(Irp: IRP, where: string, a?: unknown, b?: unknown, c?: 
     sweepDue = true;
     queueMicrotask(sweepClaims);
   }
+  if (faults !== null) faultClaim(Irp);
   if (irpChannel.hasSubscribers) traceCall(Irp, where, a, b, c);
 }
 
@@ -469,8 +478,55 @@ export function irpIsPending(Irp: IRP): boolean {
   return priv(Irp).state === 'pending';
 }
 
+/**
+ * The status a provider call returns once it has completed (or pended) its IRP: STATUS_PENDING
+ * when the completion was deferred (NODE_WSK_VERIFIER pending), else IoStatus.Status.
+ */
+export function irpReturned(Irp: IRP): NTSTATUS {
+  return priv(Irp).state === 'pending' ? STATUS_PENDING : Irp.IoStatus.Status;
+}
+
 /** IoCompleteRequest for IRPs we were given: runs the completion routine as IoSetCompletionRoutine asked. */
 export function irpComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
+  if (faults !== null) {
+    const deferred = faultComplete(Irp, Status, Information);
+    if (deferred !== undefined) return deferred;
+  }
+  return completeNow(Irp, Status, Information);
+}
+
+/**
+ * NODE_WSK_VERIFIER: a completion the fault engine takes over, made later from the event loop
+ * (lib/kernel/fault.ts's queue), or undefined to complete now. An inline completion pends
+ * ("pending", or because an earlier completion of the same socket is still queued: a socket's
+ * IRPs complete in order), and one from the loop is delayed or reordered ("delay", "reorder").
+ * The IRP is then out of its socket's reach, as one the provider already completed: neither
+ * IoCancelIrp nor WskCloseSocket changes its status any more.
+ */
+function faultComplete(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS | undefined {
+  const engine = faults!;
+  const p = priv(Irp);
+  if (p.state === 'active') {
+    // Behind a completion of its socket still queued, it pends too (counted as pending).
+    if (hasQueuedCompletions(Irp)) engine.counts.pending++;
+    else if (!engine.pends()) return undefined;
+    unclaim(Irp);
+    p.state = 'pending';
+    Irp.PendingReturned = true;
+    if (irpChannel.hasSubscribers) tracePend(Irp, p.where);
+    queueCompletion(engine, Irp, Status, Information);
+    return STATUS_PENDING;
+  }
+  if (p.state !== 'pending' || (!engine.defersLoopCompletions && !hasQueuedCompletions(Irp))) return undefined;
+  if (p.list !== null) p.list.delete(Irp);
+  p.cancel = null;
+  queueCompletion(engine, Irp, Status, Information);
+  return Status;
+}
+
+setCompletionSink((irp, status, info) => completeNow(irp as IRP, status, info));
+
+function completeNow(Irp: IRP, Status: NTSTATUS, Information: unknown): NTSTATUS {
   const p = priv(Irp);
   // A completed IRP is nobody's pending IRP any more, whichever path completed it.
   if (p.list !== null) p.list.delete(Irp);

@@ -1,6 +1,7 @@
 // MDLs over caller memory and the WSK_BUF that points into a chain of them (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_buf).
 // An MDL here describes a range of a Uint8Array; the transport reads and writes that memory
 // directly, so a buffer handed to a pending call stays the caller's responsibility, as in C.
+import { faults } from './fault';
 import { badArgument, violation } from './verifier';
 
 /**
@@ -97,6 +98,8 @@ export function IoAllocateMdl(
       `Length ${String(Length)} lies outside the ${VirtualAddress.byteLength}-byte buffer at VirtualAddress`,
     );
   }
+  // NODE_WSK_VERIFIER lowres: the pool is exhausted, as Driver Verifier's low-resources simulation.
+  if (faults !== null && faults.lowResources()) return null;
   const mdl = new MDL(VirtualAddress.subarray(0, Length));
   if (Irp) {
     if (!SecondaryBuffer || Irp.MdlAddress === null) {

@@ -1,5 +1,6 @@
 // Misuse that would bugcheck or corrupt memory in the kernel becomes a named error here, the
 // way Driver Verifier names it: what was wrong, and in which call.
+import { faultSeedNote } from './fault';
 
 /**
  * What a WskVerifierError caught, as a stable code; docs/SEMANTICS.md ("Misuse and the verifier")
@@ -36,7 +37,8 @@ export class WskVerifierError extends Error {
     readonly where: string,
     detail: string,
   ) {
-    super(`${code} in ${where}: ${detail}`);
+    // Under NODE_WSK_VERIFIER the message names the seed: the run that found it can be replayed.
+    super(`${code} in ${where}: ${detail}${faultSeedNote()}`);
   }
 }
 

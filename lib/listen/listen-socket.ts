@@ -2,7 +2,8 @@
 // provider table. WskBind binds and listens; what the socket then does is in listen.ts (which a
 // stream socket committed to listening runs too), its rules in listen-state.ts.
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
-import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { faults } from '../kernel/fault';
+import { NTSTATUS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isRefillable } from '../kernel/verifier';
 import type { PSOCKADDR } from '../net/sockaddr';
 import { SO_RCVBUF, SOCK_STREAM, SOL_SOCKET } from '../net/ws2def';
@@ -136,6 +137,8 @@ export function acceptOn(
   const fillable = (a: PSOCKADDR | null) => a === null || a === undefined || isRefillable(a);
   if (!fillable(LocalAddress) || !fillable(RemoteAddress)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   if (!role) return irpComplete(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+  // NODE_WSK_VERIFIER lowres: no memory for the accepted socket.
+  if (faults !== null && faults.lowResources()) return irpComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
   return role.accept({
     Irp,
     context: AcceptSocketContext,

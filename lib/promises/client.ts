@@ -4,6 +4,7 @@ import {
   IoAllocateMdl,
   MAKE_WSK_VERSION,
   MmBuildMdlForNonPagedPool,
+  STATUS_INSUFFICIENT_RESOURCES,
   WSK_INFINITE_WAIT,
   WskCaptureProviderNPI,
   WskDeregister,
@@ -14,7 +15,7 @@ import {
   type WSK_PROVIDER_NPI,
   type WSK_REGISTRATION,
 } from '../index';
-import { checkStatus } from './ntstatus-error';
+import { checkStatus, NtStatusError } from './ntstatus-error';
 
 /** A registered WSK client with the provider NPI captured. */
 export interface WskClient {
@@ -55,10 +56,13 @@ export function registerClient(ClientContext: unknown = null): WskClient {
 /**
  * A WSK_BUF over `bytes` (IoAllocateMdl and MmBuildMdlForNonPagedPool): WSK reads a send from,
  * and writes a receive into, this very memory. It must stay untouched while a call uses it.
+ * Throws an NtStatusError STATUS_INSUFFICIENT_RESOURCES when IoAllocateMdl has no MDL to give
+ * (as under NODE_WSK_VERIFIER lowres).
  * @see https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_buf
  */
 export function wskBuf(bytes: Uint8Array): WSK_BUF {
-  const Mdl = IoAllocateMdl(bytes, bytes.byteLength, false, false, null)!;
+  const Mdl = IoAllocateMdl(bytes, bytes.byteLength, false, false, null);
+  if (Mdl === null) throw new NtStatusError(STATUS_INSUFFICIENT_RESOURCES);
   MmBuildMdlForNonPagedPool(Mdl);
   return { Mdl, Offset: 0, Length: bytes.byteLength };
 }

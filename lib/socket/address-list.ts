@@ -102,7 +102,7 @@ function addressListChange(s: SocketObject, req: ControlRequest): ControlResult 
   irps.add(irp);
   const status = s.pend(irp, () => forget(s, irp));
   // Closed during the call (a getter in an argument): s.pend completed it already.
-  if (status !== STATUS_PENDING) forget(s, irp);
+  if (s.closed) forget(s, irp);
   return { status, pended: true };
 }
 

@@ -5,6 +5,7 @@ import { addon, claimReadiness, native, NETADDR_SIZE, POLL_READABLE, POLL_RECEIV
 import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/client';
 import { PSOCKADDR } from '../net/sockaddr';
+import { faultOwner, faults } from '../kernel/fault';
 import { irpChannel, traceOwner } from '../kernel/trace';
 import { badArgument, isRefillable, violation } from '../kernel/verifier';
 import {
@@ -190,6 +191,7 @@ export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
   close(Irp: IRP): NTSTATUS {
     // Also reached without a client call (closeQuietly): the close goes on this socket's track.
     if (irpChannel.hasSubscribers) traceOwner(this);
+    if (faults !== null) faultOwner(this);
     irpStart(Irp, 'WskCloseSocket');
     this.closed = true;
     let status: NTSTATUS;
@@ -220,6 +222,8 @@ export function socketArg<T extends SocketObject>(Socket: unknown, categories: n
   }
   // The IRP this call claims next goes on this socket's track of the IRP timeline.
   if (irpChannel.hasSubscribers) traceOwner(Socket);
+  // NODE_WSK_VERIFIER keeps each socket's completions in order, whatever it reorders.
+  if (faults !== null) faultOwner(Socket);
   return Socket as T;
 }
 

@@ -7,9 +7,10 @@ import { WskControlClient } from './control-client';
 import { DatagramSocket } from '../datagram/datagram-socket';
 import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve';
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
+import { faults } from '../kernel/fault';
 import { ListenSocket } from '../listen/listen-socket';
 import { addon, OS } from '../transport/native';
-import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import { NTSTATUS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ClientState, clientArg, nullClientStatus, WSK_PROVIDER_VERSION } from './client';
 import type { SocketObject } from '../socket/socket';
 import { StreamSocket } from '../stream/stream-socket';
@@ -122,6 +123,8 @@ export function WskSocket(
   const client = clientArg(Client, 'WskSocket');
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, 'WskSocket', AddressFamily, SocketType, Flags);
+  // NODE_WSK_VERIFIER lowres: no memory for the socket (Driver Verifier's low-resources simulation).
+  if (faults !== null && faults.lowResources()) return irpComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
   // A security descriptor must be a cached one (WSK_CACHE_SD), not yet released.
   const sd = SecurityDescriptor ?? null;
   if (sd !== null && !isLiveCachedSd(sd)) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
@@ -166,6 +169,7 @@ export function WskSocketConnect(
   const remote = family === undefined ? null : sockaddrCopy(RemoteAddress, family);
   irpStart(Irp, 'WskSocketConnect', LocalAddress, RemoteAddress);
   if (local === null || remote === null) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
+  if (faults !== null && faults.lowResources()) return irpComplete(Irp, STATUS_INSUFFICIENT_RESOURCES, 0);
   const created = createSocket(client, family!, SocketType, Protocol, WSK_FLAG_CONNECTION_SOCKET, SocketContext, Dispatch);
   if (typeof created === 'number') return irpComplete(Irp, created, 0);
   const s = created as ConnectionSocket;

@@ -2,6 +2,7 @@
 // getaddrinfo / getnameinfo on libuv's thread pool, so the event loop never blocks. Windows
 // flag, family and type values are translated here; results come back in Windows form.
 import { IRP, irpComplete, irpPend, irpStart } from '../kernel/irp';
+import { faults } from '../kernel/fault';
 import { native, NETADDR_SIZE, OS } from '../transport/native';
 import {
   NTSTATUS,
@@ -155,6 +156,8 @@ export function WskGetAddressInfo(
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where, NodeName, ServiceName);
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
+  // NODE_WSK_VERIFIER lowres: no memory for the request.
+  if (faults !== null && faults.lowResources()) return fail(STATUS_INSUFFICIENT_RESOURCES);
   // OwningThread without OwningProcess is refused (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_get_address_info); both are always null here.
   if ((OwningThread ?? null) !== null && (OwningProcess ?? null) === null) return fail(STATUS_INVALID_PARAMETER);
   // Filled when the answer comes, on the event loop: checked now.
@@ -251,6 +254,7 @@ export function WskGetNameInfo(
   if (!Irp) return STATUS_INVALID_PARAMETER;
   irpStart(Irp, where, SockAddr);
   const fail = (status: NTSTATUS) => irpComplete(Irp, status, 0);
+  if (faults !== null && faults.lowResources()) return fail(STATUS_INSUFFICIENT_RESOURCES);
   if ((OwningThread ?? null) !== null && (OwningProcess ?? null) === null) return fail(STATUS_INVALID_PARAMETER);
   const family = sockaddrFamily(SockAddr);
   const minLength = family === ws.AF_INET ? 16 : family === ws.AF_INET6 ? 28 : Infinity;
