@@ -143,9 +143,13 @@ export function CxPlatDataPathIoCompletion(_DeviceObject: null, _Irp: IRP, Conte
 
 /** C's `uint8_t IrpBuffer[sizeof(IRP) + sizeof(IO_STACK_LOCATION)]` + IoInitializeIrp. */
 export function stackIrp(): IRP {
-  const Irp = IoAllocateIrp(1, false)!;
-  IoInitializeIrp(Irp, IoSizeOfIrp(1), 1);
-  return Irp;
+  // In C this memory is a stack array or part of a struct msquic already allocated: it cannot
+  // fail. IoAllocateIrp stands in for it here, so a null from NODE_WSK_VERIFIER's lowres is not
+  // one C could see: ask again (bounded; lowres is a probability below 1).
+  let Irp: IRP | null = null;
+  for (let i = 0; i < 1000 && Irp === null; i++) Irp = IoAllocateIrp(1, false);
+  IoInitializeIrp(Irp!, IoSizeOfIrp(1), 1);
+  return Irp!;
 }
 
 /** The IoReuseIrp + IoSetCompletionRoutine + CxPlatEventReset that precede every call. */
