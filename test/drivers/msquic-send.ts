@@ -32,11 +32,14 @@ export interface CXPLAT_SEND_DATA {
   Complete: (Status: NTSTATUS) => void;
 }
 
-export function SendDataAlloc(Config: { ECN: number; DSCP: number; MaxPacketSize: number }, SegmentSize = 0): CXPLAT_SEND_DATA {
+export function SendDataAlloc(Config: { ECN: number; DSCP: number; MaxPacketSize: number }, SegmentSize = 0): CXPLAT_SEND_DATA | null {
   let Complete!: (Status: NTSTATUS) => void;
   const Completed = new Promise<NTSTATUS>((r) => (Complete = r));
+  // C allocates SendData (its IRP inside) from a pool and returns NULL when that fails.
+  const Irp = IoAllocateIrp(1, false);
+  if (Irp === null) return null;
   return {
-    Binding: null, Irp: IoAllocateIrp(1, false)!, WskBufs: null, Tail: null, WskBufferCount: 0, TotalSize: 0, SegmentSize,
+    Binding: null, Irp, WskBufs: null, Tail: null, WskBufferCount: 0, TotalSize: 0, SegmentSize,
     ECN: Config.ECN, DSCP: Config.DSCP, Completed, Complete,
   };
 }

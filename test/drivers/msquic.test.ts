@@ -12,6 +12,12 @@ import * as Q from './msquic-datapath';
 
 const addr = (a: Q.QUIC_ADDR) => `${sockaddrAddressString(a as PSOCKADDR)}:${sockaddrPort(a as PSOCKADDR)}`;
 const v4 = (port: number) => sockaddrFromString('127.0.0.1', port) as Q.QUIC_ADDR;
+/** The app's CxPlatSendDataAlloc, whose NULL (NODE_WSK_VERIFIER's lowres) ends the test plainly. */
+function sendData(...args: Parameters<typeof Q.SendDataAlloc>): NonNullable<ReturnType<typeof Q.SendDataAlloc>> {
+  const data = Q.SendDataAlloc(...args);
+  if (data === null) throw new Error('CxPlatSendDataAlloc returned NULL (out of resources)');
+  return data;
+}
 
 /** What the app side (msquic's core) is given: the receive chains and the unreachable reports. */
 class App {
@@ -136,7 +142,7 @@ test('SocketSend: one WskSendMessages of 50 segments (UDP_SEND_MSG_SIZE 1200) wi
   const peer = await udpPeer();
   const route: Q.CXPLAT_ROUTE = { LocalAddress: b.LocalAddress, RemoteAddress: v4(peer.port) };
 
-  const segmented = Q.SendDataAlloc({ ECN: 2 /* ECT(0) */, DSCP: 0, MaxPacketSize: 1200 }, 1200);
+  const segmented = sendData({ ECN: 2 /* ECT(0) */, DSCP: 0, MaxPacketSize: 1200 }, 1200);
   const segments = Array.from({ length: 50 }, (_, i) => randomBytes(1200, 100 + i));
   for (const s of segments) Q.SendDataAllocBuffer(segmented, 1200)!.set(s);
   expect([segmented.WskBufferCount, segmented.TotalSize]).toEqual([1, 60000]);
@@ -145,7 +151,7 @@ test('SocketSend: one WskSendMessages of 50 segments (UDP_SEND_MSG_SIZE 1200) wi
   await peer.until(50);
   expect(peer.got).toEqual(segments.map((s) => Buffer.from(s)));
 
-  const plain = Q.SendDataAlloc({ ECN: 0, DSCP: 0, MaxPacketSize: 1500 });
+  const plain = sendData({ ECN: 0, DSCP: 0, MaxPacketSize: 1500 });
   const packets = [randomBytes(10, 7), randomBytes(1400, 8)];
   for (const p of packets) Q.SendDataAllocBuffer(plain, p.byteLength)!.set(p);
   Q.SocketSend(b, route, plain);
@@ -163,7 +169,7 @@ test('binding to binding: the ECN codepoint SocketSend puts in the TOS byte (IP_
   const [a, b] = [await binding(d), await binding(d)];
   const route: Q.CXPLAT_ROUTE = { LocalAddress: a.LocalAddress, RemoteAddress: b.LocalAddress };
   for (const ECN of [2 /* ECT(0) */, 1 /* ECT(1) */, 3 /* CE */]) {
-    const send = Q.SendDataAlloc({ ECN, DSCP: 0, MaxPacketSize: 1500 });
+    const send = sendData({ ECN, DSCP: 0, MaxPacketSize: 1500 });
     Q.SendDataAllocBuffer(send, 10)!.fill(ECN);
     Q.SocketSend(a, route, send);
     expectStatus(await send.Completed, STATUS_SUCCESS);
@@ -193,7 +199,7 @@ test('IPv6: a binding on ::1 receives with IPV6_PKTINFO and IPV6_HOPLIMIT, and a
   expect(addr(got.Route.LocalAddress)).toBe(`::1:${port}`);
   expect(addr(got.Route.RemoteAddress)).toBe(`::1:${peer.address().port}`);
   expect(got.HopLimitTTL).toBe(64);
-  const reply = Q.SendDataAlloc({ ECN: 1 /* ECT(1) */, DSCP: 10, MaxPacketSize: 1500 });
+  const reply = sendData({ ECN: 1 /* ECT(1) */, DSCP: 10, MaxPacketSize: 1500 });
   Q.SendDataAllocBuffer(reply, 700)!.set(got.Buffer.subarray(0, 700));
   Q.SocketSend(b, { LocalAddress: got.Route.LocalAddress, RemoteAddress: got.Route.RemoteAddress }, reply);
   expectStatus(await reply.Completed, STATUS_SUCCESS);
@@ -209,7 +215,7 @@ test('a connected binding (SIO_WSK_SET_REMOTE_ADDRESS) sends without an address;
   const d = await datapath(app, 0);
   const peer = await udpPeer();
   const connected = await binding(d, { RemoteAddress: v4(peer.port) });
-  const send = Q.SendDataAlloc({ ECN: 0, DSCP: 0, MaxPacketSize: 1500 });
+  const send = sendData({ ECN: 0, DSCP: 0, MaxPacketSize: 1500 });
   Q.SendDataAllocBuffer(send, 5)!.set(Buffer.from('hello'));
   Q.SocketSend(connected, { LocalAddress: connected.LocalAddress, RemoteAddress: v4(peer.port) }, send);
   expectStatus(await send.Completed, STATUS_SUCCESS);
@@ -220,7 +226,7 @@ test('a connected binding (SIO_WSK_SET_REMOTE_ADDRESS) sends without an address;
   const gone = await udpPeer();
   await close(gone.s);
   const b = await binding(d);
-  const probe = Q.SendDataAlloc({ ECN: 0, DSCP: 0, MaxPacketSize: 1500 });
+  const probe = sendData({ ECN: 0, DSCP: 0, MaxPacketSize: 1500 });
   Q.SendDataAllocBuffer(probe, 3)!.set(Buffer.from('abc'));
   Q.SocketSend(b, { LocalAddress: b.LocalAddress, RemoteAddress: v4(gone.port) }, probe);
   expectStatus(await probe.Completed, STATUS_SUCCESS);

@@ -18,7 +18,7 @@ import {
   IoSetCompletionRoutine, IoWriteAccess, KEVENT, KeInitializeEvent, KeSetEvent, KeWaitForMultipleObjects,
   KeWaitForSingleObject, KernelMode, MAKE_WSK_VERSION, MDL_PAGES_LOCKED, MmProbeAndLockPages, MmUnlockPages, NPI_WSK_INTERFACE_ID,
   NTSTATUS, NT_SUCCESS, NotificationEvent, PSOCKADDR, PWSK_SOCKET, SOL_SOCKET, SO_REUSEADDR, SO_WSK_EVENT_CALLBACK,
-  STATUS_ACCESS_DENIED, STATUS_CONNECTION_ABORTED, STATUS_CONNECTION_DISCONNECTED, STATUS_CONNECTION_REFUSED,
+  STATUS_ACCESS_DENIED, STATUS_INSUFFICIENT_RESOURCES, STATUS_CONNECTION_ABORTED, STATUS_CONNECTION_DISCONNECTED, STATUS_CONNECTION_REFUSED,
   STATUS_CONNECTION_RESET, STATUS_HOST_UNREACHABLE, STATUS_INVALID_DEVICE_STATE, STATUS_IO_TIMEOUT,
   STATUS_MORE_PROCESSING_REQUIRED, STATUS_NETWORK_UNREACHABLE, STATUS_PENDING, STATUS_SUCCESS, STATUS_TIMEOUT,
   STATUS_WAIT_0, SynchronizationEvent, WSK_BUF, WSK_CLIENT_DISPATCH, WSK_CLIENT_LISTEN_DISPATCH, WSK_CLIENT_NPI,
@@ -195,7 +195,8 @@ export async function wsk_getname(s: socket, uaddr: PSOCKADDR, peer: number): Pr
   if (peer === 0) return -EOPNOTSUPP;
   if (wsk_state !== WSK_INITIALIZED || s.wsk_socket === null) return -EINVAL;
   const CompletionEvent: KEVENT = {};
-  const Irp = wsk_new_irp(CompletionEvent, null)!;
+  const Irp = wsk_new_irp(CompletionEvent, null);
+  if (Irp === null) return -ENOMEM;
   let status = conn(s).WskGetRemoteAddress(s.wsk_socket, uaddr, Irp);
   if (status === STATUS_PENDING) {
     await KeWaitForSingleObject(CompletionEvent, Executive, KernelMode, false, null);
@@ -288,7 +289,11 @@ export async function kernel_sendmsg(s: socket, vec: Uint8Array[], num: number):
   const init = InitWskBuffer(vec[0], vec[0].byteLength, WskBuffer, false);
   if (!NT_SUCCESS(init)) return init;
   const CompletionEvent: KEVENT = {};
-  const Irp = wsk_new_irp(CompletionEvent, null)!;
+  const Irp = wsk_new_irp(CompletionEvent, null);
+  if (Irp === null) {
+    FreeWskBuffer(WskBuffer);
+    return -ENOMEM;
+  }
   const Flags = s.no_delay ? WSK_FLAG_NODELAY : 0;
   const Status = conn(s).WskSend(s.wsk_socket, WskBuffer, Flags, Irp);
   let BytesSent: number;
@@ -322,7 +327,11 @@ async function wsk_recvmsg(s: socket, vec: Uint8Array[], num: number, flags: num
   const init = InitWskBuffer(vec[0], vec[0].byteLength, WskBuffer, true);
   if (!NT_SUCCESS(init)) return init;
   const CompletionEvent: KEVENT = {};
-  const Irp = wsk_new_irp(CompletionEvent, null)!;
+  const Irp = wsk_new_irp(CompletionEvent, null);
+  if (Irp === null) {
+    FreeWskBuffer(WskBuffer);
+    return -ENOMEM;
+  }
   const wsk_flags = flags & MSG_WAITALL ? WSK_FLAG_WAITALL : 0;
   const Status = conn(s).WskReceive(s.wsk_socket, WskBuffer, wsk_flags, Irp);
   let BytesReceived: number;
@@ -374,7 +383,8 @@ async function ControlSocket(
 ): Promise<NTSTATUS> {
   if (wsk_state !== WSK_INITIALIZED || WskSocket === null) return -EINVAL;
   const CompletionEvent: KEVENT = {};
-  const Irp = wsk_new_irp(CompletionEvent, null)!;
+  const Irp = wsk_new_irp(CompletionEvent, null);
+  if (Irp === null) return STATUS_INSUFFICIENT_RESOURCES;
   let Status = (WskSocket.Dispatch as WSK_PROVIDER_CONNECTION_DISPATCH).WskControlSocket(
     WskSocket, RequestType, ControlCode, Level, InputSize, InputBuffer, 0, null, null, Irp,
   );
