@@ -8,7 +8,8 @@
 #     verifier error, a crash or an uncaught exception, and a seed that injected no lowres and no
 #     reset must pass whole. The harnesses do not clean up after a failed check (a WskAcceptAsync
 #     that completes after its test gave up holds a socket nobody closes, and the WskDeregister
-#     of afterEach then waits for it): such a timeout is reported, not counted.
+#     of afterEach then waits for it): such a timeout is reported, not counted, and jest runs
+#     with --forceExit, since what such a test left open would keep it from exiting.
 # Prints what was injected per seed.
 #
 #   SEEDS=20 bash scripts/drivers-under-faults.sh       (the default; ~10 s per seed and mode)
@@ -24,7 +25,7 @@ faults=pending,partial,reorder,delay=5
 [ "$mode" = all ] && faults=pending,partial,reorder,lowres=0.01,reset=0.01,delay=5
 for seed in $(seq 1 "$seeds"); do
   NODE_WSK_VERIFIER="$faults,seed=$seed" NODE_WSK_FAULT_LOG="$log" \
-    npx jest --selectProjects "default poller" --testPathPattern 'test/drivers/' >"$log.out" 2>&1
+    npx jest --forceExit --selectProjects "default poller" --testPathPattern 'test/drivers/' >"$log.out" 2>&1
   rc=$?
   injected=$(node -e '
     const counts = {};
