@@ -259,3 +259,41 @@ describe('a WSK_BUF whose Length is a Symbol', () => {
     await unregister(p);
   });
 });
+
+describe('a violation in a call made from a getter of an outer call of the same name', () => {
+  // Fuzz seed 40261499 (api, the 3.5-million-call campaign): a getter on WskReceive's WSK_BUF
+  // made another WskReceive, on a closed socket (SOCKET_CLOSED); the IRP the outer WskReceive had
+  // claimed was given back as if it were the failing call's, so that a WskSocket could take it,
+  // and the IRP completed twice (once for each call). Only the call that claimed an IRP gives it
+  // back now (providerCall in lib/kernel/irp.ts).
+  test('leaves the outer call its IRP: a second call with it is refused, and it completes once', async () => {
+    const p = register();
+    const { s, close } = await connectedPair(p);
+    const closed = await wskSocket(p, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET);
+    await wskClose(closed);
+    const outer = newOp();
+    const mdl = connBuf(new Uint8Array(8)).Mdl;
+    const inner: string[] = [];
+    const buf = {
+      get Mdl() {
+        inner.push(outcome(() => conn(closed).WskReceive(closed, connBuf(new Uint8Array(1)), 0, newOp().irp)));
+        inner.push(
+          outcome(() => p.npi.Dispatch.WskSocket(p.npi.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, null, null, null, null, null, outer.irp)),
+        );
+        return mdl;
+      },
+      Offset: 0,
+      Length: 0,
+    } as unknown as WSK_BUF;
+    conn(s).WskReceive(s, buf, 0, outer.irp);
+    expect(inner).toEqual(['SOCKET_CLOSED', 'IRP_REUSED_WHILE_PENDING']);
+    IoCancelIrp(outer.irp); // the receive waits for data that does not come
+    await outer.done;
+    await tick();
+    expect(outer.completions).toBe(1);
+    await close();
+    await wskClose(s);
+    await unregister(p);
+  });
+});
+

@@ -306,26 +306,75 @@ const claims: (IRP | null)[] = [];
 /** Set while irpStart checks an IRP: a violation then is about an IRP the call did not claim. */
 let checking = false;
 
-// A call that throws a violation takes nothing (DESIGN: "its IRP stays the caller's"): the IRP
-// it had claimed and neither pended nor completed is ready again, to pass again, reuse or free.
-// Checks made after irpStart (a WSK_BUF's MDLs, for instance) would otherwise leave it 'active'
-// for good, refused by IoReuseIrp and IoFreeIrp alike. Only the call that claimed the IRP gives
-// it back: another one made meanwhile from a getter or a routine (IoReuseIrp on that very IRP,
-// say) takes nothing from it, or the IRP would be passed again while still in flight.
+// A call that throws takes nothing (DESIGN: "its IRP stays the caller's"): the IRP it claimed
+// and neither pended nor completed is ready again, to pass again, reuse or free. That is done
+// by providerCall below, which every dispatch table's function goes through: only the call that
+// claimed an IRP gives it back, never an outer one whose getter made the failing call (a
+// violation in a nested WskReceive once gave back the IRP of the WskReceive around it, which
+// then completed twice: fuzz seed 40261499). Here, before a violation is thrown, the timeline
+// notes it, on the IRP the failing call holds when it is recognisably that call's.
+let tracedViolation: IRP | null = null;
 setBeforeViolation((error) => {
+  const aboutAnUnclaimedIrp = checking;
+  checking = false;
+  tracedViolation = null;
+  if (!irpChannel.hasSubscribers) return;
   const where = error.where;
-  if (checking) {
-    checking = false;
-    if (irpChannel.hasSubscribers) traceViolation(null, where, error.message);
+  if (aboutAnUnclaimedIrp) {
+    traceViolation(null, where, error.message);
     return;
   }
   const top = claims.length > 0 ? claims[claims.length - 1] : null;
   const mine = top !== null && priv(top).state === 'active' && priv(top).where === where;
-  if (irpChannel.hasSubscribers) traceViolation(mine ? top : null, where, error.message);
-  if (!mine) return;
-  priv(top!).state = 'ready';
-  claims.pop();
+  tracedViolation = mine ? top : null;
+  traceViolation(tracedViolation, where, error.message);
 });
+
+/**
+ * A provider function as its dispatch table holds it. When it throws (a WskVerifierError, or a
+ * client's getter on an argument that threw), the IRPs it claimed (irpStart) and neither pended
+ * nor completed are the caller's again. Calls made meanwhile from getters unwind their own.
+ */
+export function providerCall<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  // One wrapper per function: the C++ view's Dispatch->Basic.WskCloseSocket is the flat member.
+  const known = wrappers.get(fn);
+  if (known !== undefined) return known as (...args: A) => R;
+  const call = function (this: unknown, ...args: A): R {
+    const depth = claims.length;
+    try {
+      return fn.apply(this, args);
+    } catch (e) {
+      releaseClaims(depth, e);
+      throw e;
+    }
+  };
+  Object.defineProperty(call, 'name', { value: fn.name });
+  wrappers.set(fn, call);
+  return call;
+}
+const wrappers = new WeakMap<object, object>();
+
+/** A dispatch table whose functions go through providerCall, frozen. */
+export function providerTable<T extends object>(table: T): Readonly<T> {
+  const out: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(table)) {
+    out[name] = typeof member === 'function' ? providerCall(member as (...args: unknown[]) => unknown) : member;
+  }
+  return Object.freeze(out) as Readonly<T>;
+}
+
+function releaseClaims(depth: number, e: unknown): void {
+  for (let i = claims.length - 1; i >= depth; i--) {
+    const irp = claims[i];
+    if (irp === null || priv(irp).state !== 'active') continue;
+    if (irpChannel.hasSubscribers && irp !== tracedViolation) {
+      traceViolation(irp, priv(irp).where, e instanceof Error ? e.message : 'left by an exception from client code');
+    }
+    priv(irp).state = 'ready';
+  }
+  tracedViolation = null;
+  if (claims.length > depth) claims.length = depth;
+}
 
 /**
  * Provider calls are synchronous: when the microtasks of a turn run, none is in progress, and an
