@@ -46,6 +46,8 @@ interface IrpPrivate {
   state: IrpState;
   /** The call that took it last, for messages and the report at exit. */
   where: string;
+  /** How many provider calls were in progress when it was taken (see providerCall). */
+  depth: number;
   routine: PIO_COMPLETION_ROUTINE | null;
   context: unknown;
   invoke: number;
@@ -77,6 +79,7 @@ export class IRP {
   readonly #p: IrpPrivate = {
     state: 'ready',
     where: '',
+    depth: 0,
     routine: null,
     context: null,
     invoke: 0,
@@ -314,6 +317,8 @@ let checking = false;
 // then completed twice: fuzz seed 40261499). Here, before a violation is thrown, the timeline
 // notes it, on the IRP the failing call holds when it is recognisably that call's.
 let tracedViolation: IRP | null = null;
+/** Provider calls in progress (nested when a getter on one's arguments makes another). */
+let callDepth = 0;
 setBeforeViolation((error) => {
   const aboutAnUnclaimedIrp = checking;
   checking = false;
@@ -325,7 +330,9 @@ setBeforeViolation((error) => {
     return;
   }
   const top = claims.length > 0 ? claims[claims.length - 1] : null;
-  const mine = top !== null && priv(top).state === 'active' && priv(top).where === where;
+  // The failing call's own IRP: taken by the innermost provider call in progress, not by an
+  // outer one whose getter made the failing call.
+  const mine = top !== null && priv(top).state === 'active' && priv(top).depth === callDepth;
   tracedViolation = mine ? top : null;
   traceViolation(tracedViolation, where, error.message);
 });
@@ -341,11 +348,14 @@ export function providerCall<A extends unknown[], R>(fn: (...args: A) => R): (..
   if (known !== undefined) return known as (...args: A) => R;
   const call = function (this: unknown, ...args: A): R {
     const depth = claims.length;
+    callDepth++;
     try {
       return fn.apply(this, args);
     } catch (e) {
       releaseClaims(depth, e);
       throw e;
+    } finally {
+      callDepth--;
     }
   };
   Object.defineProperty(call, 'name', { value: fn.name });
@@ -421,6 +431,7 @@ export function irpStart(Irp: IRP, where: string, a?: unknown, b?: unknown, c?: 
   checking = false;
   p.state = 'active';
   p.where = where;
+  p.depth = callDepth;
   Irp.PendingReturned = false;
   claims.push(Irp);
   if (!sweepDue) {
