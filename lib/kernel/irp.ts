@@ -330,9 +330,10 @@ setBeforeViolation((error) => {
     return;
   }
   const top = claims.length > 0 ? claims[claims.length - 1] : null;
-  // The failing call's own IRP: taken by the innermost provider call in progress, not by an
-  // outer one whose getter made the failing call.
-  const mine = top !== null && priv(top).state === 'active' && priv(top).depth === callDepth;
+  // The failing call's own IRP: taken by the innermost provider call in progress (not by an
+  // outer one whose getter made the failing call), and by a call of the violation's name (not a
+  // kernel helper such as IoFreeIrp called from a getter).
+  const mine = top !== null && priv(top).state === 'active' && priv(top).depth === callDepth && priv(top).where === where;
   tracedViolation = mine ? top : null;
   traceViolation(tracedViolation, where, error.message);
 });
