@@ -1,5 +1,4 @@
 // Basic sockets (WSK_FLAG_BASIC_SOCKET): options and IOCTLs only, never bound, no data.
-import { providerTable } from '../kernel/irp';
 import { readEventControl } from '../socket/events';
 import { WskControlSocket } from '../socket/control';
 import { SocketObject, WskCloseSocket } from '../socket/socket';
@@ -23,7 +22,7 @@ export class BasicSocket extends SocketObject {
   }
 }
 
-export const WSK_PROVIDER_BASIC_DISPATCH_TABLE: WSK_PROVIDER_BASIC_DISPATCH = providerTable({
+export const WSK_PROVIDER_BASIC_DISPATCH_TABLE: WSK_PROVIDER_BASIC_DISPATCH = Object.freeze({
   WskControlSocket,
   WskCloseSocket,
 });

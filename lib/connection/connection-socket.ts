@@ -6,7 +6,7 @@
 // Hot path: WskSend and WskReceive try the OS call first and complete inline when it is enough;
 // only what is left pends, in FIFO order, with POLL_WRITABLE / POLL_READABLE armed for it. A
 // readiness event serves queued IRPs until EAGAIN or until they are satisfied.
-import { IRP, irpAllocateInternal, irpComplete, irpStart, providerTable } from '../kernel/irp';
+import { IRP, irpAllocateInternal, irpComplete, irpStart } from '../kernel/irp';
 import type { WSK_BUF } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isWritableSlot, violation } from '../kernel/verifier';
@@ -232,7 +232,7 @@ export function WskReceiveEx(
   return connectionReceive(s.conn, Irp, Buffer, Flags);
 }
 
-export const WSK_PROVIDER_CONNECTION_DISPATCH_TABLE = providerTable<WSK_PROVIDER_CONNECTION_DISPATCH>({
+export const WSK_PROVIDER_CONNECTION_DISPATCH_TABLE = Object.freeze<WSK_PROVIDER_CONNECTION_DISPATCH>({
   Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,

@@ -1,7 +1,7 @@
 // Datagram sockets (WSK_FLAG_DATAGRAM_SOCKET), https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_datagram_dispatch: UDP and raw, over IPv4 and
 // IPv6. The socket object and its provider table; what it holds is in datagram.ts, its rules in
 // datagram-state.ts, sends, receives and the receive event beside them.
-import { IRP, irpComplete, irpStart, providerTable } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { WSK_BUF, wskBufViews } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isRefillable, isWritableSlot, violation } from '../kernel/verifier';
@@ -257,7 +257,7 @@ export function WskGetLocalAddress(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR,
   return getAddressCall(Socket, DATAGRAM, false, LocalAddress, Irp, 'WskGetLocalAddress');
 }
 
-export const WSK_PROVIDER_DATAGRAM_DISPATCH_TABLE = providerTable<WSK_PROVIDER_DATAGRAM_DISPATCH>({
+export const WSK_PROVIDER_DATAGRAM_DISPATCH_TABLE = Object.freeze<WSK_PROVIDER_DATAGRAM_DISPATCH>({
   Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,

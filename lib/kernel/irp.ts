@@ -46,8 +46,6 @@ interface IrpPrivate {
   state: IrpState;
   /** The call that took it last, for messages and the report at exit. */
   where: string;
-  /** How many provider calls were in progress when it was taken (see providerCall). */
-  depth: number;
   routine: PIO_COMPLETION_ROUTINE | null;
   context: unknown;
   invoke: number;
@@ -79,7 +77,6 @@ export class IRP {
   readonly #p: IrpPrivate = {
     state: 'ready',
     where: '',
-    depth: 0,
     routine: null,
     context: null,
     invoke: 0,
@@ -300,92 +297,48 @@ export class PendingIrps {
   }
 }
 
+/** A provider call that has begun (irpCallEntry) and claimed no IRP yet. */
+const ENTERED = Object.freeze({ entered: true });
+
 /**
- * The IRPs of the provider calls in progress (irpStart), innermost last: a getter on a call's
- * arguments can make another call before the first one pends or completes its IRP. A null is
- * a completion routine running: client code, whose calls are not those of the call below it.
+ * The provider calls in progress, innermost last: a getter on a call's arguments can make another
+ * call before the first one pends or completes its IRP. Each call's entry (socketArg, clientArg)
+ * adds ENTERED, which its irpStart replaces with the IRP it claims; a null is a completion
+ * routine running (client code, whose calls are not those of the call below it).
  */
-const claims: (IRP | null)[] = [];
+const claims: (IRP | null | typeof ENTERED)[] = [];
 /** Set while irpStart checks an IRP: a violation then is about an IRP the call did not claim. */
 let checking = false;
 
-// A call that throws takes nothing (DESIGN: "its IRP stays the caller's"): the IRP it claimed
-// and neither pended nor completed is ready again, to pass again, reuse or free. That is done
-// by providerCall below, which every dispatch table's function goes through: only the call that
-// claimed an IRP gives it back, never an outer one whose getter made the failing call (a
-// violation in a nested WskReceive once gave back the IRP of the WskReceive around it, which
-// then completed twice: fuzz seed 40261499). Here, before a violation is thrown, the timeline
-// notes it, on the IRP the failing call holds when it is recognisably that call's.
-let tracedViolation: IRP | null = null;
-/** Provider calls in progress (nested when a getter on one's arguments makes another). */
-let callDepth = 0;
+/** The start of a provider call (before its first check): see `claims`. */
+export function irpCallEntry(): void {
+  claims.push(ENTERED);
+  scheduleSweep();
+}
+
+// A call that throws a violation takes nothing (DESIGN: "its IRP stays the caller's"): the IRP
+// it claimed and neither pended nor completed is ready again, to pass again, reuse or free. Only
+// the failing call's own: if the innermost call claimed nothing (ENTERED on top), nothing is
+// given back, so that a violation in a call made from a getter never gives back the IRP of the
+// call around it (a nested WskReceive's SOCKET_CLOSED once did, and that IRP then completed
+// twice: fuzz seed 40261499). The name must match too, so that a kernel helper (IoFreeIrp) called
+// from a getter takes nothing either.
 setBeforeViolation((error) => {
+  const where = error.where;
   const aboutAnUnclaimedIrp = checking;
   checking = false;
-  tracedViolation = null;
-  if (!irpChannel.hasSubscribers) return;
-  const where = error.where;
-  if (aboutAnUnclaimedIrp) {
-    traceViolation(null, where, error.message);
+  const top = claims.length > 0 ? claims[claims.length - 1] : null;
+  if (top === ENTERED) {
+    claims.pop();
+    if (irpChannel.hasSubscribers) traceViolation(null, where, error.message);
     return;
   }
-  const top = claims.length > 0 ? claims[claims.length - 1] : null;
-  // The failing call's own IRP: taken by the innermost provider call in progress (not by an
-  // outer one whose getter made the failing call), and by a call of the violation's name (not a
-  // kernel helper such as IoFreeIrp called from a getter).
-  const mine = top !== null && priv(top).state === 'active' && priv(top).depth === callDepth && priv(top).where === where;
-  tracedViolation = mine ? top : null;
-  traceViolation(tracedViolation, where, error.message);
+  const mine = !aboutAnUnclaimedIrp && top instanceof IRP && priv(top).state === 'active' && priv(top).where === where;
+  if (irpChannel.hasSubscribers) traceViolation(mine ? top : null, where, error.message);
+  if (!mine) return;
+  priv(top).state = 'ready';
+  claims.pop();
 });
-
-/**
- * A provider function as its dispatch table holds it. When it throws (a WskVerifierError, or a
- * client's getter on an argument that threw), the IRPs it claimed (irpStart) and neither pended
- * nor completed are the caller's again. Calls made meanwhile from getters unwind their own.
- */
-export function providerCall<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-  // One wrapper per function: the C++ view's Dispatch->Basic.WskCloseSocket is the flat member.
-  const known = wrappers.get(fn);
-  if (known !== undefined) return known as (...args: A) => R;
-  const call = function (this: unknown, ...args: A): R {
-    const depth = claims.length;
-    callDepth++;
-    try {
-      return fn.apply(this, args);
-    } catch (e) {
-      releaseClaims(depth, e);
-      throw e;
-    } finally {
-      callDepth--;
-    }
-  };
-  Object.defineProperty(call, 'name', { value: fn.name });
-  wrappers.set(fn, call);
-  return call;
-}
-const wrappers = new WeakMap<object, object>();
-
-/** A dispatch table whose functions go through providerCall, frozen. */
-export function providerTable<T extends object>(table: T): Readonly<T> {
-  const out: Record<string, unknown> = {};
-  for (const [name, member] of Object.entries(table)) {
-    out[name] = typeof member === 'function' ? providerCall(member as (...args: unknown[]) => unknown) : member;
-  }
-  return Object.freeze(out) as Readonly<T>;
-}
-
-function releaseClaims(depth: number, e: unknown): void {
-  for (let i = claims.length - 1; i >= depth; i--) {
-    const irp = claims[i];
-    if (irp === null || priv(irp).state !== 'active') continue;
-    if (irpChannel.hasSubscribers && irp !== tracedViolation) {
-      traceViolation(irp, priv(irp).where, e instanceof Error ? e.message : 'left by an exception from client code');
-    }
-    priv(irp).state = 'ready';
-  }
-  tracedViolation = null;
-  if (claims.length > depth) claims.length = depth;
-}
 
 /**
  * Provider calls are synchronous: when the microtasks of a turn run, none is in progress, and an
@@ -394,10 +347,16 @@ function releaseClaims(depth: number, e: unknown): void {
  */
 let sweepDue = false;
 
+function scheduleSweep(): void {
+  if (sweepDue) return;
+  sweepDue = true;
+  queueMicrotask(sweepClaims);
+}
+
 function sweepClaims(): void {
   sweepDue = false;
   for (const irp of claims) {
-    if (irp === null || priv(irp).state !== 'active') continue;
+    if (!(irp instanceof IRP) || priv(irp).state !== 'active') continue;
     // The timeline shows the call ended there, as a violation's call does.
     if (irpChannel.hasSubscribers) traceViolation(irp, priv(irp).where, 'left by an exception from client code before it pended or completed');
     priv(irp).state = 'ready';
@@ -432,13 +391,10 @@ export function irpStart(Irp: IRP, where: string, a?: unknown, b?: unknown, c?: 
   checking = false;
   p.state = 'active';
   p.where = where;
-  p.depth = callDepth;
   Irp.PendingReturned = false;
-  claims.push(Irp);
-  if (!sweepDue) {
-    sweepDue = true;
-    queueMicrotask(sweepClaims);
-  }
+  if (claims.length > 0 && claims[claims.length - 1] === ENTERED) claims[claims.length - 1] = Irp;
+  else claims.push(Irp);
+  scheduleSweep();
   if (faults !== null) faultClaim(Irp);
   if (irpChannel.hasSubscribers) traceCall(Irp, where, a, b, c);
 }

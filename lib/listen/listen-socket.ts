@@ -1,7 +1,7 @@
 // Listening sockets (WSK_FLAG_LISTEN_SOCKET), https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_listen_dispatch: the socket object and its
 // provider table. WskBind binds and listens; what the socket then does is in listen.ts (which a
 // stream socket committed to listening runs too), its rules in listen-state.ts.
-import { IRP, irpComplete, irpStart, providerTable } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { faults } from '../kernel/fault';
 import { NTSTATUS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isRefillable } from '../kernel/verifier';
@@ -160,7 +160,7 @@ export function WskGetLocalAddress(Socket: PWSK_SOCKET, LocalAddress: PSOCKADDR,
   return getAddressCall(Socket, LISTEN, false, LocalAddress, Irp, 'WskGetLocalAddress');
 }
 
-export const WSK_PROVIDER_LISTEN_DISPATCH_TABLE: WSK_PROVIDER_LISTEN_DISPATCH = providerTable({
+export const WSK_PROVIDER_LISTEN_DISPATCH_TABLE: WSK_PROVIDER_LISTEN_DISPATCH = Object.freeze({
   Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,

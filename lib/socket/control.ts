@@ -4,7 +4,7 @@
 // their own (tcp-info.ts, address-list.ts); the rest go to the host through the one
 // translation table (transport/host-options.ts).
 import { addon } from '../transport/native';
-import { IRP, irpComplete, irpStart, providerTable } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg, WskCloseSocket } from './socket';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
@@ -197,4 +197,4 @@ export function WskControlSocket(
  * struct in C and as the member `Basic` under __cplusplus, so C++ drivers write
  * `Dispatch->Basic.WskCloseSocket`. Every category's table carries this beside its flat members.
  */
-export const WSK_PROVIDER_BASIC_VIEW = providerTable({ WskControlSocket, WskCloseSocket });
+export const WSK_PROVIDER_BASIC_VIEW = Object.freeze({ WskControlSocket, WskCloseSocket });

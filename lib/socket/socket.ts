@@ -1,6 +1,6 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
-import { forEachSettled, IRP, irpCancelled, irpCancelOnClose, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
+import { forEachSettled, IRP, irpCallEntry, irpCancelled, irpCancelOnClose, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
 import { addon, claimReadiness, native, NETADDR_SIZE, POLL_READABLE, POLL_RECEIVE, POLL_WRITABLE, ReadinessOwner, releaseReadiness } from '../transport/native';
 import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/client';
@@ -215,6 +215,7 @@ export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
  * (a bit set of 1 << WSK_FLAG_*). Anything else is what would bugcheck in the kernel.
  */
 export function socketArg<T extends SocketObject>(Socket: unknown, categories: number, where: string): T {
+  irpCallEntry();
   if (!(Socket instanceof SocketObject)) badArgument(where, 'Socket must be a WSK_SOCKET returned by WSK');
   if (Socket.closed) violation('SOCKET_CLOSED', where, 'the socket was already closed with WskCloseSocket');
   if ((categories & (1 << Socket.category)) === 0) {

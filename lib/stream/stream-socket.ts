@@ -2,7 +2,7 @@
 // becomes a listener (WskListen) or a connection (WskConnect). The first one commits it: it then
 // hosts a Listener or a Connection, the same code the listen and connection categories run.
 // Which call is legal when is in stream-state.ts.
-import { IRP, irpComplete, irpStart, providerTable } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import type { WSK_BUF } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PSOCKADDR } from '../net/sockaddr';
@@ -284,7 +284,7 @@ export function WskReceiveEx(
 
 // Member order is the stream table's own (https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/ns-wsk-_wsk_provider_stream_dispatch): the address getters sit after
 // WskRelease, not where the connection table has them.
-export const WSK_PROVIDER_STREAM_DISPATCH_TABLE: WSK_PROVIDER_STREAM_DISPATCH = providerTable({
+export const WSK_PROVIDER_STREAM_DISPATCH_TABLE: WSK_PROVIDER_STREAM_DISPATCH = Object.freeze({
   Basic: WSK_PROVIDER_BASIC_VIEW,
   WskControlSocket,
   WskCloseSocket,

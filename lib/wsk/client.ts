@@ -1,6 +1,6 @@
 // WSK_CLIENT: the state of one registration — the sockets and client-level IRPs it owns, the
 // NPI captures it holds, and what WskDeregister waits for.
-import { IRP, irpComplete } from '../kernel/irp';
+import { IRP, irpCallEntry, irpComplete } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } from '../kernel/ntstatus';
 import { irpChannel, traceOwner } from '../kernel/trace';
 import { badArgument, violation } from '../kernel/verifier';
@@ -98,6 +98,7 @@ export function nullClientStatus(Client: unknown, Irp: unknown): NTSTATUS | null
 
 /** The Client argument of a provider call: a captured WSK_CLIENT, else what would bugcheck. */
 export function clientArg(Client: PWSK_CLIENT, where: string): ClientState {
+  irpCallEntry();
   if (!(Client instanceof ClientState)) badArgument(where, 'Client must be WSK_PROVIDER_NPI.Client from WskCaptureProviderNPI');
   Client.checkCaptured(where);
   if (irpChannel.hasSubscribers) traceOwner(null);

@@ -6,7 +6,7 @@ import { ConnectionSocket } from '../connection/connection-socket';
 import { WskControlClient } from './control-client';
 import { DatagramSocket } from '../datagram/datagram-socket';
 import { WskFreeAddressInfo, WskGetAddressInfo, WskGetNameInfo } from './resolve';
-import { IRP, irpComplete, irpStart, providerTable } from '../kernel/irp';
+import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { faults } from '../kernel/fault';
 import { ListenSocket } from '../listen/listen-socket';
 import { addon, OS } from '../transport/native';
@@ -192,7 +192,7 @@ function sockaddrCopy(sa: PSOCKADDR, family: number): PSOCKADDR | null {
   return copy;
 }
 
-export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = providerTable({
+export const WSK_PROVIDER_DISPATCH_TABLE: WSK_PROVIDER_DISPATCH = Object.freeze({
   Version: WSK_PROVIDER_VERSION,
   Reserved: 0,
   WskSocket,
