@@ -312,6 +312,9 @@ let checking = false;
 
 /** The start of a provider call (before its first check): see `claims`. */
 export function irpCallEntry(): void {
+  // One marker stands for any number of calls that claimed nothing (a loop of WskRelease calls
+  // must not grow the stack that unclaim searches).
+  if (claims.length > 0 && claims[claims.length - 1] === ENTERED) return;
   claims.push(ENTERED);
   scheduleSweep();
 }
@@ -582,6 +585,8 @@ function runRoutine(routine: PIO_COMPLETION_ROUTINE, Irp: IRP, where: string, co
     return irpChannel.hasSubscribers ? traceRoutine(routine, Irp, where, context) : routine(null, Irp, context);
   } finally {
     // What the routine's own calls left claimed (one a client's exception took out) stays for the sweep.
-    claims.splice(claims.lastIndexOf(null), 1);
+    const i = claims.lastIndexOf(null);
+    if (i === claims.length - 1) claims.pop();
+    else if (i >= 0) claims.splice(i, 1);
   }
 }
