@@ -3,7 +3,8 @@ import { readEventControl } from '../socket/events';
 import { WskControlSocket } from '../socket/control';
 import { SocketObject, WskCloseSocket } from '../socket/socket';
 import { SOL_SOCKET } from '../net/ws2def';
-import { SO_WSK_EVENT_CALLBACK, WSK_FLAG_BASIC_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from '../wsk/wsk';
+import { SO_WSK_EVENT_CALLBACK, WSK_FLAG_BASIC_SOCKET } from '../wsk/wsk-base';
+import { WSK_PROVIDER_BASIC_DISPATCH } from '../wsk/wsk-dispatch';
 import type { ControlRequest, ControlResult } from '../socket/control-request';
 
 export class BasicSocket extends SocketObject {

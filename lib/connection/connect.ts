@@ -8,7 +8,7 @@ import { bindShared } from '../socket/address-sharing';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, NETADDR_SIZE } from '../transport/native';
 import { sockaddrToNetaddr } from '../transport/netaddr';
-import { WSK_EVENT_SEND_BACKLOG } from '../wsk/wsk';
+import { WSK_EVENT_SEND_BACKLOG } from '../wsk/wsk-base';
 import { Connection, BACKLOG_DUE, SOCKET_CONNECT } from './connection';
 import { BOUND, CONNECTED, CONNECTING, connectionRule, DEAD, WSK_BIND, WSK_CONNECT } from './connection-state';
 

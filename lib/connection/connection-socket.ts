@@ -18,17 +18,8 @@ import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import type { ClientState } from '../wsk/client';
 import type { PCMSGHDR } from '../net/cmsg';
-import {
-  PULONG,
-  PWSK_DATA_INDICATION,
-  PWSK_SOCKET,
-  SIO_WSK_QUERY_INSPECT_ID,
-  WSK_CLIENT_CONNECTION_DISPATCH,
-  WSK_FLAG_CONNECTION_SOCKET,
-  WSK_INSPECT_ID,
-  WSK_PROVIDER_CONNECTION_DISPATCH,
-  WskIoctl,
-} from '../wsk/wsk';
+import { PULONG, PWSK_DATA_INDICATION, SIO_WSK_QUERY_INSPECT_ID, WSK_FLAG_CONNECTION_SOCKET, WSK_INSPECT_ID, WskIoctl } from '../wsk/wsk-base';
+import { PWSK_SOCKET, WSK_CLIENT_CONNECTION_DISPATCH, WSK_PROVIDER_CONNECTION_DISPATCH } from '../wsk/wsk-dispatch';
 import { connectionBind, connectionConnect, connectionConnectThen } from './connect';
 import { connectExFirstSend, connectionSendEx, receiveExOutputs } from './ex';
 import { Connection, ConnectionHost } from './connection';

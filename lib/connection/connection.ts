@@ -8,12 +8,8 @@ import { EventState } from '../socket/events';
 import { defer, Deferred } from '../socket/scheduler';
 import type { SocketObject } from '../socket/socket';
 import { addon, OS } from '../transport/native';
-import {
-  WSK_CLIENT_CONNECTION_DISPATCH,
-  WSK_EVENT_DISCONNECT,
-  WSK_EVENT_RECEIVE,
-  WSK_EVENT_SEND_BACKLOG,
-} from '../wsk/wsk';
+import { WSK_EVENT_DISCONNECT, WSK_EVENT_RECEIVE, WSK_EVENT_SEND_BACKLOG } from '../wsk/wsk-base';
+import { WSK_CLIENT_CONNECTION_DISPATCH } from '../wsk/wsk-dispatch';
 import { ABORTED, CONNECTED, CONNECTING, ConnectionState, FAILED, FRESH, SEND_CLOSED } from './connection-state';
 import { ensureArmed, IndicationSet, putSet } from './indication-set';
 import { NO_TRANSFERS, Transfer } from './transfer';
@@ -54,6 +50,16 @@ export const PARKED = 1 << 8;
 export const SOCKET_CONNECT = 1 << 10;
 /** WskReceiveEvent was told, with a NULL indication, that the connection failed for good. */
 export const DEAD_INDICATED = 1 << 11;
+/** Inside serveReceives: a readiness report's pass over the queued receives. */
+export const SERVING = 1 << 12;
+/**
+ * Set during that pass once a read came back short or empty: the transport would answer
+ * -EAGAIN without a system call until its next report, so the receives a completion routine
+ * posts in the same pass do not cross into it to hear so (two crossings per round trip, bench
+ * B). Cleared when the pass ends: nothing outside one pass relies on it (libuv's
+ * UV_HANDLE_READ_PARTIAL plays the same part in uv__read).
+ */
+export const DRAINED = 1 << 13;
 
 /**
  * Retention as on Windows: while the client holds indicated data (STATUS_PENDING), new data

@@ -15,7 +15,7 @@ import { WSK_BUF, wskBufViews } from '../kernel/mdl';
 import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_INVALID_PARAMETER } from '../kernel/ntstatus';
 import { badArgument, isWritableSlot } from '../kernel/verifier';
 import type { PCMSGHDR } from '../net/cmsg';
-import type { PULONG } from '../wsk/wsk';
+import type { PULONG } from '../wsk/wsk-base';
 import type { Connection } from './connection';
 import { connectionSend } from './send';
 

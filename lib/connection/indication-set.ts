@@ -5,7 +5,7 @@
 // (STATUS_PENDING, until WskRelease gives back the last one).
 import { MDL, wskOwnedMdl } from '../kernel/mdl';
 import { native } from '../transport/native';
-import type { WSK_DATA_INDICATION } from '../wsk/wsk';
+import type { WSK_DATA_INDICATION } from '../wsk/wsk-base';
 import type { Transfer } from './transfer';
 
 export const CHUNK = 16 * 1024;

@@ -3,7 +3,7 @@
 // transport has already read for the receive event: the data comes with the report.
 import { STATUS_SUCCESS } from '../kernel/ntstatus';
 import { NO_RECEIVE, POLL_READABLE } from '../transport/native';
-import { WSK_EVENT_DISCONNECT } from '../wsk/wsk';
+import { WSK_EVENT_DISCONNECT } from '../wsk/wsk-base';
 import { finishConnect } from './connect';
 import { Connection, RECV_EOF } from './connection';
 import { CONNECTING, wasConnected } from './connection-state';

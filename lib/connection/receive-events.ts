@@ -8,13 +8,7 @@ import { eventChannel, traceEvent } from '../kernel/trace';
 import { badArgument, violation } from '../kernel/verifier';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, OS } from '../transport/native';
-import {
-  PWSK_DATA_INDICATION,
-  WSK_EVENT_DISCONNECT,
-  WSK_EVENT_RECEIVE,
-  WSK_EVENT_SEND_BACKLOG,
-  WSK_FLAG_ABORTIVE,
-} from '../wsk/wsk';
+import { PWSK_DATA_INDICATION, WSK_EVENT_DISCONNECT, WSK_EVENT_RECEIVE, WSK_EVENT_SEND_BACKLOG, WSK_FLAG_ABORTIVE } from '../wsk/wsk-base';
 import {
   BACKLOG_DUE,
   BLOCKED,

@@ -7,9 +7,9 @@ import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
 import { NTSTATUS, STATUS_CONNECTION_RESET, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, OS } from '../transport/native';
-import { WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from '../wsk/wsk';
+import { WSK_FLAG_DRAIN, WSK_FLAG_WAITALL } from '../wsk/wsk-base';
 import { UNSPEC } from './connect';
-import { BLOCKED, Connection, LINGER_ABORT, PARKED, RECV_EOF } from './connection';
+import { BLOCKED, Connection, DRAINED, LINGER_ABORT, PARKED, RECV_EOF, SERVING } from './connection';
 import { CONNECTED, connectionRule, SEND_CLOSED, WSK_RECEIVE } from './connection-state';
 import { putSet } from './indication-set';
 import { NO_TRANSFERS, Transfer } from './transfer';
@@ -45,8 +45,10 @@ export function connectionReceive(c: Connection, Irp: IRP, Buffer: WSK_BUF, Flag
       const off = Buffer.Offset;
       // NODE_WSK_VERIFIER partial: ask the OS for fewer bytes; the rest stays for the next receive.
       const want = faults !== null && (Flags & WSK_FLAG_WAITALL) === 0 ? faults.cut(length) : length;
-      // The transport answers -EAGAIN without a system call when it knows the socket drained.
-      const n = addon.recv(s.id, view, off, want, 0);
+      // The transport answers -EAGAIN without a system call when it knows the socket drained;
+      // within a readiness pass that found it so (a completion routine posting its next
+      // receive), not even the crossing is made.
+      const n = c.flags & DRAINED ? -EAGAIN : addon.recv(s.id, view, off, want, 0);
       if (n > 0 && (n === length || (Flags & WSK_FLAG_WAITALL) === 0)) return completeRecv(c, Irp, STATUS_SUCCESS, n);
       if (n > 0 || again(n)) {
         const t = new Transfer(Irp, [view], length, Flags, false);
@@ -114,15 +116,20 @@ function fill(c: Connection, t: Transfer): boolean {
       return true;
     }
     if (c.flags & RECV_EOF) return true;
+    if (c.flags & DRAINED) return false;
     let n: number;
+    let asked = 0;
     if (drain) n = addon.recv(id, discard, 0, discard.byteLength, 0);
     else if (faults !== null && t.done === 0 && t.total > 0 && (t.flags & WSK_FLAG_WAITALL) === 0) n = partialRead(c, t);
     else if (t.total === 0) {
       n = addon.recv(id, discard, 0, 1, OS.MSG_PEEK);
       if (n > 0) return true;
-    } else if (t.oneView) n = addon.recv(id, t.views[t.vi], t.vo, Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done), 0);
-    else n = addon.recvv(id, t.rest(), 0);
+    } else if (t.oneView) {
+      asked = Math.min(t.views[t.vi].byteLength - t.vo, t.total - t.done);
+      n = addon.recv(id, t.views[t.vi], t.vo, asked, 0);
+    } else n = addon.recvv(id, t.rest(), 0);
     if (n > 0) {
+      if (n < asked && c.flags & SERVING) c.flags |= DRAINED;
       if (!drain) t.advance(n);
       continue;
     }
@@ -130,7 +137,10 @@ function fill(c: Connection, t: Transfer): boolean {
       onEof(c);
       continue;
     }
-    if (again(n)) return false;
+    if (again(n)) {
+      if (c.flags & SERVING) c.flags |= DRAINED;
+      return false;
+    }
     c.fail(ntStatusFromErrno(n));
   }
 }
@@ -163,11 +173,16 @@ export function injectReset(c: Connection): void {
 /** Readable: queued receives are served in order. */
 export function serveReceives(c: Connection): void {
   const q = c.recvQueue;
-  while (q.length > 0 && !c.s.closed) {
-    const t = q[0];
-    if (!fill(c, t)) break;
-    q.shift();
-    completeRecv(c, t.Irp, t.status, t.done);
+  c.flags |= SERVING;
+  try {
+    while (q.length > 0 && !c.s.closed) {
+      const t = q[0];
+      if (!fill(c, t)) break;
+      q.shift();
+      completeRecv(c, t.Irp, t.status, t.done);
+    }
+  } finally {
+    c.flags &= ~(SERVING | DRAINED);
   }
 }
 

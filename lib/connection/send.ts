@@ -9,7 +9,7 @@ import { NTSTATUS, STATUS_CONNECTION_ABORTED, STATUS_INSUFFICIENT_RESOURCES, STA
 import { badArgument } from '../kernel/verifier';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, OS } from '../transport/native';
-import { WSK_FLAG_ABORTIVE, WSK_FLAG_NODELAY } from '../wsk/wsk';
+import { WSK_FLAG_ABORTIVE, WSK_FLAG_NODELAY } from '../wsk/wsk-base';
 import { UNSPEC } from './connect';
 import { Connection, LINGER_ABORT, NODELAY, SHUT_WR } from './connection';
 import { ABORTED, CONNECTED, connectionRule, SEND_CLOSED, WSK_ABORT, WSK_DISCONNECT, WSK_SEND } from './connection-state';

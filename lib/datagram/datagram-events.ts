@@ -9,7 +9,7 @@ import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { readEventControl } from '../socket/events';
 import { defer } from '../socket/scheduler';
 import { addon, native, NETADDR_SIZE, OS } from '../transport/native';
-import { PWSK_DATAGRAM_INDICATION, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
+import { PWSK_DATAGRAM_INDICATION, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk-base';
 import { Datagram } from './datagram';
 import { datagramRule, WSK_ENABLE_EVENT } from './datagram-state';
 import { isAgain, SOFT_ERRORS } from './datagram-send';

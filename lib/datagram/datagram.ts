@@ -10,7 +10,8 @@ import type { Deferred } from '../socket/scheduler';
 import { SocketObject } from '../socket/socket';
 import { NETADDR_SIZE } from '../transport/native';
 import { sockaddrToNetaddr } from '../transport/netaddr';
-import { PULONG, PWSK_DATAGRAM_INDICATION, WSK_CLIENT_DATAGRAM_DISPATCH, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk';
+import { PULONG, PWSK_DATAGRAM_INDICATION, WSK_EVENT_RECEIVE_FROM } from '../wsk/wsk-base';
+import { WSK_CLIENT_DATAGRAM_DISPATCH } from '../wsk/wsk-dispatch';
 import { BOUND, DatagramState, FRESH } from './datagram-state';
 import { DATAGRAM_RECEIVE_POOL, ensureArmedDatagrams, ReceiveArea } from './receive-area';
 

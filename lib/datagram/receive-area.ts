@@ -8,7 +8,7 @@ import { hostToControl } from '../transport/host-cmsg';
 import { native, NETADDR_SIZE } from '../transport/native';
 import { netaddrToSockaddr } from '../transport/netaddr';
 import type { SocketObject } from '../socket/socket';
-import type { WSK_DATAGRAM_INDICATION } from '../wsk/wsk';
+import type { WSK_DATAGRAM_INDICATION } from '../wsk/wsk-base';
 
 /**
  * The receive pool (tunable before the first datagram socket reads; the benchmark reads them).

@@ -7,14 +7,8 @@ import { eventChannel, traceEvent, traceEventEnd } from '../kernel/trace';
 import type { PSOCKADDR, SOCKADDR_STORAGE } from '../net/sockaddr';
 import type { ConnectionSocket } from '../connection/connection-socket';
 import { addon, native, OS } from '../transport/native';
-import {
-  PWSK_INSPECT_ID,
-  WSK_CLIENT_LISTEN_DISPATCH,
-  WSK_INSPECT_ID,
-  WskInspectAccept,
-  WskInspectPend,
-  WskInspectReject,
-} from '../wsk/wsk';
+import { PWSK_INSPECT_ID, WSK_INSPECT_ID, WskInspectAccept, WskInspectPend, WskInspectReject } from '../wsk/wsk-base';
+import { WSK_CLIENT_LISTEN_DISPATCH } from '../wsk/wsk-dispatch';
 
 /** What conditional accept needs of its listener. */
 export interface InspectingListener {

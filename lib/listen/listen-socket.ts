@@ -13,17 +13,8 @@ import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption 
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, OS } from '../transport/native';
-import {
-  PWSK_INSPECT_ID,
-  PWSK_SOCKET,
-  WSK_CLIENT_CONNECTION_DISPATCH,
-  WSK_CLIENT_LISTEN_DISPATCH,
-  WSK_FLAG_LISTEN_SOCKET,
-  WSK_PROVIDER_LISTEN_DISPATCH,
-  WskGetOption,
-  WskSetOption,
-  WskIoctl,
-} from '../wsk/wsk';
+import { PWSK_INSPECT_ID, WSK_FLAG_LISTEN_SOCKET, WskGetOption, WskSetOption, WskIoctl } from '../wsk/wsk-base';
+import { PWSK_SOCKET, WSK_CLIENT_CONNECTION_DISPATCH, WSK_CLIENT_LISTEN_DISPATCH, WSK_PROVIDER_LISTEN_DISPATCH } from '../wsk/wsk-dispatch';
 import { Listener, ListenHost } from './listen';
 import { listenRule, WSK_BIND, WSK_GET_LOCAL_ADDRESS } from './listen-state';
 

@@ -17,14 +17,8 @@ import { defer, Deferred } from '../socket/scheduler';
 import type { SocketObject } from '../socket/socket';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, NETADDR_SIZE, OS } from '../transport/native';
-import {
-  SO_WSK_EVENT_CALLBACK,
-  WSK_CLIENT_CONNECTION_DISPATCH,
-  WSK_CLIENT_LISTEN_DISPATCH,
-  WSK_EVENT_ACCEPT,
-  WskGetOption,
-  WskIoctl,
-} from '../wsk/wsk';
+import { SO_WSK_EVENT_CALLBACK, WSK_EVENT_ACCEPT, WskGetOption, WskIoctl } from '../wsk/wsk-base';
+import { WSK_CLIENT_CONNECTION_DISPATCH, WSK_CLIENT_LISTEN_DISPATCH } from '../wsk/wsk-dispatch';
 import { ConditionalAccept, InspectingListener } from './conditional-accept';
 import { FAILED, FRESH, LISTENING, ListenState, listenRule, WSK_ACCEPT, WSK_EVENTS } from './listen-state';
 

@@ -12,7 +12,7 @@ import { NTSTATUS, STATUS_ACCESS_DENIED, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_I
 import { PSOCKADDR } from '../net/sockaddr';
 import type { SocketObject } from './socket';
 import { SO_EXCLUSIVEADDRUSE, SO_REUSEADDR, SOCK_DGRAM, SOL_SOCKET } from '../net/ws2def';
-import { WskGetOption, WskIoctl } from '../wsk/wsk';
+import { WskGetOption, WskIoctl } from '../wsk/wsk-base';
 import { ntStatusFromErrno } from '../transport/errno';
 import { sockaddrToNetaddr } from '../transport/netaddr';
 import { ControlRequest, ControlResult, intOptionResult, readIntOption } from './control-request';

@@ -5,7 +5,7 @@ import { STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { IPPROTO_TCP, SO_RCVBUF, SO_SNDBUF, SOL_SOCKET, TCP_NODELAY } from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, OS } from '../transport/native';
-import { WskGetOption, WskSetOption } from '../wsk/wsk';
+import { WskGetOption, WskSetOption } from '../wsk/wsk-base';
 import { ControlRequest, ControlResult, hostInt, intOptionResult, readIntOption } from './control-request';
 
 /** What the options remember: a connection, or a stream socket not yet committed. */

@@ -3,7 +3,7 @@ import type { IRP } from '../kernel/irp';
 import { NTSTATUS, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import { isWritableSlot } from '../kernel/verifier';
 import { Layout, readStruct, writeStruct } from '../net/mstcpip';
-import type { PVOID, ULONG } from '../wsk/wsk';
+import type { PVOID, ULONG } from '../wsk/wsk-base';
 
 /** What a category answers for a control request it owns; undefined = not its own. */
 export interface ControlResult {

@@ -9,7 +9,7 @@ import * as ws from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
 import { RX_ECN, RX_ECN6, RX_TCLASS, RX_TOS } from '../transport/host-cmsg';
 import { addon, OS } from '../transport/native';
-import { WskGetOption, WskIoctl, WskSetOption } from '../wsk/wsk';
+import { WskGetOption, WskIoctl, WskSetOption } from '../wsk/wsk-base';
 import { ControlRequest, ControlResult, intOptionResult, readIntOption } from './control-request';
 import { OptionState, optionStateOf } from './option-state';
 import type { SocketObject } from './socket';

@@ -2,6 +2,7 @@
 // client's own call (event callbacks after an enable, indications after a release, an accept
 // after WskInspectComplete). One setImmediate runs every due task of a turn: a closure and an
 // Immediate per socket would otherwise cost memory on every idle connection (bench C idle).
+import { irpStretchBegin, irpStretchEnd } from '../kernel/irp';
 
 /** Something that runs later from the event loop; it keeps its own "already due" bit. */
 export interface Deferred {
@@ -23,14 +24,19 @@ export function defer(task: Deferred): void {
 function runDue(): void {
   const batch = due;
   due = [];
-  for (let i = 0; i < batch.length; i++) {
-    try {
-      batch[i].runDeferred();
-    } catch (e) {
-      // A client callback threw: it surfaces as an uncaught exception, as it would from its
-      // own Immediate, and the tasks after it still run.
-      process.nextTick(rethrow, e);
+  irpStretchBegin();
+  try {
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        batch[i].runDeferred();
+      } catch (e) {
+        // A client callback threw: it surfaces as an uncaught exception, as it would from its
+        // own Immediate, and the tasks after it still run.
+        process.nextTick(rethrow, e);
+      }
     }
+  } finally {
+    irpStretchEnd();
   }
 }
 

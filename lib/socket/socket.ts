@@ -1,6 +1,18 @@
 // What every WSK socket shares, whatever its category: the link to its client and transport
 // handle, the set of IRPs it holds pending, readiness interest, and WskCloseSocket.
-import { forEachSettled, IRP, irpCallEntry, irpCancelled, irpCancelOnClose, irpComplete, irpPend, irpStart, PendingIrps } from '../kernel/irp';
+import {
+  forEachSettled,
+  IRP,
+  irpCallEntry,
+  irpCancelled,
+  irpCancelOnClose,
+  irpComplete,
+  irpPend,
+  irpStart,
+  irpStretchBegin,
+  irpStretchEnd,
+  PendingIrps,
+} from '../kernel/irp';
 import { addon, claimReadiness, native, NETADDR_SIZE, POLL_READABLE, POLL_RECEIVE, POLL_WRITABLE, ReadinessOwner, releaseReadiness } from '../transport/native';
 import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/client';
@@ -8,15 +20,8 @@ import { PSOCKADDR } from '../net/sockaddr';
 import { faultOwner, faults } from '../kernel/fault';
 import { irpChannel, traceOwner } from '../kernel/trace';
 import { badArgument, isRefillable, violation } from '../kernel/verifier';
-import {
-  PWSK_SOCKET,
-  WSK_FLAG_BASIC_SOCKET,
-  WSK_FLAG_CONNECTION_SOCKET,
-  WSK_FLAG_DATAGRAM_SOCKET,
-  WSK_FLAG_LISTEN_SOCKET,
-  WSK_FLAG_STREAM_SOCKET,
-  WSK_PROVIDER_BASIC_DISPATCH,
-} from '../wsk/wsk';
+import { WSK_FLAG_BASIC_SOCKET, WSK_FLAG_CONNECTION_SOCKET, WSK_FLAG_DATAGRAM_SOCKET, WSK_FLAG_LISTEN_SOCKET, WSK_FLAG_STREAM_SOCKET } from '../wsk/wsk-base';
+import { PWSK_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from '../wsk/wsk-dispatch';
 import { ntStatusFromErrno } from '../transport/errno';
 import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
 import type { ControlRequest, ControlResult } from './control-request';
@@ -72,8 +77,16 @@ export abstract class SocketObject implements PWSK_SOCKET, ReadinessOwner {
 
   /** The transport's report for this socket (ReadinessOwner). */
   onReadiness(events: number, status: number, received: number): void {
-    if (this.closed) addon.poll(this.id, 0);
-    else this.onPoll(events, status, received);
+    if (this.closed) {
+      addon.poll(this.id, 0);
+      return;
+    }
+    irpStretchBegin();
+    try {
+      this.onPoll(events, status, received);
+    } finally {
+      irpStretchEnd();
+    }
   }
 
   // ---- IRP bookkeeping ----

@@ -7,7 +7,7 @@ import { LINGER_LAYOUT, SIZEOF_LINGER, SIZEOF_TCP_KEEPALIVE, TCP_KEEPALIVE_LAYOU
 import * as ws from '../net/ws2def';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, OS } from '../transport/native';
-import { WskGetOption, WskIoctl, WskSetOption } from '../wsk/wsk';
+import { WskGetOption, WskIoctl, WskSetOption } from '../wsk/wsk-base';
 import { ControlRequest, ControlResult, intOptionResult, readIntOption, structInput, structOutput } from './control-request';
 import { optionStateOf } from './option-state';
 import type { SocketObject } from './socket';

@@ -10,7 +10,7 @@ import { setTraceDescriber, traceTrackOf, WskTraceValue } from '../kernel/trace'
 import { sockaddrToString } from '../net/sockaddr';
 import { AF_INET, AF_INET6, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from '../net/ws2def';
 import { CATEGORY_NAMES, SocketObject } from '../socket/socket';
-import { WskGetOption, WskInspectAccept, WskInspectPend, WskInspectReject, WskIoctl, WskSetOption } from '../wsk/wsk';
+import { WskGetOption, WskInspectAccept, WskInspectPend, WskInspectReject, WskIoctl, WskSetOption } from '../wsk/wsk-base';
 
 /** The bound on walking a caller's chain (a WSK_BUF_LIST that loops back on itself). */
 const MAX_CHAIN = 4096;

@@ -4,7 +4,7 @@ import { IRP, irpCallEntry, irpComplete } from '../kernel/irp';
 import { NTSTATUS, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER } from '../kernel/ntstatus';
 import { irpChannel, traceOwner } from '../kernel/trace';
 import { badArgument, violation } from '../kernel/verifier';
-import { MAKE_WSK_VERSION, PWSK_CLIENT, WSK_CLIENT, WSK_CLIENT_NPI } from './wsk';
+import { MAKE_WSK_VERSION, PWSK_CLIENT, WSK_CLIENT, WSK_CLIENT_NPI } from './wsk-base';
 
 /** The NPI version this provider implements: 1.0, as every Microsoft sample requests. */
 export const WSK_PROVIDER_VERSION = MAKE_WSK_VERSION(1, 0);

@@ -12,14 +12,8 @@ import {
   STATUS_SUCCESS,
 } from '../kernel/ntstatus';
 import { badArgument, isWritableSlot, violation } from '../kernel/verifier';
-import {
-  WSK_CLIENT_NPI,
-  WSK_INFINITE_WAIT,
-  WSK_MAJOR_VERSION,
-  WSK_PROVIDER_CHARACTERISTICS,
-  WSK_PROVIDER_NPI,
-  WSK_REGISTRATION,
-} from './wsk';
+import { WSK_CLIENT_NPI, WSK_INFINITE_WAIT, WSK_MAJOR_VERSION, WSK_PROVIDER_CHARACTERISTICS, WSK_REGISTRATION } from './wsk-base';
+import { WSK_PROVIDER_NPI } from './wsk-dispatch';
 
 let exitReportInstalled = false;
 

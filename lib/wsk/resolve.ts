@@ -22,7 +22,7 @@ import { PUNICODE_STRING, UNICODE_STRING } from '../kernel/rtl';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';
 import { badArgument, isWritableSlot } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
-import { ADDRINFOEXW, GUID, PADDRINFOEXW, PEPROCESS, PETHREAD, PWSK_CLIENT, ULONG } from './wsk';
+import { ADDRINFOEXW, GUID, PADDRINFOEXW, PEPROCESS, PETHREAD, PWSK_CLIENT, ULONG } from './wsk-base';
 import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
 
 const E = native.resolverErrors;

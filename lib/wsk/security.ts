@@ -1,6 +1,6 @@
 // Cached security descriptors (WSK_CACHE_SD, WSK_RELEASE_SD, SO_WSK_SECURITY, https://learn.microsoft.com/windows-hardware/drivers/ddi/wsk/nc-wsk-pfn_wsk_control_client,
 // §5.7): opaque reference-counted handles, and the one each socket was given.
-import type { PVOID } from './wsk';
+import type { PVOID } from './wsk-base';
 
 /**
  * A cached security descriptor (what WSK_CACHE_SD and an SO_WSK_SECURITY get hand out): an
