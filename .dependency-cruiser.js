@@ -16,6 +16,14 @@ const LOW_WSK = '^lib/wsk/(wsk|wsk-base|wsk-dispatch|client|security)\\.ts$';
 module.exports = {
   forbidden: [
     {
+      name: 'no-barrels-inside',
+      severity: 'error',
+      comment:
+        "wsk/wsk.ts and index.ts re-export with export-star, whose getters (TypeScript's __createBinding) are one megamorphic keyed load per use: lib/ imports from the file that defines a name (wsk-base.ts, wsk-dispatch.ts); on the hot path they once cost ~1 µs per round trip. promises/ is written against the public API as a user would, on purpose.",
+      from: { path: '^lib/', pathNot: ['^lib/index\\.ts$', '^lib/promises/'] },
+      to: { path: ['^lib/wsk/wsk\\.ts$', '^lib/index\\.ts$'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment: 'An import cycle, type-only imports included.',
