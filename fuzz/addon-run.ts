@@ -6,7 +6,7 @@ import { Worker } from 'worker_threads';
 import { addon } from './lib-native';
 import type { AddonAct } from './addon-arbs';
 import { addonCall, AddonState, areaCall, makeSocket, receiverCall } from './addon-exec';
-import { addonErrorAllowed, countCall, describeError, Finding, loopErrors, openFds } from './findings';
+import { addonErrorAllowed, countCall, describeError, Finding, leakedFds, loopErrors, openFds } from './findings';
 import { FuzzThrow, isOwnThrow, materialize, pick } from './values';
 
 const OS = addon.constants;
@@ -189,7 +189,7 @@ export async function runAddonCase(acts: AddonAct[]): Promise<Finding[]> {
     c.find('socket-leak', `${open} native socket(s) open after every id the case made was closed`);
     addon.closeAllSockets();
   }
-  const fds = openFds();
-  if (fds0 >= 0 && fds > fds0) c.find('fd-leak', `${fds - fds0} more descriptor(s) in /proc/self/fd than before the case`);
+  const leaked = await leakedFds(fds0);
+  if (leaked.length > 0) c.find('fd-leak', `${leaked.length} more descriptor(s) in /proc/self/fd than before the case: ${leaked.join(', ')}`);
   return c.findings;
 }

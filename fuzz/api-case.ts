@@ -8,7 +8,7 @@ import { freeAddressInfo } from './api-control';
 import { ApiRunner } from './api-run';
 import type { Act } from './api-arbs';
 import type { ApiWorld } from './api-world';
-import { countCall, describeError, Finding, loopErrors, openFds } from './findings';
+import { countCall, describeError, Finding, leakedFds, loopErrors, openFds } from './findings';
 import { native } from './lib-native';
 import { isOwnThrow } from './values';
 
@@ -39,7 +39,7 @@ export interface CaseOptions {
 
 export async function runApiCase(acts: Act[], options: CaseOptions = {}): Promise<Finding[]> {
   const sockets0 = native.openSockets();
-  const fds0 = options.inWorker ? -1 : openFds();
+  const fds0 = options.inWorker ? null : openFds();
   loopErrors.length = 0;
   const r = new ApiRunner();
   const w = r.w;
@@ -54,7 +54,10 @@ export async function runApiCase(acts: Act[], options: CaseOptions = {}): Promis
     else r.exec(act, top);
   }
   await cleanup(r);
-  return verdict(r, sockets0, fds0);
+  const findings = verdict(r, sockets0);
+  const leaked = await leakedFds(fds0);
+  if (leaked.length > 0) w.find('fd-leak', `${leaked.length} more descriptor(s) in /proc/self/fd than before the case: ${leaked.join(', ')}`);
+  return findings;
 }
 
 /**
@@ -161,7 +164,7 @@ function closeWith(r: ApiRunner, where: string, call: (irp: unknown) => unknown)
   if (w.call(where, () => call(irp)) === W.STATUS_PENDING) use.pended = true;
 }
 
-function verdict(r: ApiRunner, sockets0: number, fds0: number): Finding[] {
+function verdict(r: ApiRunner, sockets0: number): Finding[] {
   const w = r.w;
   for (const use of w.uses) {
     if (use.pended && use.observable && use.runs === 0) w.find('irp-never-completed', `${use.where} returned STATUS_PENDING; its IRP never completed`);
@@ -176,8 +179,6 @@ function verdict(r: ApiRunner, sockets0: number, fds0: number): Finding[] {
     w.find('socket-leak', `${open} native socket(s) still open after every WSK socket was closed and WskDeregister settled`);
     native.closeAllSockets(); // the next case starts clean
   }
-  const fds = fds0 >= 0 ? openFds() : -1;
-  if (fds0 >= 0 && fds > fds0) w.find('fd-leak', `${fds - fds0} more descriptor(s) in /proc/self/fd than before the case`);
   return w.findings;
 }
 
