@@ -20,6 +20,7 @@ import {
   sockaddrPort,
   SOL_SOCKET,
   STATUS_CANCELLED,
+  STATUS_INVALID_DEVICE_STATE,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_PENDING,
   STATUS_SUCCESS,
@@ -38,7 +39,7 @@ import {
 } from '../lib';
 import { scenarioResult } from './child';
 import { call, expectStatus, newOp, register, tick, unregister, wskClose, wskSocket } from './helpers';
-import { conn, connectedPair, wskBuf as connBuf } from './conn-helpers';
+import { conn, connectedPair, netServer, readBytes, wskBuf as connBuf } from './conn-helpers';
 import { dg, udpSocket, wskBuf } from './udp-helpers';
 
 /** The WskVerifierError code `fn` throws, 'ok' when it returns. */
@@ -297,3 +298,75 @@ describe('a violation in a call made from a getter of an outer call of the same 
   });
 });
 
+
+describe('a WskConnectEx refused while a connect is in progress', () => {
+  // Fuzz seed 60261443 (api, 2.6-million-call campaign): WskConnect pending; from a routine,
+  // WskConnectEx on the same socket, refused (STATUS_INVALID_DEVICE_STATE), whose own routine
+  // then returned a wrong status (COMPLETION_ROUTINE_BAD_RETURN). The refused call had already
+  // put its first send on the connection, and the exception skipped taking it off: once
+  // connected, the pending WskConnect's IRP went to that send, which read a WSK_BUF whose getter
+  // threw there, and the IRP stayed pending for good (even WskCloseSocket could not reach it).
+  // A refused WskConnectEx now leaves the connect in progress alone, and WskConnectEx's send
+  // uses the WSK_BUF as it was when the call was made.
+  /** `done`, or a rejection naming what never completed (the bug left the IRP pending for good). */
+  function within<T>(done: Promise<T>, what: string): Promise<T> {
+    let timer!: NodeJS.Timeout;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} never completed`)), 3000)));
+    return Promise.race([done, late]).finally(() => clearTimeout(timer));
+  }
+
+  async function connecting(p: ReturnType<typeof register>) {
+    const srv = await netServer('127.0.0.1');
+    const peer = new Promise<net.Socket>((resolve) => srv.server.once('connection', resolve));
+    const s = await wskSocket(p, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_CONNECTION_SOCKET);
+    await call((i) => conn(s).WskBind(s, sockaddrFromString('127.0.0.1', 0), 0, i));
+    return { srv, peer, s, to: sockaddrFromString('127.0.0.1', srv.port) };
+  }
+
+  test('whose routine throws: the WskConnect in progress completes alone, and nothing is sent', async () => {
+    const p = register();
+    const { srv, peer, s, to } = await connecting(p);
+    const connect = newOp();
+    expect(conn(s).WskConnect(s, to, 0, connect.irp)).toBe(STATUS_PENDING);
+    const ex = IoAllocateIrp(1, false)!;
+    IoSetCompletionRoutine(ex, () => STATUS_SUCCESS, null, true, true, true); // a wrong return
+    let reads = 0;
+    const buf = {
+      Mdl: connBuf(new Uint8Array([1, 2, 3, 4, 5])).Mdl,
+      Offset: 0,
+      get Length() {
+        if (++reads > 2) throw new Error('a getter read once connected');
+        return 5;
+      },
+    } as unknown as WSK_BUF;
+    expect(outcome(() => conn(s).WskConnectEx(s, to, buf, 0, ex))).toBe('COMPLETION_ROUTINE_BAD_RETURN');
+    expectStatus(ex.IoStatus.Status, STATUS_INVALID_DEVICE_STATE);
+    const done = await within(connect.done, 'the WskConnect');
+    expect([done.IoStatus.Status, done.IoStatus.Information, connect.completions]).toEqual([STATUS_SUCCESS, 0, 1]);
+    // The first bytes the peer reads are the WskSend's, not the refused WskConnectEx's.
+    const c = await peer;
+    await call((i) => conn(s).WskSend(s, connBuf(new Uint8Array([9, 8, 7])), 0, i));
+    expect([...(await within(readBytes(c, 3), 'the read'))]).toEqual([9, 8, 7]);
+    c.destroy();
+    await wskClose(s);
+    await srv.close();
+    await unregister(p);
+  });
+
+  test('keeps the first WskConnectEx its send: a second one refused takes nothing from it', async () => {
+    const p = register();
+    const { srv, peer, s, to } = await connecting(p);
+    const first = newOp();
+    expect(conn(s).WskConnectEx(s, to, connBuf(new Uint8Array([1, 2, 3])), 0, first.irp)).toBe(STATUS_PENDING);
+    const second = await call((i) => conn(s).WskConnectEx(s, to, connBuf(new Uint8Array([4, 5, 6, 7])), 0, i));
+    expectStatus(second.IoStatus.Status, STATUS_INVALID_DEVICE_STATE);
+    const done = await within(first.done, 'the first WskConnectEx');
+    expect([done.IoStatus.Status, done.IoStatus.Information]).toEqual([STATUS_SUCCESS, 3]);
+    const c = await peer;
+    expect([...(await within(readBytes(c, 3), 'the read'))]).toEqual([1, 2, 3]);
+    c.destroy();
+    await wskClose(s);
+    await srv.close();
+    await unregister(p);
+  });
+});

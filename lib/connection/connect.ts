@@ -25,25 +25,31 @@ export function connectionBind(c: Connection, LocalAddress: PSOCKADDR, Flags: nu
   return status;
 }
 
-export function connectionConnect(c: Connection, Irp: IRP, RemoteAddress: PSOCKADDR, Flags: number): NTSTATUS {
+/**
+ * WskConnect, or with `then` WskConnectEx (its first send, made once connected instead of
+ * completing). `then` is installed on the connection only when this connect pends: a connect
+ * refused or done at once must leave a connect already in progress as it is.
+ */
+export function connectionConnect(c: Connection, Irp: IRP, RemoteAddress: PSOCKADDR, Flags: number, then: AfterConnect | null = null): NTSTATUS {
   const s = c.s;
   if (Flags !== 0) return irpComplete(Irp, STATUS_INVALID_PARAMETER, 0);
   const refused = connectionRule(WSK_CONNECT, c.state, c.failure);
   if (refused !== STATUS_SUCCESS) return irpComplete(Irp, refused, 0);
   const net = sockaddrToNetaddr(RemoteAddress, s.family, scratchAddr);
-  if (!net) return completeConnect(c, Irp, STATUS_INVALID_PARAMETER);
+  if (!net) return completeConnect(c, Irp, STATUS_INVALID_PARAMETER, null);
   // NODE_WSK_VERIFIER lowres: no memory for the connection (failed as any connect failure).
-  if (faults !== null && faults.lowResources()) return completeConnect(c, Irp, STATUS_INSUFFICIENT_RESOURCES);
+  if (faults !== null && faults.lowResources()) return completeConnect(c, Irp, STATUS_INSUFFICIENT_RESOURCES, null);
   const rc = addon.connect(s.id, net);
   if (rc === 0) {
     connected(c);
-    return completeConnect(c, Irp, STATUS_SUCCESS);
+    return completeConnect(c, Irp, STATUS_SUCCESS, then);
   }
-  if (rc !== -EINPROGRESS) return completeConnect(c, Irp, ntStatusFromErrno(rc));
+  if (rc !== -EINPROGRESS) return completeConnect(c, Irp, ntStatusFromErrno(rc), null);
   const closed = s.closedDuringCall(Irp);
   if (closed !== null) return closed;
   c.state = CONNECTING;
   c.connectIrp = Irp;
+  if (then !== null) afterConnect.set(c, then);
   s.pending.add(Irp);
   const status = irpPend(Irp, (c.cancelConnectFn ??= (irp) => cancelConnect(c, irp)));
   c.updateInterest();
@@ -56,9 +62,10 @@ export function finishConnect(c: Connection): void {
   const rc = addon.takeError(s.id);
   const Irp = c.connectIrp!;
   c.connectIrp = null;
+  const then = takeAfterConnect(c);
   if (rc === 0) {
     connected(c);
-    completeConnect(c, Irp, STATUS_SUCCESS);
+    completeConnect(c, Irp, STATUS_SUCCESS, then);
     return;
   }
   // Linux leaves a TCP socket whose connect failed half in the attempt: its next connect()
@@ -67,32 +74,29 @@ export function finishConnect(c: Connection): void {
   addon.connect(s.id, UNSPEC);
   c.state = BOUND;
   s.connectFailed(c);
-  completeConnect(c, Irp, ntStatusFromErrno(rc));
+  completeConnect(c, Irp, ntStatusFromErrno(rc), null);
 }
+
+/** What WskConnectEx does once connected: its send, whose completion completes the IRP. */
+export type AfterConnect = (c: Connection, Irp: IRP) => NTSTATUS;
 
 /**
  * WskConnectEx: what the IRP does once the connect succeeds (its first send), instead of
  * completing. Kept beside the connection, not in it: only a connect in progress has one.
  */
-const afterConnect = new WeakMap<Connection, (c: Connection, Irp: IRP) => NTSTATUS>();
+const afterConnect = new WeakMap<Connection, AfterConnect>();
 
-/** connectionConnect whose IRP, once connected, goes on to `then` (WskConnectEx's send). */
-export function connectionConnectThen(c: Connection, Irp: IRP, RemoteAddress: PSOCKADDR, then: (c: Connection, Irp: IRP) => NTSTATUS): NTSTATUS {
-  afterConnect.set(c, then);
-  const status = connectionConnect(c, Irp, RemoteAddress, 0);
-  // Done or refused at once: taken by completeConnect, or never to be.
-  if (c.connectIrp !== Irp) afterConnect.delete(c);
-  return status;
+function takeAfterConnect(c: Connection): AfterConnect | null {
+  const then = afterConnect.get(c);
+  if (then === undefined) return null;
+  afterConnect.delete(c);
+  return then;
 }
 
-function completeConnect(c: Connection, Irp: IRP, status: NTSTATUS): NTSTATUS {
-  const then = afterConnect.get(c);
-  if (then) {
-    afterConnect.delete(c);
-    if (status === STATUS_SUCCESS) {
-      irpDetach(Irp); // off the connect's cancel routine; the send pends it again if it must
-      return then(c, Irp);
-    }
+function completeConnect(c: Connection, Irp: IRP, status: NTSTATUS, then: AfterConnect | null): NTSTATUS {
+  if (then !== null && status === STATUS_SUCCESS) {
+    irpDetach(Irp); // off the connect's cancel routine; the send pends it again if it must
+    return then(c, Irp);
   }
   if ((c.flags & SOCKET_CONNECT) === 0) return irpComplete(Irp, status, 0);
   c.flags &= ~SOCKET_CONNECT;
@@ -110,7 +114,7 @@ function cancelConnect(c: Connection, irp: IRP): void {
     irpComplete(irp, STATUS_CANCELLED, 0);
     return;
   }
-  completeConnect(c, irp, STATUS_CANCELLED);
+  completeConnect(c, irp, STATUS_CANCELLED, takeAfterConnect(c));
   c.updateInterest();
 }
 

@@ -20,7 +20,7 @@ import type { ClientState } from '../wsk/client';
 import type { PCMSGHDR } from '../net/cmsg';
 import { PULONG, PWSK_DATA_INDICATION, SIO_WSK_QUERY_INSPECT_ID, WSK_FLAG_CONNECTION_SOCKET, WSK_INSPECT_ID, WskIoctl } from '../wsk/wsk-base';
 import { PWSK_SOCKET, WSK_CLIENT_CONNECTION_DISPATCH, WSK_PROVIDER_CONNECTION_DISPATCH } from '../wsk/wsk-dispatch';
-import { connectionBind, connectionConnect, connectionConnectThen } from './connect';
+import { connectionBind, connectionConnect } from './connect';
 import { connectExFirstSend, connectionSendEx, receiveExOutputs } from './ex';
 import { Connection, ConnectionHost } from './connection';
 import { connectionControl } from './connection-control';
@@ -189,7 +189,7 @@ export function WskConnectEx(Socket: PWSK_SOCKET, RemoteAddress: PSOCKADDR, Buff
   irpStart(Irp, 'WskConnectEx');
   const first = connectExFirstSend(Irp, Buffer, Flags);
   if (typeof first === 'number') return first;
-  return first ? connectionConnectThen(s.conn, Irp, RemoteAddress, first) : connectionConnect(s.conn, Irp, RemoteAddress, 0);
+  return connectionConnect(s.conn, Irp, RemoteAddress, 0, first);
 }
 
 export function WskSendEx(

@@ -16,14 +16,13 @@ import { NTSTATUS, STATUS_BUFFER_OVERFLOW, STATUS_INVALID_PARAMETER } from '../k
 import { badArgument, isWritableSlot } from '../kernel/verifier';
 import type { PCMSGHDR } from '../net/cmsg';
 import type { PULONG } from '../wsk/wsk-base';
+import type { AfterConnect } from './connect';
 import type { Connection } from './connection';
 import { connectionSend } from './send';
 
 /** The largest first send WskConnectEx takes (Microsoft's page for PFN_WSK_CONNECT_EX). */
 const CONNECT_EX_MAX = 65535;
 
-/** What WskConnectEx does once connected: its send, whose completion completes the IRP. */
-export type AfterConnect = (c: Connection, Irp: IRP) => NTSTATUS;
 
 /**
  * WskConnectEx's own arguments: the send to make after the connect (null: none), or the status
@@ -41,7 +40,10 @@ export function connectExFirstSend(Irp: IRP, Buffer: WSK_BUF | null, Flags: numb
   if ((length as number) > CONNECT_EX_MAX) return irpComplete(Irp, STATUS_BUFFER_OVERFLOW, 0);
   if (!length) return null;
   wskBufViews(Buffer, 'WskConnectEx');
-  return (c, irp) => connectionSend(c, irp, Buffer, 0);
+  // The WSK_BUF as it is now: the send is made from the event loop, where a getter of the
+  // caller's object that throws would leave the IRP pending for good (fuzz seed 60261443).
+  const buf: WSK_BUF = { Mdl: Buffer.Mdl, Offset: Buffer.Offset, Length: length as number };
+  return (c, irp) => connectionSend(c, irp, buf, 0);
 }
 
 /** Whether ControlInfo holds ControlInfoLength bytes of whole, 8-aligned WSACMSGHDRs. */

@@ -7,8 +7,8 @@ import type { WSK_BUF } from '../kernel/mdl';
 import { NTSTATUS, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
 import type { PSOCKADDR } from '../net/sockaddr';
 import { SOL_SOCKET } from '../net/ws2def';
-import { connectionConnect, connectionConnectThen } from '../connection/connect';
-import { AfterConnect, connectExFirstSend, connectionSendEx, receiveExOutputs } from '../connection/ex';
+import { AfterConnect, connectionConnect } from '../connection/connect';
+import { connectExFirstSend, connectionSendEx, receiveExOutputs } from '../connection/ex';
 import { Connection, ConnectionHost } from '../connection/connection';
 import { checkRetained } from '../connection/connection-socket';
 import { connectionControl } from '../connection/connection-control';
@@ -103,7 +103,7 @@ export class StreamSocket extends SocketObject implements ConnectionHost, Listen
     role.rcvbuf = this.rcvbuf;
     role.sndbuf = this.sndbuf;
     this.conn = role;
-    const status = then ? connectionConnectThen(role, Irp, RemoteAddress, then) : connectionConnect(role, Irp, RemoteAddress, Flags);
+    const status = connectionConnect(role, Irp, RemoteAddress, Flags, then);
     const after = role.state as cs.ConnectionState; // connectionConnect moved it on
     if (after !== cs.CONNECTED && after !== cs.CONNECTING && this.conn === role) this.conn = null;
     return status;
