@@ -66,10 +66,10 @@ export function openFds(): Set<string> | null {
 
 /**
  * The descriptors opened since `before` that stay open, each named by what it is (readlink:
- * `socket:[inode]`, a path), once transient ones had up to `ms` to close. glibc's resolver works
- * on the thread pool with descriptors of its own (a netlink socket for AI_ADDRCONFIG,
- * /etc/hosts, a UDP socket) and may still hold one a moment after the case's callback ran: such
- * a count once made a finding that no replay reproduced (fuzz seed 50261415).
+ * `socket:[inode]`, a path), once transient ones had up to `ms` to close: a worker the case
+ * terminated may still be tearing its env down (its ring, its sockets) on its own thread. A bare
+ * count once made a finding that no replay reproduced (fuzz seed 50261415). (Not the resolver:
+ * with AI_NUMERICHOST / NI_NUMERICHOST, as the fuzzer always asks, glibc opens nothing.)
  */
 export async function leakedFds(before: Set<string> | null, ms = 1000): Promise<string[]> {
   if (before === null) return [];
