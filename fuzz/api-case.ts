@@ -112,13 +112,15 @@ async function cleanup(r: ApiRunner): Promise<void> {
 function closeRound(r: ApiRunner): void {
   const w = r.w;
   if (w.waits.length > 0) for (const ev of w.events.slice(0, 2)) w.call('KeSetEvent', () => W.KeSetEvent(ev, 0, false));
+  // Sockets a call returned through an IRP whose routine never looked (InvokeOnSuccess off),
+  // first: an indication one of them had retained is released with it.
+  for (const use of w.uses) w.adoptFrom(use.irp);
   while (w.retained.length > 0) r.release(0);
   for (const pend of w.inspects.splice(0)) {
     const f = pend.s && r.method(pend.s, 'WskInspectComplete');
     if (f) closeWith(r, 'WskInspectComplete', (irp) => f(pend.s, pend.id, W.WskInspectReject, irp));
   }
   for (const [irp, use] of w.current) if (use.sc && use.pended && !use.sc.sock) w.call('IoCancelIrp', () => W.IoCancelIrp(irp));
-  // Sockets a call returned through an IRP whose routine never looked (InvokeOnSuccess off).
   for (const use of w.uses) w.adoptFrom(use.irp);
   for (const s of w.sockets) {
     if (w.closed.has(s)) continue;

@@ -272,7 +272,8 @@ export class ApiRunner {
       w.retained.splice(w.retained.indexOf(entry), 1);
       w.released.push(entry);
     }
-    const f = this.method(entry.s, 'WskRelease');
-    if (f) w.call('WskRelease', () => f(entry.s, entry.ind));
+    const s = entry.sc.sock;
+    const f = s && this.method(s, 'WskRelease');
+    if (f) w.call('WskRelease', () => f(s, entry.ind));
   }
 }

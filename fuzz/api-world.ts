@@ -71,8 +71,12 @@ export class ApiWorld {
   bufs = [new Uint8Array(64), new Uint8Array(4096), new Uint8Array(65536), new Uint8Array(16)];
   mdls: MDL[] = [];
   events: KEVENT[] = [{}, {}, {}];
-  retained: { s: WSK_SOCKET; ind: object }[] = [];
-  released: { s: WSK_SOCKET; ind: object }[] = [];
+  /**
+   * Indications a handler of ours retained, with the context of their socket: the socket itself
+   * may be learned only later (an accept whose routine never looked; see adoptFrom).
+   */
+  retained: { sc: SocketContext; ind: object }[] = [];
+  released: { sc: SocketContext; ind: object }[] = [];
   inspects: { s: WSK_SOCKET | null; id: object }[] = [];
   resolutions: IrpUse[] = [];
   /** ADDRINFOEXW lists given to WskFreeAddressInfo (the case may free one twice; cleanup does not). */
@@ -268,7 +272,7 @@ export class ApiWorld {
       WskReceiveFromEvent: h.rf
         ? (_c: unknown, _f: number, ind: object | null) => {
             const r = this.behave(h.rf!, this.here(sc), 'WskReceiveFromEvent', [W.STATUS_SUCCESS, W.STATUS_PENDING, W.STATUS_DATA_NOT_ACCEPTED], 0x1234);
-            if (r === W.STATUS_PENDING && ind && sc.sock) this.retained.push({ s: sc.sock, ind });
+            if (r === W.STATUS_PENDING && ind) this.retained.push({ sc, ind });
             return r;
           }
         : null,
@@ -282,7 +286,7 @@ export class ApiWorld {
             const answers = [W.STATUS_SUCCESS, W.STATUS_PENDING, W.STATUS_DATA_NOT_ACCEPTED, W.STATUS_SUCCESS];
             if (h.recv!.ret === 3 && accepted && typeof accepted === 'object') accepted[0] = Math.floor(indicated / 2);
             const r = this.behave(h.recv!, this.here(sc), 'WskReceiveEvent', answers, 0x1234);
-            if (r === W.STATUS_PENDING && ind && sc.sock) this.retained.push({ s: sc.sock, ind });
+            if (r === W.STATUS_PENDING && ind) this.retained.push({ sc, ind });
             return r;
           }
         : null,
