@@ -188,6 +188,22 @@ describe('a WskInspectEvent that throws', () => {
   });
 });
 
+describe('a WskAcceptEvent whose accept-event disable pends, and whose routine then throws', () => {
+  // Fuzz seed 90262046 (api, 6-million-call campaign): the exception of the disable's routine
+  // came out where the callback ends, before the connection it refused was closed (a native
+  // socket leaked, WskDeregister never settled). It now comes out on the event loop, after.
+  test('the refused connection is closed all the same: nothing stays open, WskDeregister settles', async () => {
+    expect(await scenarioResult('fuzz-findings.ts', ['accept-disable-routine-throws'])).toEqual({
+      offered: 1,
+      disable: STATUS_PENDING,
+      uncaught: ['COMPLETION_ROUTINE_BAD_RETURN in completion of WskControlSocket'],
+      peerClosed: true,
+      open: 0,
+      deregistered: true,
+    });
+  });
+});
+
 describe('a WskInspectEvent that closes its listener', () => {
   // Fuzz seed 303 (api): the inspect handler closes the listener (WskCloseSocket from inside the
   // event, legal) and answers WskInspectAccept. The connection went to the closed listener's

@@ -1,7 +1,7 @@
 // Event callbacks (https://learn.microsoft.com/windows-hardware/drivers/network/enabling-and-disabling-event-callback-functions): the SO_WSK_EVENT_CALLBACK request every category shares,
 // and the per-socket enable/disable bookkeeping (static events, events that cannot be disabled,
 // disabling while a callback is in progress). What each event does lives with its category.
-import { forEachSettled, IRP, irpComplete, irpPend } from '../kernel/irp';
+import { forEachSettled, IRP, irpComplete, irpPend, surfaceLater } from '../kernel/irp';
 import {
   NTSTATUS,
   STATUS_CANCELLED,
@@ -100,7 +100,10 @@ export class EventState {
     const rest = waiters.filter((w) => w.bit !== bit);
     this.waiters = rest.length > 0 ? rest : null;
     // All taken off first: a routine that throws does not keep the disables after it waiting.
-    forEachSettled(done, (w) => irpComplete(w.irp, STATUS_SUCCESS, 0));
+    // Its exception comes out on the event loop, not into the delivery that called leave(), which
+    // still has the callback's answer to carry out (a WskAcceptEvent's refused connection to
+    // close: fuzz seed 90262046 leaked it when a disable's routine threw here).
+    surfaceLater(() => forEachSettled(done, (w) => irpComplete(w.irp, STATUS_SUCCESS, 0)));
   }
 
   /**

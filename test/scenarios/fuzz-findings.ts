@@ -9,11 +9,20 @@ import {
   PSOCKADDR,
   SO_CONDITIONAL_ACCEPT,
   SOCK_STREAM,
+  SO_WSK_EVENT_CALLBACK,
   SOCKADDR_STORAGE,
   sockaddrFromString,
   sockaddrPort,
   SOL_SOCKET,
+  IoAllocateIrp,
+  IoSetCompletionRoutine,
+  NPI_WSK_INTERFACE_ID,
+  NTSTATUS,
+  STATUS_REQUEST_NOT_ACCEPTED,
+  STATUS_SUCCESS,
   WSK_CLIENT_LISTEN_DISPATCH,
+  WSK_EVENT_ACCEPT,
+  WSK_EVENT_DISABLE,
   WSK_FLAG_LISTEN_SOCKET,
   WSK_PROVIDER_LISTEN_DISPATCH,
   WSK_SOCKET,
@@ -52,6 +61,52 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     void WskDeregister(c.registration).then(() => (deregistered = true));
     await turns(3);
     return { uncaught, open: openSocketCount(), deregistered };
+  },
+
+  /**
+   * Fuzz seed 90262046: WskAcceptEvent disables the accept event with an IRP (it pends until the
+   * callback returns), and refuses the connection; the disable's routine returns a wrong status.
+   * Its exception came out of the callback's end, before the refused connection was closed: the
+   * connection stayed open, owned by nobody, and WskDeregister never settled.
+   */
+  async 'accept-disable-routine-throws'() {
+    const c = register();
+    let s!: WSK_SOCKET;
+    let offered = 0;
+    let disable: NTSTATUS | null = null;
+    const dispatch: WSK_CLIENT_LISTEN_DISPATCH = {
+      WskAcceptEvent: () => {
+        offered++;
+        const irp = IoAllocateIrp(1, false)!;
+        IoSetCompletionRoutine(irp, () => STATUS_SUCCESS, null, true, true, true); // a wrong return
+        const ctl = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_ACCEPT | WSK_EVENT_DISABLE };
+        disable = s.Dispatch.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 16, ctl, 0, null, null, irp);
+        return STATUS_REQUEST_NOT_ACCEPTED;
+      },
+      WskInspectEvent: null,
+      WskAbortEvent: null,
+    };
+    const created = inline((irp) => c.npi.Dispatch.WskSocket(c.npi.Client, AF_INET, SOCK_STREAM, IPPROTO_TCP, WSK_FLAG_LISTEN_SOCKET, null, dispatch, null, null, null, irp));
+    s = created.IoStatus.Information as WSK_SOCKET;
+    const d = s.Dispatch as WSK_PROVIDER_LISTEN_DISPATCH;
+    inline((irp) => d.WskBind(s, sockaddrFromString('127.0.0.1', 0), 0, irp));
+    const on = { NpiId: NPI_WSK_INTERFACE_ID, EventMask: WSK_EVENT_ACCEPT };
+    inline((irp) => d.WskControlSocket(s, WskSetOption, SO_WSK_EVENT_CALLBACK, SOL_SOCKET, 16, on, 0, null, null, irp));
+    const local: SOCKADDR_STORAGE = {};
+    inline((irp) => d.WskGetLocalAddress(s, local as PSOCKADDR, irp));
+    const peer = net.connect(sockaddrPort(local as PSOCKADDR), '127.0.0.1');
+    peer.on('error', () => undefined);
+    // The refused connection is closed: the peer sees it end.
+    const ended = new Promise<boolean>((resolve) => peer.on('close', () => resolve(true)));
+    await until(() => uncaught.length > 0);
+    const peerClosed = await Promise.race([ended, new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+    inline((irp) => d.WskCloseSocket(s, irp));
+    peer.destroy();
+    WskReleaseProviderNPI(c.registration);
+    let deregistered = false;
+    void WskDeregister(c.registration).then(() => (deregistered = true));
+    await turns(3);
+    return { offered, disable, uncaught: uncaught.map((m) => m.split(':')[0]), peerClosed, open: openSocketCount(), deregistered };
   },
 };
 
