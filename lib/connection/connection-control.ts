@@ -6,7 +6,15 @@ import { SOL_SOCKET } from '../net/ws2def';
 import { bufferControl } from '../socket/buffer-options';
 import { ControlRequest, ControlResult, writeSizeT } from '../socket/control-request';
 import { readEventControl } from '../socket/events';
-import { SIO_WSK_QUERY_IDEAL_SEND_BACKLOG, SIO_WSK_QUERY_RECEIVE_BACKLOG, SO_WSK_EVENT_CALLBACK, WSK_EVENT_DISCONNECT, WSK_EVENT_RECEIVE, WSK_EVENT_SEND_BACKLOG, WskIoctl } from '../wsk/wsk-base';
+import {
+  SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
+  SIO_WSK_QUERY_RECEIVE_BACKLOG,
+  SO_WSK_EVENT_CALLBACK,
+  WSK_EVENT_DISCONNECT,
+  WSK_EVENT_RECEIVE,
+  WSK_EVENT_SEND_BACKLOG,
+  WskIoctl,
+} from '../wsk/wsk-base';
 import { BACKLOG_DUE, Connection, CONNECTION_EVENTS, PARKED } from './connection';
 import { connectionRule, WSK_EVENTS } from './connection-state';
 import { idealSendBacklog, sendBufferChanged } from './receive-events';

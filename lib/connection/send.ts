@@ -5,7 +5,14 @@
 import { faults } from '../kernel/fault';
 import { forEachSettled, IRP, irpComplete, irpPend } from '../kernel/irp';
 import { WSK_BUF, wskBufRange, wskBufViews } from '../kernel/mdl';
-import { NTSTATUS, STATUS_CONNECTION_ABORTED, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import {
+  NTSTATUS,
+  STATUS_CONNECTION_ABORTED,
+  STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SUPPORTED,
+  STATUS_SUCCESS,
+} from '../kernel/ntstatus';
 import { badArgument } from '../kernel/verifier';
 import { ntStatusFromErrno } from '../transport/errno';
 import { addon, native, OS } from '../transport/native';

@@ -14,7 +14,18 @@ import { Datagram } from './datagram';
 import { datagramRule, WSK_ENABLE_EVENT } from './datagram-state';
 import { isAgain, SOFT_ERRORS } from './datagram-send';
 import { noteSoftError, readBatch } from './datagram-errors';
-import { armedArea, DATAGRAM_RECEIVE_POOL, giveBack, Indication, placeOfDatagram, ReceiveArea, rearmDatagrams, resetArmed, takeArea, unhold } from './receive-area';
+import {
+  armedArea,
+  DATAGRAM_RECEIVE_POOL,
+  giveBack,
+  Indication,
+  placeOfDatagram,
+  ReceiveArea,
+  rearmDatagrams,
+  resetArmed,
+  takeArea,
+  unhold,
+} from './receive-area';
 
 const { EAGAIN } = native.errno;
 const intOut = new Uint8Array(4);

@@ -14,7 +14,17 @@ import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { getAddressCall, socketArg, WskCloseSocket } from '../socket/socket';
 import { NETADDR_SIZE, NO_RECEIVE, POLL_READABLE } from '../transport/native';
 import { sockaddrToNetaddr } from '../transport/netaddr';
-import { PULONG, PWSK_BUF_LIST, PWSK_DATAGRAM_INDICATION, SIO_WSK_SET_REMOTE_ADDRESS, SIO_WSK_SET_SENDTO_ADDRESS, SO_WSK_EVENT_CALLBACK, WSK_FLAG_DATAGRAM_SOCKET, WskIoctl, WskSetOption } from '../wsk/wsk-base';
+import {
+  PULONG,
+  PWSK_BUF_LIST,
+  PWSK_DATAGRAM_INDICATION,
+  SIO_WSK_SET_REMOTE_ADDRESS,
+  SIO_WSK_SET_SENDTO_ADDRESS,
+  SO_WSK_EVENT_CALLBACK,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WskIoctl,
+  WskSetOption,
+} from '../wsk/wsk-base';
 import { PWSK_SOCKET, WSK_PROVIDER_DATAGRAM_DISPATCH } from '../wsk/wsk-dispatch';
 import { Datagram } from './datagram';
 import { datagramEventControl, indicateDatagrams, onDatagramsReceived, releaseDatagrams, runDeferredDatagrams } from './datagram-events';

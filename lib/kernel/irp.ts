@@ -377,7 +377,7 @@ export function irpStretchEnd(): void {
 }
 
 /** A claim whose call is over: an IRP it left 'active' (a client's exception) is ready again. */
-function release(entry: IRP | typeof ENTERED | undefined): void {
+function release(entry: (typeof claims)[number] | undefined): void {
   if (!(entry instanceof IRP) || priv(entry).state !== 'active') return;
   // The timeline shows the call ended there, as a violation's call does.
   if (irpChannel.hasSubscribers) traceViolation(entry, priv(entry).where, 'left by an exception from client code before it pended or completed');
@@ -396,7 +396,7 @@ function scheduleSweep(): void {
 function sweepClaims(): void {
   sweepDue = false;
   // Popped, not truncated (length = 0 would drop the stack's storage, grown again next turn).
-  while (claims.length > 0) release(claims.pop() ?? undefined);
+  while (claims.length > 0) release(claims.pop());
 }
 
 /** The IRP leaves 'active' (pended or completed): its call's claim ends. */

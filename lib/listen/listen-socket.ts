@@ -3,7 +3,14 @@
 // stream socket committed to listening runs too), its rules in listen-state.ts.
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
 import { faults } from '../kernel/fault';
-import { NTSTATUS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import {
+  NTSTATUS,
+  STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_DEVICE_STATE,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_IMPLEMENTED,
+  STATUS_SUCCESS,
+} from '../kernel/ntstatus';
 import { isRefillable } from '../kernel/verifier';
 import type { PSOCKADDR } from '../net/sockaddr';
 import { SO_RCVBUF, SOCK_STREAM, SOL_SOCKET } from '../net/ws2def';

@@ -5,11 +5,33 @@
 // translation table (transport/host-options.ts).
 import { addon } from '../transport/native';
 import { IRP, irpComplete, irpStart } from '../kernel/irp';
-import { NTSTATUS, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED, STATUS_SUCCESS } from '../kernel/ntstatus';
+import {
+  NTSTATUS,
+  STATUS_INVALID_DEVICE_REQUEST,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_IMPLEMENTED,
+  STATUS_NOT_SUPPORTED,
+  STATUS_SUCCESS,
+} from '../kernel/ntstatus';
 import { ANY_CATEGORY, SocketObject, socketArg, WskCloseSocket } from './socket';
 import { badArgument, isWritableSlot, outSlotArg, ulongArg } from '../kernel/verifier';
 import * as ws from '../net/ws2def';
-import { PSIZE_T, PVOID, SIZE_T, SIO_WSK_REGISTER_EXTENSION, SIO_WSK_SET_REMOTE_ADDRESS, SIO_WSK_SET_SENDTO_ADDRESS, SO_WSK_EVENT_CALLBACK, SO_WSK_SECURITY, ULONG, WSK_FLAG_BASIC_SOCKET, WSK_FLAG_DATAGRAM_SOCKET, WskGetOption, WskIoctl, WskSetOption } from '../wsk/wsk-base';
+import {
+  PSIZE_T,
+  PVOID,
+  SIZE_T,
+  SIO_WSK_REGISTER_EXTENSION,
+  SIO_WSK_SET_REMOTE_ADDRESS,
+  SIO_WSK_SET_SENDTO_ADDRESS,
+  SO_WSK_EVENT_CALLBACK,
+  SO_WSK_SECURITY,
+  ULONG,
+  WSK_FLAG_BASIC_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WskGetOption,
+  WskIoctl,
+  WskSetOption,
+} from '../wsk/wsk-base';
 import { PWSK_SOCKET } from '../wsk/wsk-dispatch';
 import { ntStatusFromErrno } from '../transport/errno';
 import { HostOption, hostOptionOf } from '../transport/host-options';

@@ -13,7 +13,18 @@ import {
 } from '../kernel/ntstatus';
 import { eventChannel, traceEventEnd } from '../kernel/trace';
 import type { SocketObject } from './socket';
-import { GUID, NPI_WSK_INTERFACE_ID, WSK_EVENT_ACCEPT, WSK_EVENT_CALLBACK_CONTROL, WSK_EVENT_DISABLE, WSK_EVENT_DISCONNECT, WSK_EVENT_RECEIVE, WSK_EVENT_RECEIVE_FROM, WSK_EVENT_SEND_BACKLOG, WskSetOption } from '../wsk/wsk-base';
+import {
+  GUID,
+  NPI_WSK_INTERFACE_ID,
+  WSK_EVENT_ACCEPT,
+  WSK_EVENT_CALLBACK_CONTROL,
+  WSK_EVENT_DISABLE,
+  WSK_EVENT_DISCONNECT,
+  WSK_EVENT_RECEIVE,
+  WSK_EVENT_RECEIVE_FROM,
+  WSK_EVENT_SEND_BACKLOG,
+  WskSetOption,
+} from '../wsk/wsk-base';
 import type { ControlRequest, ControlResult } from './control-request';
 
 /** The callback of each event bit, for the IRP timeline. */

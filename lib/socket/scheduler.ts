@@ -24,20 +24,18 @@ export function defer(task: Deferred): void {
 function runDue(): void {
   const batch = due;
   due = [];
+  // Nothing escapes the loop (each task's exception is caught), so the stretch always ends.
   irpStretchBegin();
-  try {
-    for (let i = 0; i < batch.length; i++) {
-      try {
-        batch[i].runDeferred();
-      } catch (e) {
-        // A client callback threw: it surfaces as an uncaught exception, as it would from its
-        // own Immediate, and the tasks after it still run.
-        process.nextTick(rethrow, e);
-      }
+  for (let i = 0; i < batch.length; i++) {
+    try {
+      batch[i].runDeferred();
+    } catch (e) {
+      // A client callback threw: it surfaces as an uncaught exception, as it would from its
+      // own Immediate, and the tasks after it still run.
+      process.nextTick(rethrow, e);
     }
-  } finally {
-    irpStretchEnd();
   }
+  irpStretchEnd();
 }
 
 function rethrow(e: unknown): never {

@@ -13,14 +13,38 @@ import {
   irpStretchEnd,
   PendingIrps,
 } from '../kernel/irp';
-import { addon, claimReadiness, native, NETADDR_SIZE, POLL_READABLE, POLL_RECEIVE, POLL_WRITABLE, ReadinessOwner, releaseReadiness } from '../transport/native';
-import { NTSTATUS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_CANCELLED, STATUS_INVALID_DEVICE_STATE, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from '../kernel/ntstatus';
+import {
+  addon,
+  claimReadiness,
+  native,
+  NETADDR_SIZE,
+  POLL_READABLE,
+  POLL_RECEIVE,
+  POLL_WRITABLE,
+  ReadinessOwner,
+  releaseReadiness,
+} from '../transport/native';
+import {
+  NTSTATUS,
+  STATUS_ADDRESS_ALREADY_EXISTS,
+  STATUS_CANCELLED,
+  STATUS_INVALID_DEVICE_STATE,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER,
+  STATUS_SUCCESS,
+} from '../kernel/ntstatus';
 import type { ClientState } from '../wsk/client';
 import { PSOCKADDR } from '../net/sockaddr';
 import { faultOwner, faults } from '../kernel/fault';
 import { irpChannel, traceOwner } from '../kernel/trace';
 import { badArgument, isRefillable, violation } from '../kernel/verifier';
-import { WSK_FLAG_BASIC_SOCKET, WSK_FLAG_CONNECTION_SOCKET, WSK_FLAG_DATAGRAM_SOCKET, WSK_FLAG_LISTEN_SOCKET, WSK_FLAG_STREAM_SOCKET } from '../wsk/wsk-base';
+import {
+  WSK_FLAG_BASIC_SOCKET,
+  WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WSK_FLAG_LISTEN_SOCKET,
+  WSK_FLAG_STREAM_SOCKET,
+} from '../wsk/wsk-base';
 import { PWSK_SOCKET, WSK_PROVIDER_BASIC_DISPATCH } from '../wsk/wsk-dispatch';
 import { ntStatusFromErrno } from '../transport/errno';
 import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';

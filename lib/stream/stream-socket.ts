@@ -26,8 +26,28 @@ import type { ControlRequest, ControlResult } from '../socket/control-request';
 import { getAddressCall, SocketObject, socketArg, WskCloseSocket } from '../socket/socket';
 import type { PCMSGHDR } from '../net/cmsg';
 import { PULONG, PWSK_DATA_INDICATION, SO_WSK_EVENT_CALLBACK, WSK_FLAG_STREAM_SOCKET } from '../wsk/wsk-base';
-import { PWSK_SOCKET, WSK_CLIENT_CONNECTION_DISPATCH, WSK_CLIENT_LISTEN_DISPATCH, WSK_CLIENT_STREAM_DISPATCH, WSK_PROVIDER_STREAM_DISPATCH } from '../wsk/wsk-dispatch';
-import { BOUND, COMMITTED, CONNECTION, FRESH, LISTENING, StreamState, streamRule, WSK_BIND, WSK_DATA, WSK_EVENTS, WSK_GET_LOCAL_ADDRESS, WSK_GET_REMOTE_ADDRESS, WSK_LISTEN } from './stream-state';
+import {
+  PWSK_SOCKET,
+  WSK_CLIENT_CONNECTION_DISPATCH,
+  WSK_CLIENT_LISTEN_DISPATCH,
+  WSK_CLIENT_STREAM_DISPATCH,
+  WSK_PROVIDER_STREAM_DISPATCH,
+} from '../wsk/wsk-dispatch';
+import {
+  BOUND,
+  COMMITTED,
+  CONNECTION,
+  FRESH,
+  LISTENING,
+  StreamState,
+  streamRule,
+  WSK_BIND,
+  WSK_DATA,
+  WSK_EVENTS,
+  WSK_GET_LOCAL_ADDRESS,
+  WSK_GET_REMOTE_ADDRESS,
+  WSK_LISTEN,
+} from './stream-state';
 
 const STREAM = 1 << WSK_FLAG_STREAM_SOCKET;
 

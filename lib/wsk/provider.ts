@@ -16,8 +16,25 @@ import type { SocketObject } from '../socket/socket';
 import { StreamSocket } from '../stream/stream-socket';
 import { badArgument } from '../kernel/verifier';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from '../net/ws2def';
-import { PEPROCESS, PETHREAD, PWSK_CLIENT, WSK_FLAG_BASIC_SOCKET, WSK_FLAG_CONNECTION_SOCKET, WSK_FLAG_DATAGRAM_SOCKET, WSK_FLAG_LISTEN_SOCKET, WSK_FLAG_STREAM_SOCKET } from './wsk-base';
-import { PFN_WSK_CONTROL_CLIENT, PFN_WSK_FREE_ADDRESS_INFO, PFN_WSK_GET_ADDRESS_INFO, PFN_WSK_GET_NAME_INFO, PFN_WSK_SOCKET_CONNECT, WSK_PROVIDER_DISPATCH, WSK_CLIENT_CONNECTION_DISPATCH } from './wsk-dispatch';
+import {
+  PEPROCESS,
+  PETHREAD,
+  PWSK_CLIENT,
+  WSK_FLAG_BASIC_SOCKET,
+  WSK_FLAG_CONNECTION_SOCKET,
+  WSK_FLAG_DATAGRAM_SOCKET,
+  WSK_FLAG_LISTEN_SOCKET,
+  WSK_FLAG_STREAM_SOCKET,
+} from './wsk-base';
+import {
+  PFN_WSK_CONTROL_CLIENT,
+  PFN_WSK_FREE_ADDRESS_INFO,
+  PFN_WSK_GET_ADDRESS_INFO,
+  PFN_WSK_GET_NAME_INFO,
+  PFN_WSK_SOCKET_CONNECT,
+  WSK_PROVIDER_DISPATCH,
+  WSK_CLIENT_CONNECTION_DISPATCH,
+} from './wsk-dispatch';
 import { ntStatusFromErrno } from '../transport/errno';
 import { netaddrToSockaddr, sockaddrToNetaddr } from '../transport/netaddr';
 import { PSOCKADDR, sockaddrFamily } from '../net/sockaddr';

@@ -30,7 +30,18 @@ import {
   WskReleaseProviderNPI,
   WskSetOption,
 } from '../../lib';
-import { inline, register, report, turns, uncaught, until } from './plain';
+import { Client, inline, register, report, turns, uncaught, until } from './plain';
+
+/** Closes the listener and the peer, deregisters: what stays open, and whether WskDeregister settled. */
+async function closeAll(c: Client, s: WSK_SOCKET, peer: net.Socket): Promise<{ open: number; deregistered: boolean }> {
+  inline((irp) => s.Dispatch.WskCloseSocket(s, irp));
+  peer.destroy();
+  WskReleaseProviderNPI(c.registration);
+  let deregistered = false;
+  void WskDeregister(c.registration).then(() => (deregistered = true));
+  await turns(3);
+  return { open: openSocketCount(), deregistered };
+}
 
 const scenarios: Record<string, () => Promise<unknown>> = {
   /** Fuzz seed 100: a conditional-accept listener whose WskInspectEvent throws, one connection. */
@@ -54,13 +65,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     const peer = net.connect(sockaddrPort(local as PSOCKADDR), '127.0.0.1');
     peer.on('error', () => undefined);
     await until(() => uncaught.length > 0);
-    inline((irp) => d.WskCloseSocket(s, irp));
-    peer.destroy();
-    WskReleaseProviderNPI(c.registration);
-    let deregistered = false;
-    void WskDeregister(c.registration).then(() => (deregistered = true));
-    await turns(3);
-    return { uncaught, open: openSocketCount(), deregistered };
+    return { uncaught, ...(await closeAll(c, s, peer)) };
   },
 
   /**
@@ -100,13 +105,8 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     const ended = new Promise<boolean>((resolve) => peer.on('close', () => resolve(true)));
     await until(() => uncaught.length > 0);
     const peerClosed = await Promise.race([ended, new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
-    inline((irp) => d.WskCloseSocket(s, irp));
-    peer.destroy();
-    WskReleaseProviderNPI(c.registration);
-    let deregistered = false;
-    void WskDeregister(c.registration).then(() => (deregistered = true));
-    await turns(3);
-    return { offered, disable, uncaught: uncaught.map((m) => m.split(':')[0]), peerClosed, open: openSocketCount(), deregistered };
+    const { open, deregistered } = await closeAll(c, s, peer);
+    return { offered, disable, uncaught: uncaught.map((m) => m.split(':')[0]), peerClosed, open, deregistered };
   },
 };
 
